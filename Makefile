@@ -1,0 +1,50 @@
+# Two commands set everything up: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The development server runs with DEBUG on unless told otherwise.
+RUN_ENV := DEBUG=$${DEBUG:-true}
+
+.PHONY: run test lint format schema migrate demo venv clean bench
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: $(STAMP)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(RUN_ENV) $(PY) manage.py demo_data
+
+run: demo
+	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql"
+	$(RUN_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: $(STAMP)
+	DJANGO_SETTINGS_MODULE=config.settings_test $(PY) manage.py export_schema graph.schema:schema --path schema.graphql
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache

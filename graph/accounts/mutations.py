@@ -1,0 +1,86 @@
+from typing import cast
+
+import strawberry
+
+from graph.accounts.types import (
+    AuthPayload,
+    LoginInput,
+    LogoutPayload,
+    RegisterInput,
+    UpdateProfileInput,
+    UserPayload,
+)
+from graph.context import Info
+from graph.errors import payload_errors
+from graph.permissions import require_viewer
+from graph.types.users import UserType
+from social.services import accounts, tokens
+
+
+def _signed_in(info: Info, payload: AuthPayload, user: object, pair: tokens.TokenPair) -> None:
+    payload.user = cast(UserType, user)
+    payload.access_token = pair.access_token
+    payload.refresh_token = pair.refresh_token
+    # The rest of this request (the payload's `user { email }`) sees the new viewer.
+    info.context.set_viewer(user)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation
+    def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        payload = AuthPayload()
+        with payload_errors(payload):
+            user = accounts.user_register(
+                username=input.username,
+                email=input.email,
+                password=input.password,
+                display_name=input.display_name,
+            )
+            _signed_in(info, payload, user, tokens.token_pair_issue(user=user))
+        return payload
+
+    @strawberry.mutation
+    def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        payload = AuthPayload()
+        with payload_errors(payload):
+            user = accounts.user_authenticate(login=input.login, password=input.password)
+            _signed_in(info, payload, user, tokens.token_pair_issue(user=user))
+        return payload
+
+    @strawberry.mutation
+    def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        payload = AuthPayload()
+        with payload_errors(payload):
+            user, pair = tokens.token_pair_refresh(refresh_token=refresh_token)
+            _signed_in(info, payload, user, pair)
+        return payload
+
+    @strawberry.mutation(
+        description="Revokes the given refresh token, or every token of the viewer when none is given."
+    )
+    def logout(self, info: Info, refresh_token: str | None = None) -> LogoutPayload:
+        payload = LogoutPayload()
+        with payload_errors(payload):
+            if refresh_token is None:
+                tokens.refresh_tokens_revoke_all(user=require_viewer(info))
+            else:
+                tokens.refresh_token_revoke(refresh_token=refresh_token)
+            payload.ok = True
+        return payload
+
+    @strawberry.mutation
+    def update_profile(self, info: Info, input: UpdateProfileInput) -> UserPayload:
+        viewer = require_viewer(info)
+        payload = UserPayload()
+        with payload_errors(payload):
+            payload.user = cast(
+                UserType,
+                accounts.user_update_profile(
+                    user=viewer,
+                    display_name=input.display_name,
+                    bio=input.bio,
+                    avatar_url=input.avatar_url,
+                ),
+            )
+        return payload

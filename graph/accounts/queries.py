@@ -1,0 +1,34 @@
+from typing import cast
+
+import strawberry
+from strawberry import relay
+
+from graph.context import Info
+from graph.node import load_node, node_loader
+from graph.types.users import UserType
+from social.selectors.users import user_by_id, user_by_username
+
+
+@node_loader("User")
+def _load_user(info: Info, pk: int) -> UserType | None:
+    return cast(UserType | None, user_by_id(user_id=pk, viewer_id=info.context.viewer_id))
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field
+    def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return cast(relay.Node | None, load_node(info, id))
+
+    @strawberry.field(description="The signed-in user, or null.")
+    def me(self, info: Info) -> UserType | None:
+        if info.context.viewer_id is None:
+            return None
+        return _load_user(info, info.context.viewer_id)
+
+    @strawberry.field
+    def user(self, info: Info, username: str) -> UserType | None:
+        return cast(
+            UserType | None,
+            user_by_username(username=username, viewer_id=info.context.viewer_id),
+        )

@@ -1,0 +1,52 @@
+import strawberry
+
+from graph.types.common import UserError
+from graph.types.users import UserType
+
+
+@strawberry.input
+class RegisterInput:
+    username: str = strawberry.field(
+        description="3-30 characters: letters, digits, underscore; unique, case-insensitive."
+    )
+    email: str
+    password: str = strawberry.field(description="Checked with Django's password validators.")
+    display_name: str | None = None
+
+
+@strawberry.input
+class LoginInput:
+    login: str = strawberry.field(description="Username or email.")
+    password: str
+
+
+@strawberry.input
+class UpdateProfileInput:
+    display_name: str | None = None
+    bio: str | None = None
+    avatar_url: str | None = None
+
+
+@strawberry.type
+class AuthPayload:
+    user: UserType | None = None
+    access_token: str | None = strawberry.field(
+        default=None, description="Short-lived bearer token for HTTP and WebSocket."
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None,
+        description="Long-lived, single-use: exchanging it returns a new pair and revokes it.",
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPayload:
+    user: UserType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LogoutPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,18 @@
+"""The one schema: every domain's queries, mutations and subscriptions merged."""
+
+import strawberry
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from graph.accounts.mutations import AccountMutation
+from graph.accounts.queries import AccountQuery
+from graph.extensions import RejectInvalidCredentials
+
+Query = merge_types("Query", (AccountQuery,))
+Mutation = merge_types("Mutation", (AccountMutation,))
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[RejectInvalidCredentials, DjangoOptimizerExtension],
+)

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    FOLLOW = "FOLLOW", "followed you"
+    LIKE = "LIKE", "liked your post"
+    REPLY = "REPLY", "replied to your post"
+    MENTION = "MENTION", "mentioned you"
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    post = models.ForeignKey(
+        "social.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Like-unlike-like must not notify twice.
+            models.UniqueConstraint(
+                fields=["recipient", "actor", "post"],
+                condition=models.Q(kind="LIKE"),
+                name="notification_one_like",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(recipient=models.F("actor")), name="notification_not_self"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-id"], name="notification_recipient_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.actor_id} -> {self.recipient_id}"

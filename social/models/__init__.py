@@ -1,0 +1,6 @@
+from social.models.follows import Follow
+from social.models.posts import Like, Post, PostHashtag, PostMention
+from social.models.tokens import RefreshToken
+from social.models.users import User
+
+__all__ = ["Follow", "Like", "Post", "PostHashtag", "PostMention", "RefreshToken", "User"]

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.db import models
+
+POST_BODY_MAX_LENGTH = 500
+
+
+class Post(models.Model):
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+
+    # Counters maintained with F() updates by the services.
+    like_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="post_created_idx"),
+            models.Index(fields=["author", "-created_at", "-id"], name="post_author_created_idx"),
+            models.Index(fields=["reply_to", "created_at", "id"], name="post_replies_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} by {self.author_id}"
+
+
+class Like(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+    )
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "post"], name="like_unique_user_post"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.post_id}"
+
+
+class PostHashtag(models.Model):
+    """A #tag of a post, lower-cased, in order of appearance (position)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="hashtag_links")
+    tag = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+    # Copied from the post so the hashtag feed is one index range scan.
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "tag"], name="hashtag_unique_per_post"),
+        ]
+        indexes = [
+            models.Index(fields=["tag", "-created_at", "-post"], name="hashtag_feed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.tag}"
+
+
+class PostMention(models.Model):
+    """An @username of a post that named an existing user, in order of appearance."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mention_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in"
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="mention_unique_per_post"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user_id} in {self.post_id}"

@@ -1,0 +1,43 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
+
+username_validator = RegexValidator(
+    USERNAME_PATTERN,
+    "Use 3-30 characters: letters, digits or underscores.",
+    code="invalid",
+)
+
+
+class SocialUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Admin and session logins match usernames case-insensitively, like the API.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    username = models.CharField(max_length=30, unique=True, validators=[username_validator])
+    email = models.EmailField(max_length=254)
+    display_name = models.CharField(max_length=50, blank=True, default="")
+    bio = models.CharField(max_length=300, blank=True, default="")
+    avatar_url = models.URLField(max_length=500, blank=True, null=True)
+
+    # Counters maintained with F() updates in the services that change them, so
+    # lists never count per row.
+    follower_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    post_count = models.PositiveIntegerField(default=0)
+
+    objects = SocialUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username

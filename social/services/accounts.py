@@ -1,0 +1,159 @@
+"""Accounts: registration, credential checks and profile edits."""
+
+import re
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import update_last_login
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+
+from social.errors import ErrorCode, FieldError, ValidationFailed
+from social.models import User
+from social.models.users import USERNAME_PATTERN
+
+USERNAME_MAX_LENGTH = 30
+DISPLAY_NAME_MAX_LENGTH = 50
+BIO_MAX_LENGTH = 300
+AVATAR_URL_MAX_LENGTH = 500
+EMAIL_MAX_LENGTH = 254
+
+_https_url = URLValidator(schemes=["http", "https"])
+# Spent on unknown logins so that they take as long as a wrong password.
+_DUMMY_PASSWORD_HASH = make_password("timing-equaliser")
+
+
+def _username_errors(username: str) -> list[FieldError]:
+    if not username:
+        return [FieldError("username", ErrorCode.REQUIRED, "Choose a username.")]
+    if len(username) > USERNAME_MAX_LENGTH:
+        return [FieldError("username", ErrorCode.TOO_LONG, "Use at most 30 characters.")]
+    if not re.fullmatch(USERNAME_PATTERN, username, flags=re.ASCII):
+        return [
+            FieldError(
+                "username",
+                ErrorCode.INVALID,
+                "Use 3-30 characters: letters, digits or underscores.",
+            )
+        ]
+    if User.objects.filter(username__iexact=username).exists():
+        return [FieldError("username", ErrorCode.TAKEN, "That username is taken.")]
+    return []
+
+
+def _email_errors(email: str) -> list[FieldError]:
+    if not email:
+        return [FieldError("email", ErrorCode.REQUIRED, "Enter an email address.")]
+    if len(email) > EMAIL_MAX_LENGTH:
+        return [FieldError("email", ErrorCode.TOO_LONG, "Use at most 254 characters.")]
+    try:
+        validate_email(email)
+    except ValidationError:
+        return [FieldError("email", ErrorCode.INVALID, "Enter a valid email address.")]
+    if User.objects.filter(email__iexact=email).exists():
+        return [FieldError("email", ErrorCode.TAKEN, "That email is already registered.")]
+    return []
+
+
+def _text_errors(field: str, value: str, max_length: int) -> list[FieldError]:
+    if len(value) > max_length:
+        return [FieldError(field, ErrorCode.TOO_LONG, f"Use at most {max_length} characters.")]
+    return []
+
+
+def _avatar_url_errors(url: str) -> list[FieldError]:
+    if len(url) > AVATAR_URL_MAX_LENGTH:
+        return [FieldError("avatarUrl", ErrorCode.TOO_LONG, "Use at most 500 characters.")]
+    try:
+        _https_url(url)
+    except ValidationError:
+        return [FieldError("avatarUrl", ErrorCode.INVALID, "Use an http:// or https:// URL.")]
+    return []
+
+
+def user_register(
+    *, username: str, email: str, password: str, display_name: str | None = None
+) -> User:
+    username = username.strip()
+    email = email.strip()
+    display_name = (display_name or "").strip() or username
+    errors = [
+        *_username_errors(username),
+        *_email_errors(email),
+        *_text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH),
+    ]
+    if not password:
+        errors.append(FieldError("password", ErrorCode.REQUIRED, "Choose a password."))
+    else:
+        try:
+            password_validation.validate_password(
+                password, User(username=username, email=email, display_name=display_name)
+            )
+        except ValidationError as exc:
+            errors.append(FieldError("password", ErrorCode.INVALID, " ".join(exc.messages)))
+    if errors:
+        raise ValidationFailed(errors)
+
+    user = User(username=username, email=email, display_name=display_name)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Lost a race with a concurrent registration: the database constraint decides.
+        field = "email" if "email" in str(exc).lower() else "username"
+        raise ValidationFailed(
+            field=field, code=ErrorCode.TAKEN, message=f"That {field} is taken."
+        ) from exc
+    return user
+
+
+def user_authenticate(*, login: str, password: str) -> User:
+    """The active user whose username or email is `login` and whose password matches."""
+    login = login.strip()
+    field = "email__iexact" if "@" in login else "username__iexact"
+    user = User.objects.filter(**{field: login}).first() if login else None
+    if user is None:
+        check_password(password, _DUMMY_PASSWORD_HASH)
+    elif user.is_active and user.check_password(password):
+        update_last_login(None, user)
+        return user
+    raise ValidationFailed(
+        field=None, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong login or password."
+    )
+
+
+def user_update_profile(
+    *,
+    user: User,
+    display_name: str | None = None,
+    bio: str | None = None,
+    avatar_url: str | None = None,
+) -> User:
+    """Changes the given fields; None leaves a field as it is, "" clears avatarUrl."""
+    errors: list[FieldError] = []
+    changed: list[str] = []
+    if display_name is not None:
+        display_name = display_name.strip()
+        if not display_name:
+            errors.append(FieldError("displayName", ErrorCode.REQUIRED, "Enter a display name."))
+        errors += _text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH)
+        user.display_name = display_name
+        changed.append("display_name")
+    if bio is not None:
+        errors += _text_errors("bio", bio, BIO_MAX_LENGTH)
+        user.bio = bio
+        changed.append("bio")
+    if avatar_url is not None:
+        avatar_url = avatar_url.strip()
+        if avatar_url:
+            errors += _avatar_url_errors(avatar_url)
+        user.avatar_url = avatar_url or None
+        changed.append("avatar_url")
+    if errors:
+        user.refresh_from_db(fields=changed)
+        raise ValidationFailed(errors)
+    if changed:
+        user.save(update_fields=changed)
+    return user

@@ -1,0 +1,56 @@
+"""schema.graphql is current, and it keeps every promise of the API contract."""
+
+import os
+from pathlib import Path
+
+import pytest
+from graphql import build_schema, find_breaking_changes
+
+from graph.schema import schema
+from tests.services import IN_CI
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = Path(os.environ.get("CONTRACT_PATH", ROOT.parent / "shared" / "contract.graphql"))
+
+# Contract operations and types not built yet, each removed by the issue that builds it.
+PENDING: set[str] = {
+    # social graph issue
+    "PageInfo", "UserEdge", "UserConnection", "Post", "PostEdge", "PostConnection",
+    "CreatePostInput", "EditPostInput", "PostPayload", "DeletePayload", "FollowPayload",
+    "User.viewerFollows", "User.followsViewer", "User.followers", "User.following", "User.posts",
+    "Query.searchUsers", "Query.post", "Query.homeFeed", "Query.publicFeed", "Query.hashtagFeed",
+    "Mutation.createPost", "Mutation.editPost", "Mutation.deletePost", "Mutation.likePost",
+    "Mutation.unlikePost", "Mutation.followUser", "Mutation.unfollowUser",
+    # notifications issue
+    "NotificationKind", "Notification", "NotificationEdge", "NotificationConnection",
+    "MarkReadPayload", "Subscription", "NotificationEvent", "Query.notifications",
+    "Query.unreadNotificationCount", "Mutation.markNotificationsRead",
+}  # fmt: skip
+
+
+def _subject(description: str) -> str:
+    """ "Field User.posts was removed." -> "User.posts"; "Post was removed." -> "Post"."""
+    words = description.removeprefix("Field ").split(" ")
+    return words[0].rstrip(".")
+
+
+def test_checked_in_schema_is_current() -> None:
+    checked_in = (ROOT / "schema.graphql").read_text()
+    assert checked_in.strip() == schema.as_str().strip(), (
+        "schema.graphql is stale: run `make schema`"
+    )
+
+
+def test_schema_keeps_the_contract() -> None:
+    if not CONTRACT.exists():
+        if IN_CI:
+            pytest.fail(f"the API contract is missing at {CONTRACT}")
+        pytest.skip(f"the API contract is not beside the project ({CONTRACT})")
+    contract = build_schema(CONTRACT.read_text())
+    ours = build_schema(schema.as_str())
+    breaking = [
+        change.description
+        for change in find_breaking_changes(contract, ours)
+        if _subject(change.description) not in PENDING
+    ]
+    assert breaking == []
