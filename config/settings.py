@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "social",
     "notifications",
     "graph",
+    "observability",
 ]
 
 MIDDLEWARE = [

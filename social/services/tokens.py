@@ -108,7 +108,7 @@ def token_pair_refresh(*, refresh_token: str) -> tuple[User, TokenPair]:
             .filter(token_hash=_hash(refresh_token))
             .first()
         )
-        if row is None or row.revoked_at is not None and row.used_at is None:
+        if row is None or (row.revoked_at is not None and row.used_at is None):
             raise _invalid_refresh_token()
         if row.used_at is not None:
             # A used token came back: whoever holds it stole it, or the family did.
