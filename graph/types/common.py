@@ -3,6 +3,7 @@ import strawberry
 from social.errors import ErrorCode as DomainErrorCode
 from social.errors import FieldError
 
+# Registers the domain enum itself, so services and the schema share one ErrorCode.
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
 
 
@@ -11,7 +12,7 @@ class UserError:
     field: str | None = strawberry.field(
         description="The input field at fault (camelCase), or null when the error is not about one field."
     )
-    code: ErrorCode
+    code: DomainErrorCode
     message: str
 
     @classmethod

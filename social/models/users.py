@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
@@ -31,7 +33,7 @@ class User(AbstractUser):
     following_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
 
-    objects = SocialUserManager()
+    objects: ClassVar[SocialUserManager] = SocialUserManager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
