@@ -1,19 +1,20 @@
-"""The small demo set that `make run` loads into an empty database."""
+"""The small demo set that `make run` loads into an empty database: the seed code, small."""
 
-from django.db import transaction
+from social.seed import SeedConfig, SeedResult, seed
 
-from social.services.accounts import user_register
-
-DEMO_PASSWORD = "demo-password-123"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed on start
 DEMO_USERNAMES = ("alice", "bob", "carol")
+DEMO_CONFIG = SeedConfig(
+    users=30,
+    posts_per_user=5,
+    follows_per_user=6,
+    likes_per_user=8,
+    seed=7,
+    named=DEMO_USERNAMES,
+    password=DEMO_PASSWORD,
+    progress=False,
+)
 
 
-@transaction.atomic
-def load_demo_data() -> None:
-    for username in DEMO_USERNAMES:
-        user_register(
-            username=username,
-            email=f"{username}@example.com",
-            password=DEMO_PASSWORD,
-            display_name=username.capitalize(),
-        )
+def load_demo_data() -> SeedResult:
+    return seed(DEMO_CONFIG)
