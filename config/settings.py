@@ -151,6 +151,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Bench-only hand-written views under /bench/ (bench/views.py), for `make bench`.
+BENCH_VIEWS: bool = env.bool("BENCH_VIEWS", default=False)
+
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,

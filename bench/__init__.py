@@ -1,0 +1,1 @@
+"""Benchmarks: load drivers, the PostGraphile peer and a bench-only hand-written view."""

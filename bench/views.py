@@ -1,0 +1,92 @@
+"""The home-feed page written by hand: what plain Django does for the same JSON.
+
+Only routed when settings.BENCH_VIEWS is on. It answers the bench query's shape
+(bench.queries.HOME_FEED_QUERY) from the same tables with three queries, so the
+HTTP benchmark can compare the GraphQL stack with the framework underneath it.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Q
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from graph.auth import bearer_token
+from graph.ids import global_id
+from graph.pagination import DEFAULT_PAGE_SIZE, encode_cursor
+from social.models import Follow, Like, Post, PostHashtag
+from social.services.tokens import InvalidAccessToken, access_token_user_id
+
+FEED_CURSOR_KIND = "home"
+
+
+def _unauthenticated() -> JsonResponse:
+    return JsonResponse(
+        {
+            "data": None,
+            "errors": [{"message": "Sign in first.", "extensions": {"code": "UNAUTHENTICATED"}}],
+        }
+    )
+
+
+@csrf_exempt
+def home_feed(request: HttpRequest) -> JsonResponse:
+    token = bearer_token(request.headers.get("Authorization"))
+    if not token:
+        return _unauthenticated()
+    try:
+        viewer_id = access_token_user_id(token=token)
+    except InvalidAccessToken:
+        return _unauthenticated()
+    size = DEFAULT_PAGE_SIZE
+    followed = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+    rows = list(
+        Post.objects.filter(Q(author_id=viewer_id) | Q(author_id__in=followed))
+        .order_by("-created_at", "-id")
+        .values_list(
+            "id",
+            "body",
+            "created_at",
+            "like_count",
+            "reply_count",
+            "author_id",
+            "author__username",
+            "author__display_name",
+        )[: size + 1]
+    )
+    has_next = len(rows) > size
+    rows = rows[:size]
+    ids = [row[0] for row in rows]
+    liked = set(
+        Like.objects.filter(user_id=viewer_id, post_id__in=ids).values_list("post_id", flat=True)
+    )
+    tags: dict[int, list[str]] = defaultdict(list)
+    for post_id, tag in (
+        PostHashtag.objects.filter(post_id__in=ids)
+        .order_by("post_id", "position")
+        .values_list("post_id", "tag")
+    ):
+        tags[post_id].append(tag)
+    edges = []
+    for pk, body, created_at, likes, replies, author_id, username, display_name in rows:
+        edges.append(
+            {
+                "cursor": encode_cursor(FEED_CURSOR_KIND, [created_at, pk]),
+                "node": {
+                    "id": global_id("Post", pk),
+                    "body": body,
+                    "createdAt": created_at.isoformat(),
+                    "likeCount": likes,
+                    "replyCount": replies,
+                    "viewerHasLiked": pk in liked,
+                    "hashtags": tags.get(pk, []),
+                    "author": {
+                        "id": global_id("User", author_id),
+                        "username": username,
+                        "displayName": display_name,
+                    },
+                },
+            }
+        )
+    page_info = {"hasNextPage": has_next, "endCursor": edges[-1]["cursor"] if edges else None}
+    return JsonResponse({"data": {"homeFeed": {"edges": edges, "pageInfo": page_info}}})
