@@ -144,6 +144,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# WhiteNoise serves static files (GraphiQL's, the admin's) from the apps' static/
+# folders too, so development needs no collectstatic; production runs it once.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # GraphQL limits: the largest JSON body /graphql accepts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)

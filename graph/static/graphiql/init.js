@@ -1,0 +1,123 @@
+/* Starts GraphiQL on /graphql. A static file, not an inline script, so the page
+ * runs under a CSP without 'unsafe-inline'.
+ *
+ * Sign-in, either way:
+ * - a Bearer token in the headers editor: {"Authorization": "Bearer <accessToken>"}.
+ *   HTTP requests carry it as a header; subscriptions send it in the
+ *   graphql-transport-ws connection_init payload, since browsers cannot set
+ *   headers on a WebSocket.
+ * - the session cookie of the admin login: the browser sends it on both; POSTs
+ *   also need X-CSRFToken from the csrftoken cookie, which is added here.
+ */
+(function () {
+  "use strict";
+
+  var EXAMPLE_QUERY = [
+    "# Welcome to the social GraphQL API.",
+    "#",
+    "# Sign in: run `mutation { login(input: {login: \"alice\", password: \"…\"}) { accessToken } }`",
+    "# and put {\"Authorization\": \"Bearer <accessToken>\"} in the Headers tab below,",
+    "# or sign in through /admin/ and the session cookie is used.",
+    "#",
+    "# Run: Ctrl-Enter. Autocomplete: Ctrl-Space. Docs and Explorer: the left bar.",
+    "",
+    "query PublicFeed {",
+    "  publicFeed(first: 5) {",
+    "    edges {",
+    "      node {",
+    "        body",
+    "        createdAt",
+    "        author {",
+    "          username",
+    "        }",
+    "      }",
+    "    }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+
+  var parameters = new URLSearchParams(window.location.search);
+  var fetchURL = window.location.href.split("?")[0].split("#")[0];
+  var subscriptionURL = (function () {
+    var url = new URL(fetchURL);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return url.toString();
+  })();
+
+  function updateURL(name, value) {
+    if (value) {
+      parameters.set(name, value);
+    } else {
+      parameters.delete(name);
+    }
+    var search = parameters.toString();
+    history.replaceState(null, "", search ? "?" + search : window.location.pathname);
+  }
+
+  function headerValue(headers, name) {
+    var wanted = name.toLowerCase();
+    for (var key in headers) {
+      if (Object.prototype.hasOwnProperty.call(headers, key) && key.toLowerCase() === wanted) {
+        return headers[key];
+      }
+    }
+    return undefined;
+  }
+
+  // One fetcher (and so one WebSocket) per Authorization value: changing the
+  // token in the headers editor opens a connection signed in as the new user.
+  var fetchers = {};
+
+  function fetcherFor(authorization) {
+    var key = authorization || "";
+    if (!fetchers[key]) {
+      fetchers[key] = GraphiQL.createFetcher({
+        url: fetchURL,
+        subscriptionUrl: subscriptionURL,
+        wsConnectionParams: authorization ? { authorization: authorization } : {},
+      });
+    }
+    return fetchers[key];
+  }
+
+  function fetcher(graphQLParams, options) {
+    var headers = Object.assign({}, (options && options.headers) || {});
+    // Read at each request: signing in through /admin/ in another tab sets a new token.
+    var csrfToken = Cookies.get("csrftoken");
+    if (csrfToken && headerValue(headers, "X-CSRFToken") === undefined) {
+      headers["X-CSRFToken"] = csrfToken;
+    }
+    var opts = Object.assign({}, options || {}, { headers: headers });
+    return fetcherFor(headerValue(headers, "Authorization"))(graphQLParams, opts);
+  }
+
+  var explorer = GraphiQLPluginExplorer.explorerPlugin();
+
+  function App() {
+    var query = React.useState(parameters.get("query") || EXAMPLE_QUERY);
+    var variables = React.useState(parameters.get("variables") || undefined);
+
+    return React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      plugins: [explorer],
+      query: query[0],
+      variables: variables[0],
+      onEditQuery: function (value) {
+        query[1](value);
+        updateURL("query", value);
+      },
+      onEditVariables: function (value) {
+        variables[1](value);
+        updateURL("variables", value);
+      },
+      defaultEditorToolsVisibility: true,
+      isHeadersEditorEnabled: true,
+      // Kept in localStorage so a reload keeps the sign-in; never put in the URL.
+      shouldPersistHeaders: true,
+      inputValueDeprecation: true,
+    });
+  }
+
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(App));
+})();
