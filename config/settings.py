@@ -5,6 +5,7 @@ project and in-process cache and channel layer, so a newcomer needs nothing
 but Python.
 """
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request id, the JSON request line, and /healthz, /readyz before the host check.
+    "observability.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -148,6 +151,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # folders too, so development needs no collectstatic; production runs it once.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+if not STATIC_ROOT.is_dir():
+    # Expected before the first collectstatic: the finders serve the files meanwhile.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # GraphQL limits: the largest JSON body /graphql accepts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
@@ -159,14 +165,34 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 BENCH_VIEWS: bool = env.bool("BENCH_VIEWS", default=False)
 
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+# "json": one JSON object per line (observability/logging.py); "plain" for reading by eye.
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Strawberry logs every resolver error with a traceback; ours are logged once by graph.
         "strawberry.execution": {"level": "CRITICAL"},
+        # RequestLogMiddleware writes one line per request, with its id; this one has neither.
+        "django.request": {"level": "ERROR"},
     },
 }
+
+# /metrics: readable by everyone unless restricted by address (CIDRs) or a bearer token.
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")

@@ -4,9 +4,14 @@ from django.urls import include, path
 
 from graph.schema import schema
 from graph.views import GraphQLView
+from observability.views import healthz, metrics, readyz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Also answered by RequestLogMiddleware before the host check; routed for reverse().
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("graphql", GraphQLView.as_view(schema=schema), name="graphql"),
     path("graphql/", GraphQLView.as_view(schema=schema)),
 ]

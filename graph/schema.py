@@ -7,6 +7,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
 from graph.extensions import RejectInvalidCredentials
+from observability.graphql import OperationMetrics
 
 Query = merge_types("Query", (AccountQuery,))
 Mutation = merge_types("Mutation", (AccountMutation,))
@@ -14,5 +15,6 @@ Mutation = merge_types("Mutation", (AccountMutation,))
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[RejectInvalidCredentials, DjangoOptimizerExtension],
+    # OperationMetrics first: it times and counts everything the others do.
+    extensions=[OperationMetrics, RejectInvalidCredentials, DjangoOptimizerExtension],
 )
