@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
+from strawberry.relay import PageInfo
 
 from graph.errors import bad_user_input
 
@@ -116,3 +117,13 @@ def _attr_path(obj: Any, path: str) -> Any:
     for part in path.split("__"):
         obj = getattr(obj, part)
     return obj
+
+
+def page_info(page: Page[Any]) -> PageInfo:
+    """The Relay PageInfo of a page."""
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
+    )

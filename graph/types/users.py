@@ -1,15 +1,29 @@
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 import strawberry_django
 from strawberry import relay
 
 from graph.context import Info
+from graph.pagination import Page, keyset_page, page_info
 from social.models import User
+from social.selectors.posts import NEWEST_FIRST, user_posts
+from social.selectors.users import (
+    FOLLOW_ORDER,
+    follower_links,
+    following_links,
+    user_follows_viewer,
+    user_viewer_follows,
+)
+
+if TYPE_CHECKING:
+    from graph.types.posts import PostConnection
 
 
 @strawberry_django.type(User, name="User")
 class UserType(relay.Node):
+    # Explicit, so strawberry does not re-scan the annotations for every node.
     pk: relay.NodeID[int]
     username: str
     display_name: str
@@ -25,3 +39,80 @@ class UserType(relay.Node):
     )
     def email(self, root: User, info: Info) -> str | None:
         return root.email if info.context.viewer_id == root.pk else None
+
+    @strawberry_django.field(
+        description="Whether the signed-in viewer follows this user (false when signed out)."
+    )
+    def viewer_follows(self, root: User, info: Info) -> bool:
+        return user_viewer_follows(root, viewer_id=info.context.viewer_id)
+
+    @strawberry_django.field(
+        description="Whether this user follows the signed-in viewer (false when signed out)."
+    )
+    def follows_viewer(self, root: User, info: Info) -> bool:
+        return user_follows_viewer(root, viewer_id=info.context.viewer_id)
+
+    @strawberry_django.field
+    def followers(
+        self, root: User, info: Info, first: int | None = None, after: str | None = None
+    ) -> "UserConnection":
+        page = keyset_page(
+            follower_links(user_id=root.pk, viewer_id=info.context.viewer_id),
+            kind="followers",
+            keys=FOLLOW_ORDER,
+            first=first,
+            after=after,
+        )
+        return UserConnection.build(page, [link.follower for link in page.nodes])
+
+    @strawberry_django.field
+    def following(
+        self, root: User, info: Info, first: int | None = None, after: str | None = None
+    ) -> "UserConnection":
+        page = keyset_page(
+            following_links(user_id=root.pk, viewer_id=info.context.viewer_id),
+            kind="following",
+            keys=FOLLOW_ORDER,
+            first=first,
+            after=after,
+        )
+        return UserConnection.build(page, [link.followee for link in page.nodes])
+
+    @strawberry_django.field(description="Newest first.")
+    def posts(
+        self, root: User, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated["PostConnection", strawberry.lazy("graph.types.posts")]:
+        from graph.types.posts import PostConnection
+
+        page = keyset_page(
+            user_posts(user_id=root.pk, viewer_id=info.context.viewer_id),
+            kind="posts",
+            keys=NEWEST_FIRST,
+            first=first,
+            after=after,
+        )
+        return PostConnection.build(page)
+
+
+@strawberry.type(name="UserEdge")
+class UserEdge:
+    cursor: str
+    node: UserType
+
+
+@strawberry.type(name="UserConnection")
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: relay.PageInfo
+
+    @classmethod
+    def build(cls, page: Page[Any], users: list[User] | None = None) -> "UserConnection":
+        """A connection of `users` (default: the page's rows), one per cursor of `page`."""
+        nodes = page.nodes if users is None else users
+        return cls(
+            edges=[
+                UserEdge(cursor=cursor, node=cast(UserType, user))
+                for cursor, user in zip(page.cursors, nodes, strict=True)
+            ],
+            page_info=page_info(page),
+        )

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 POST_BODY_MAX_LENGTH = 500
 
@@ -20,8 +22,22 @@ class Post(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        constraints = [
+            # The services trim and check the body; the database refuses what slips past.
+            models.CheckConstraint(
+                condition=models.Q(GreaterThan(Length(Trim("body")), 0))
+                & models.Q(LessThanOrEqual(Length("body"), POST_BODY_MAX_LENGTH)),
+                name="post_body_length",
+            ),
+        ]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="post_created_idx"),
+            # The public feed: top-level posts only, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(reply_to__isnull=True),
+                name="post_public_feed_idx",
+            ),
             models.Index(fields=["author", "-created_at", "-id"], name="post_author_created_idx"),
             models.Index(fields=["reply_to", "created_at", "id"], name="post_replies_idx"),
         ]

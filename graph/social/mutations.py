@@ -1,0 +1,125 @@
+from typing import cast
+
+import strawberry
+
+from graph.context import Info
+from graph.errors import payload_errors
+from graph.ids import global_id, pk_of
+from graph.permissions import require_viewer
+from graph.social.types import (
+    CreatePostInput,
+    DeletePayload,
+    EditPostInput,
+    FollowPayload,
+    PostPayload,
+)
+from graph.types.posts import PostType
+from graph.types.users import UserType
+from social.errors import ErrorCode, ValidationFailed
+from social.models import Post, User
+from social.selectors.posts import post_by_id
+from social.selectors.users import user_by_id
+from social.services import follows, likes, posts
+
+
+def _post(value: str | None, field: str, viewer_id: int) -> Post:
+    """The post behind a global ID, or NOT_FOUND on `field` (garbage and other types alike)."""
+    pk = pk_of(value, "Post")
+    post = None if pk is None else post_by_id(post_id=pk, viewer_id=viewer_id)
+    if post is None:
+        raise ValidationFailed(field=field, code=ErrorCode.NOT_FOUND, message="No such post.")
+    return post
+
+
+def _user(value: str, field: str, viewer_id: int) -> User:
+    pk = pk_of(value, "User")
+    user = None if pk is None else user_by_id(user_id=pk, viewer_id=viewer_id)
+    if user is None:
+        raise ValidationFailed(field=field, code=ErrorCode.NOT_FOUND, message="No such user.")
+    return user
+
+
+def _fresh_post(post_id: int, viewer_id: int) -> PostType | None:
+    """The post as the viewer now sees it: counters and flags read after the write."""
+    return cast(PostType | None, post_by_id(post_id=post_id, viewer_id=viewer_id))
+
+
+def _fresh_user(user_id: int, viewer_id: int) -> UserType | None:
+    return cast(UserType | None, user_by_id(user_id=user_id, viewer_id=viewer_id))
+
+
+@strawberry.type
+class SocialMutation:
+    @strawberry.mutation
+    def create_post(self, info: Info, input: CreatePostInput) -> PostPayload:
+        viewer = require_viewer(info)
+        payload = PostPayload()
+        with payload_errors(payload):
+            reply_to = (
+                None if input.reply_to is None else _post(input.reply_to, "replyTo", viewer.pk)
+            )
+            post = posts.post_create(author=viewer, body=input.body, reply_to=reply_to)
+            payload.post = _fresh_post(post.pk, viewer.pk)
+        return payload
+
+    @strawberry.mutation(description="Author only.")
+    def edit_post(self, info: Info, input: EditPostInput) -> PostPayload:
+        viewer = require_viewer(info)
+        payload = PostPayload()
+        with payload_errors(payload):
+            post = posts.post_edit(
+                post=_post(input.id, "id", viewer.pk), editor=viewer, body=input.body
+            )
+            payload.post = _fresh_post(post.pk, viewer.pk)
+        return payload
+
+    @strawberry.mutation(description="Author only. Replies stay, with replyTo null.")
+    def delete_post(self, info: Info, id: strawberry.ID) -> DeletePayload:
+        viewer = require_viewer(info)
+        payload = DeletePayload()
+        with payload_errors(payload):
+            deleted = posts.post_delete(post=_post(id, "id", viewer.pk), actor=viewer)
+            payload.deleted_id = strawberry.ID(global_id("Post", deleted))
+        return payload
+
+    @strawberry.mutation(
+        description="Idempotent: liking twice leaves one like and one notification."
+    )
+    def like_post(self, info: Info, post_id: strawberry.ID) -> PostPayload:
+        viewer = require_viewer(info)
+        payload = PostPayload()
+        with payload_errors(payload):
+            post = _post(post_id, "postId", viewer.pk)
+            likes.like_create(user=viewer, post=post)
+            payload.post = _fresh_post(post.pk, viewer.pk)
+        return payload
+
+    @strawberry.mutation
+    def unlike_post(self, info: Info, post_id: strawberry.ID) -> PostPayload:
+        viewer = require_viewer(info)
+        payload = PostPayload()
+        with payload_errors(payload):
+            post = _post(post_id, "postId", viewer.pk)
+            likes.like_delete(user=viewer, post=post)
+            payload.post = _fresh_post(post.pk, viewer.pk)
+        return payload
+
+    @strawberry.mutation(description="Idempotent. Following yourself is a SELF_ACTION error.")
+    def follow_user(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
+        viewer = require_viewer(info)
+        payload = FollowPayload()
+        with payload_errors(payload):
+            user = _user(user_id, "userId", viewer.pk)
+            follows.follow_create(follower=viewer, followee=user)
+            payload.user = _fresh_user(user.pk, viewer.pk)
+        return payload
+
+    @strawberry.mutation
+    def unfollow_user(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
+        viewer = require_viewer(info)
+        payload = FollowPayload()
+        with payload_errors(payload):
+            user = _user(user_id, "userId", viewer.pk)
+            follows.follow_delete(follower=viewer, followee=user)
+            payload.user = _fresh_user(user.pk, viewer.pk)
+        return payload

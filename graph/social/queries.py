@@ -1,0 +1,82 @@
+from typing import cast
+
+import strawberry
+
+from graph.context import Info
+from graph.ids import pk_of
+from graph.node import node_loader
+from graph.pagination import keyset_page
+from graph.permissions import require_viewer_id
+from graph.types.posts import PostConnection, PostType
+from graph.types.users import UserConnection
+from social.selectors.posts import NEWEST_FIRST, hashtag_feed, home_feed, post_by_id, public_feed
+from social.selectors.users import SEARCH_ORDER, search_users
+
+
+@node_loader("Post")
+def _load_post(info: Info, pk: int) -> PostType | None:
+    return cast(PostType | None, post_by_id(post_id=pk, viewer_id=info.context.viewer_id))
+
+
+@strawberry.type
+class SocialQuery:
+    @strawberry.field(
+        description="Case-insensitive match on username or display name, best matches first."
+    )
+    def search_users(
+        self, info: Info, query: str, first: int | None = None, after: str | None = None
+    ) -> UserConnection:
+        page = keyset_page(
+            search_users(query=query, viewer_id=info.context.viewer_id),
+            kind="search",
+            keys=SEARCH_ORDER,
+            first=first,
+            after=after,
+        )
+        return UserConnection.build(page)
+
+    @strawberry.field
+    def post(self, info: Info, id: strawberry.ID) -> PostType | None:
+        pk = pk_of(id, "Post")
+        return None if pk is None else _load_post(info, pk)
+
+    @strawberry.field(
+        description="Posts by the people the viewer follows and by the viewer, newest first. "
+        "Requires sign-in."
+    )
+    def home_feed(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> PostConnection:
+        viewer_id = require_viewer_id(info)
+        page = keyset_page(
+            home_feed(viewer_id=viewer_id), kind="home", keys=NEWEST_FIRST, first=first, after=after
+        )
+        return PostConnection.build(page)
+
+    @strawberry.field(description="All top-level posts, newest first.")
+    def public_feed(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> PostConnection:
+        page = keyset_page(
+            public_feed(viewer_id=info.context.viewer_id),
+            kind="public",
+            keys=NEWEST_FIRST,
+            first=first,
+            after=after,
+        )
+        return PostConnection.build(page)
+
+    @strawberry.field(
+        description="Posts carrying #tag (case-insensitive, with or without the '#'), newest first."
+    )
+    def hashtag_feed(
+        self, info: Info, tag: str, first: int | None = None, after: str | None = None
+    ) -> PostConnection:
+        page = keyset_page(
+            hashtag_feed(tag=tag, viewer_id=info.context.viewer_id),
+            kind="hashtag",
+            keys=NEWEST_FIRST,
+            first=first,
+            after=after,
+        )
+        return PostConnection.build(page)

@@ -1,0 +1,127 @@
+"""Reads of posts: feeds, a user's posts, replies, each ready for one viewer.
+
+Every queryset here comes from `annotate_posts_for_viewer`: author and parent
+joined, tags and mentions prefetched, and the viewer's flags (`viewer_has_liked`,
+`author.viewer_follows`, ...) fetched as annotations, so a page costs a fixed
+number of queries whatever its size.
+"""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from social.models import Follow, Like, Post, PostHashtag, PostMention, User
+from social.selectors.flags import copying_iterable, follows_viewer, viewer_follows, with_iterable
+from social.text import normalize_hashtag
+
+NEWEST_FIRST = ("-created_at", "-id")
+OLDEST_FIRST = ("created_at", "id")
+
+_POST_FLAGS = copying_iterable(
+    [
+        ("author_viewer_follows", "author.viewer_follows"),
+        ("author_follows_viewer", "author.follows_viewer"),
+        ("reply_to_viewer_has_liked", "reply_to.viewer_has_liked"),
+        ("reply_to_author_viewer_follows", "reply_to.author.viewer_follows"),
+        ("reply_to_author_follows_viewer", "reply_to.author.follows_viewer"),
+    ]
+)
+_MENTION_FLAGS = copying_iterable(
+    [("user_viewer_follows", "user.viewer_follows"), ("user_follows_viewer", "user.follows_viewer")]
+)
+
+
+def _viewer_has_liked(viewer_id: int, post_ref: str) -> Exists:
+    return Exists(Like.objects.filter(user_id=viewer_id, post_id=OuterRef(post_ref)))
+
+
+def _mention_links(viewer_id: int | None) -> QuerySet[PostMention]:
+    links = PostMention.objects.select_related("user").order_by("position")
+    if viewer_id is not None:
+        links = links.annotate(
+            user_viewer_follows=viewer_follows(viewer_id, "user_id"),
+            user_follows_viewer=follows_viewer(viewer_id, "user_id"),
+        )
+    return with_iterable(links, _MENTION_FLAGS)
+
+
+def annotate_posts_for_viewer(queryset: QuerySet[Post], *, viewer_id: int | None) -> QuerySet[Post]:
+    """Posts ready to be shown to `viewer_id` (None when signed out) in a fixed number of queries:
+    one for the rows, one for their hashtags, one for their mentions."""
+    queryset = queryset.select_related("author", "reply_to__author").prefetch_related(
+        Prefetch("hashtag_links", queryset=PostHashtag.objects.order_by("position")),
+        Prefetch("mention_links", queryset=_mention_links(viewer_id)),
+    )
+    if viewer_id is not None:
+        queryset = queryset.annotate(
+            viewer_has_liked=_viewer_has_liked(viewer_id, "pk"),
+            author_viewer_follows=viewer_follows(viewer_id, "author_id"),
+            author_follows_viewer=follows_viewer(viewer_id, "author_id"),
+            reply_to_viewer_has_liked=_viewer_has_liked(viewer_id, "reply_to_id"),
+            reply_to_author_viewer_follows=viewer_follows(viewer_id, "reply_to__author_id"),
+            reply_to_author_follows_viewer=follows_viewer(viewer_id, "reply_to__author_id"),
+        )
+    return with_iterable(queryset, _POST_FLAGS)
+
+
+def posts_visible(*, viewer_id: int | None = None) -> QuerySet[Post]:
+    return annotate_posts_for_viewer(
+        Post.objects.filter(author__is_active=True), viewer_id=viewer_id
+    )
+
+
+def post_by_id(*, post_id: int, viewer_id: int | None = None) -> Post | None:
+    return posts_visible(viewer_id=viewer_id).filter(pk=post_id).first()
+
+
+def home_feed(*, viewer_id: int) -> QuerySet[Post]:
+    """The viewer's own posts and those of everyone they follow; page with NEWEST_FIRST."""
+    followed = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+    return posts_visible(viewer_id=viewer_id).filter(
+        Q(author_id=viewer_id) | Q(author_id__in=followed)
+    )
+
+
+def public_feed(*, viewer_id: int | None = None) -> QuerySet[Post]:
+    """Top-level posts (replies left out); page with NEWEST_FIRST."""
+    return posts_visible(viewer_id=viewer_id).filter(reply_to__isnull=True)
+
+
+def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:
+    """Posts carrying #tag, case-insensitive, with or without '#'; page with NEWEST_FIRST."""
+    tag = normalize_hashtag(tag)
+    if not tag:
+        return Post.objects.none()
+    return posts_visible(viewer_id=viewer_id).filter(hashtag_links__tag=tag)
+
+
+def user_posts(*, user_id: int, viewer_id: int | None = None) -> QuerySet[Post]:
+    """Everything the user wrote, replies included; page with NEWEST_FIRST."""
+    return posts_visible(viewer_id=viewer_id).filter(author_id=user_id)
+
+
+def post_replies(*, post_id: int, viewer_id: int | None = None) -> QuerySet[Post]:
+    """Direct replies to the post; page with OLDEST_FIRST so a thread reads top to bottom."""
+    return posts_visible(viewer_id=viewer_id).filter(reply_to_id=post_id)
+
+
+def post_viewer_has_liked(post: Post, *, viewer_id: int | None) -> bool:
+    """The `viewer_has_liked` flag fetched with the post, else one query."""
+    if viewer_id is None:
+        return False
+    flag = getattr(post, "viewer_has_liked", None)
+    if flag is None:
+        flag = Like.objects.filter(user_id=viewer_id, post_id=post.pk).exists()
+        post.viewer_has_liked = flag  # type: ignore[attr-defined]
+    return bool(flag)
+
+
+def post_hashtags(post: Post) -> list[str]:
+    """Lower-cased tags in order of appearance (prefetched by the selectors)."""
+    return [link.tag for link in post.hashtag_links.all()]
+
+
+def post_mentions(post: Post) -> list[User]:
+    """Mentioned users in order of appearance (prefetched by the selectors)."""
+    links = post.mention_links.all()
+    if "mention_links" not in getattr(post, "_prefetched_objects_cache", {}):
+        links = links.select_related("user")
+    return [link.user for link in links]

@@ -1,0 +1,117 @@
+"""Posts: publishing, editing and deleting, with their tags, mentions and counters."""
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from notifications.services import notify_post_created
+from social.errors import ErrorCode, PermissionDenied, ValidationFailed
+from social.models import Post, PostHashtag, PostMention, User
+from social.models.posts import POST_BODY_MAX_LENGTH
+from social.text import parse_hashtags, parse_mentions
+
+
+def _clean_body(body: str) -> str:
+    body = body.strip()
+    if not body:
+        raise ValidationFailed(
+            field="body", code=ErrorCode.REQUIRED, message="Write something first."
+        )
+    if len(body) > POST_BODY_MAX_LENGTH:
+        raise ValidationFailed(
+            field="body",
+            code=ErrorCode.TOO_LONG,
+            message=f"Use at most {POST_BODY_MAX_LENGTH} characters.",
+        )
+    if "\x00" in body:
+        # PostgreSQL text cannot hold NUL; refuse it everywhere alike.
+        raise ValidationFailed(
+            field="body", code=ErrorCode.INVALID, message="The text contains a NUL character."
+        )
+    return body
+
+
+def _mentioned_users(body: str) -> list[User]:
+    """Existing active users named as @username, in order of appearance."""
+    names = parse_mentions(body)
+    if not names:
+        return []
+    found = {
+        u.username.lower(): u
+        for u in User.objects.annotate(username_lower=Lower("username")).filter(
+            username_lower__in=names, is_active=True
+        )
+    }
+    return [found[name] for name in names if name in found]
+
+
+def _attach_tags_and_mentions(post: Post) -> list[User]:
+    """Replaces the post's hashtag and mention rows from its body; returns the mentioned users."""
+    PostHashtag.objects.filter(post=post).delete()
+    PostMention.objects.filter(post=post).delete()
+    PostHashtag.objects.bulk_create(
+        PostHashtag(post=post, tag=tag, position=i, created_at=post.created_at)
+        for i, tag in enumerate(parse_hashtags(post.body))
+    )
+    mentioned = _mentioned_users(post.body)
+    PostMention.objects.bulk_create(
+        PostMention(post=post, user=user, position=i) for i, user in enumerate(mentioned)
+    )
+    return mentioned
+
+
+def _not_found(field: str) -> ValidationFailed:
+    return ValidationFailed(
+        field=field, code=ErrorCode.NOT_FOUND, message="That post does not exist."
+    )
+
+
+def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Post:
+    body = _clean_body(body)
+    with transaction.atomic():
+        if reply_to is not None:
+            # Locks the parent, so it cannot be deleted before this reply commits.
+            updated = Post.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
+            if not updated:
+                raise _not_found("replyTo")
+        post = Post.objects.create(author=author, body=body, reply_to=reply_to)
+        User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
+        mentioned = _attach_tags_and_mentions(post)
+        notify_post_created(post=post, mentioned=mentioned)
+    return post
+
+
+def post_edit(*, post: Post, editor: User, body: str) -> Post:
+    """Author only: replaces the body, sets edited_at, re-reads tags and mentions."""
+    if post.author_id != editor.pk:
+        raise PermissionDenied("Only the author can edit this post.")
+    body = _clean_body(body)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().filter(pk=post.pk).first()
+        if locked is None:
+            raise _not_found("id")
+        locked.body = body
+        locked.edited_at = timezone.now()
+        locked.save(update_fields=["body", "edited_at"])
+        _attach_tags_and_mentions(locked)
+    return locked
+
+
+def post_delete(*, post: Post, actor: User) -> int:
+    """Author only. Replies stay, with reply_to null. Returns the deleted post's id."""
+    if post.author_id != actor.pk:
+        raise PermissionDenied("Only the author can delete this post.")
+    with transaction.atomic():
+        # The lock makes a second, concurrent delete find nothing, so counters drop once.
+        locked = Post.objects.select_for_update().filter(pk=post.pk).first()
+        if locked is None:
+            raise _not_found("id")
+        User.objects.filter(pk=locked.author_id).update(post_count=F("post_count") - 1)
+        if locked.reply_to_id is not None:
+            Post.objects.filter(pk=locked.reply_to_id, reply_count__gt=0).update(
+                reply_count=F("reply_count") - 1
+            )
+        post_id = locked.pk
+        locked.delete()
+    return post_id

@@ -1,0 +1,38 @@
+"""Reading #hashtags and @mentions out of a post's body."""
+
+import re
+
+from social.models.posts import PostHashtag
+
+# Not preceded by a word character, so "a#b" and "me@example.com" are not tags or mentions.
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+_MENTION = re.compile(r"(?<![\w@])@(\w+)")
+_USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}", flags=re.ASCII)
+HASHTAG_MAX_LENGTH: int = PostHashtag._meta.get_field("tag").max_length or 100
+
+
+def normalize_hashtag(tag: str) -> str:
+    """A tag as stored: without a leading '#', lower-cased."""
+    return tag.strip().removeprefix("#").lower()
+
+
+def parse_hashtags(body: str) -> list[str]:
+    """Tags written as #tag (Unicode letters, digits, underscore), lower-cased, unique, in order."""
+    tags: list[str] = []
+    for match in _HASHTAG.finditer(body):
+        tag = match.group(1).lower()
+        # Too long to be a tag anyone searches for; storing it would not fit the column.
+        if len(tag) <= HASHTAG_MAX_LENGTH and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def parse_mentions(body: str) -> list[str]:
+    """Lower-cased usernames written as @username, unique, in order (existence not checked)."""
+    names: list[str] = []
+    for match in _MENTION.finditer(body):
+        name = match.group(1)
+        # "@alice_é" is not a username; the ASCII prefix is not a mention of alice either.
+        if _USERNAME.fullmatch(name) and name.lower() not in names:
+            names.append(name.lower())
+    return names
