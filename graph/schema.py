@@ -7,10 +7,12 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
 from graph.extensions import RejectInvalidCredentials
+from graph.social.mutations import SocialMutation
+from graph.social.queries import SocialQuery
 from observability.graphql import OperationMetrics
 
-Query = merge_types("Query", (AccountQuery,))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types("Query", (AccountQuery, SocialQuery))
+Mutation = merge_types("Mutation", (AccountMutation, SocialMutation))
 
 schema = strawberry.Schema(
     query=Query,

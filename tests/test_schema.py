@@ -14,13 +14,6 @@ CONTRACT = Path(os.environ.get("CONTRACT_PATH", ROOT.parent / "shared" / "contra
 
 # Contract operations and types not built yet, each removed by the issue that builds it.
 PENDING: set[str] = {
-    # social graph issue
-    "PageInfo", "UserEdge", "UserConnection", "Post", "PostEdge", "PostConnection",
-    "CreatePostInput", "EditPostInput", "PostPayload", "DeletePayload", "FollowPayload",
-    "User.viewerFollows", "User.followsViewer", "User.followers", "User.following", "User.posts",
-    "Query.searchUsers", "Query.post", "Query.homeFeed", "Query.publicFeed", "Query.hashtagFeed",
-    "Mutation.createPost", "Mutation.editPost", "Mutation.deletePost", "Mutation.likePost",
-    "Mutation.unlikePost", "Mutation.followUser", "Mutation.unfollowUser",
     # notifications issue
     "NotificationKind", "Notification", "NotificationEdge", "NotificationConnection",
     "MarkReadPayload", "Subscription", "NotificationEvent", "Query.notifications",
