@@ -153,7 +153,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 if not STATIC_ROOT.is_dir():
     # Expected before the first collectstatic: the finders serve the files meanwhile.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 # GraphQL limits: the largest JSON body /graphql accepts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)

@@ -1,0 +1,104 @@
+"""/healthz (the process answers), /readyz (its database and Redis answer), /metrics."""
+
+import hmac
+import ipaddress
+import logging
+import os
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+logger = logging.getLogger("observability.readyz")
+
+# Short: a probe that hangs is worse than one that fails.
+REDIS_TIMEOUT_SECONDS = 2.0
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> None:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(
+        url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """200 when every backing service answers; 503 naming the ones that did not."""
+    checks: dict[str, Callable[[], None]] = {"database": _check_database}
+    redis_url: str = getattr(settings, "REDIS_URL", "")
+    if redis_url:
+        checks["redis"] = lambda: _check_redis(redis_url)
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check()
+        except Exception as exc:  # any failure means not ready
+            # The class name only: a message can carry a connection string.
+            results[name] = f"error: {type(exc).__name__}"
+            logger.warning("readiness check failed", extra={"check": name, "error": repr(exc)})
+        else:
+            results[name] = "ok"
+    failed = sorted(name for name, result in results.items() if result != "ok")
+    body = {"status": "unavailable" if failed else "ok", "checks": results, "failed": failed}
+    return JsonResponse(body, status=503 if failed else 200)
+
+
+# Answered by RequestLogMiddleware ahead of the host check and the HTTPS redirect.
+PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/healthz": healthz,
+    "/readyz": readyz,
+}
+
+
+def _client_allowed(request: HttpRequest) -> bool:
+    allowed: list[str] = getattr(settings, "METRICS_ALLOWED_IPS", [])
+    if not allowed:
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False) for net in allowed)
+
+
+def _token_ok(request: HttpRequest) -> bool:
+    token: str = getattr(settings, "METRICS_TOKEN", "")
+    if not token:
+        return True
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+def _registry() -> CollectorRegistry:
+    # Several worker processes: each writes to PROMETHEUS_MULTIPROC_DIR, one scrape sums them.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; METRICS_ALLOWED_IPS and METRICS_TOKEN restrict who reads it."""
+    if not _client_allowed(request) or not _token_ok(request):
+        return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

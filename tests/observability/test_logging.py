@@ -1,0 +1,145 @@
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from observability.logging import log_ws_event, new_request_id
+from social.models import User
+from tests.conftest import GqlCall
+from tests.factories import PASSWORD
+
+
+def as_json(record: logging.LogRecord) -> dict[str, Any]:
+    """The line the configured JSON formatter writes for this record."""
+    options = dict(settings.LOGGING["formatters"]["json"])
+    factory = options.pop("()")
+    module, _, name = factory.rpartition(".")
+    formatter = getattr(__import__(module, fromlist=[name]), name)(**options)
+    line = formatter.format(record)
+    assert "\n" not in line
+    return json.loads(line)
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [as_json(r) for r in caplog.records if r.name == "observability.request"]
+
+
+@pytest.mark.django_db
+def test_one_json_line_per_request_with_id_user_operation_duration_and_status(
+    client: Client, gql: GqlCall, user_factory: Callable[..., User], caplog: Any
+) -> None:
+    user = user_factory()
+    caplog.set_level(logging.INFO, logger="observability.request")
+
+    response = client.post(
+        "/graphql",
+        {"query": "query WhoAmI { me { username } }"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {_token(user)}",
+    )
+
+    [line] = request_lines(caplog)
+    assert line["request_id"] == response["X-Request-ID"]
+    assert line["level"] == "INFO"
+    assert line["logger"] == "observability.request"
+    assert line["method"] == "POST"
+    assert line["path"] == "/graphql"
+    assert line["status"] == 200
+    assert line["user_id"] == user.pk
+    assert line["operation_name"] == "WhoAmI"
+    assert line["operation_type"] == "query"
+    assert isinstance(line["duration_ms"], float)
+
+
+@pytest.mark.django_db
+def test_a_proxy_request_id_is_kept_and_a_bad_one_replaced(client: Client, caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="observability.request")
+
+    kept = client.get("/graphql", HTTP_X_REQUEST_ID="proxy-id-1234", HTTP_ACCEPT="text/html")
+    replaced = client.get("/graphql", HTTP_X_REQUEST_ID="<script>", HTTP_ACCEPT="text/html")
+
+    assert kept["X-Request-ID"] == "proxy-id-1234"
+    assert replaced["X-Request-ID"] != "<script>"
+    assert [line["request_id"] for line in request_lines(caplog)] == [
+        "proxy-id-1234",
+        replaced["X-Request-ID"],
+    ]
+
+
+@pytest.mark.django_db
+def test_error_codes_are_logged_and_a_bad_token_is_not(client: Client, gql: GqlCall, caplog: Any):
+    caplog.set_level(logging.DEBUG)
+
+    gql("query WhoAmI { me { username } }", token="secret-looking-token-value")
+
+    [line] = request_lines(caplog)
+    assert line["error_codes"] == "UNAUTHENTICATED"
+    assert line["user_id"] is None
+    assert "secret-looking-token-value" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_no_password_or_token_reaches_the_logs(
+    gql: GqlCall, user_factory: Callable[..., User], caplog: Any
+) -> None:
+    user = user_factory()
+    caplog.set_level(logging.DEBUG)
+
+    result = gql(
+        "mutation SignIn($input: LoginInput!) "
+        "{ login(input: $input) { accessToken refreshToken } }",
+        {"input": {"login": user.username, "password": PASSWORD}},
+    )
+
+    payload = result["data"]["login"]
+    everything = "\n".join(json.dumps(as_json(record)) for record in caplog.records)
+    assert PASSWORD not in everything
+    assert payload["accessToken"] not in everything
+    assert payload["refreshToken"] not in everything
+    [line] = request_lines(caplog)
+    assert line["operation_name"] == "SignIn"
+    assert line["operation_type"] == "mutation"
+
+
+def test_probes_are_logged_below_info(client: Client, caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="observability.request")
+
+    client.get("/healthz")
+
+    assert request_lines(caplog) == []
+
+
+def test_ws_events_are_json_lines_without_secrets(caplog: Any) -> None:
+    caplog.set_level(logging.INFO, logger="observability.ws")
+
+    log_ws_event(
+        "connection_init",
+        connection_id="c1",
+        user_id=7,
+        authorization="Bearer abc.def",
+        access_token="abc.def",
+        payload={"authorization": "Bearer abc.def"},
+    )
+
+    [record] = [r for r in caplog.records if r.name == "observability.ws"]
+    line = as_json(record)
+    assert line["event"] == "connection_init"
+    assert line["connection_id"] == "c1"
+    assert line["user_id"] == 7
+    assert "abc.def" not in json.dumps(line)
+
+
+def test_request_ids_are_fresh_unless_given_a_sane_one() -> None:
+    assert new_request_id(None) != new_request_id(None)
+    assert new_request_id("abc") != "abc"  # too short to be an id
+    assert new_request_id("0123456789abcdef") == "0123456789abcdef"
+
+
+def _token(user: User) -> str:
+    from social.services.tokens import access_token_issue
+
+    return access_token_issue(user=user)
