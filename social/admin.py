@@ -1,0 +1,148 @@
+"""Admin for support and moderation: look people and posts up, never bypass a service.
+
+Counters are kept by the services with F() updates, so they are read-only here;
+follows and likes are view-only for the same reason (adding or deleting one by
+hand would leave the counters wrong). Posts are deleted through `post_delete`.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from social.models import Follow, Like, Post, User
+from social.services.posts import post_delete
+
+BODY_PREVIEW = 80
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows that only a service may write."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "follower_count",
+        "following_count",
+        "post_count",
+        "is_active",
+        "is_staff",
+        "date_joined",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "date_joined")
+    search_fields = ("username", "display_name", "email")
+    ordering = ("-date_joined",)
+    readonly_fields = ("follower_count", "following_count", "post_count", "date_joined")
+    # Large tables: no second COUNT(*) for "of N total" on every search.
+    show_full_result_count = False
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        ("Profile", {"fields": ("display_name", "bio", "avatar_url")}),
+        ("Counters", {"fields": ("follower_count", "following_count", "post_count")}),
+    )
+
+
+class IsReplyFilter(admin.SimpleListFilter):
+    title = "type"
+    parameter_name = "is_reply"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "Top-level post"), ("yes", "Reply")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Post]) -> QuerySet[Post]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(reply_to__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "author",
+        "body_preview",
+        "reply_to_id",
+        "like_count",
+        "reply_count",
+        "created_at",
+        "edited_at",
+    )
+    list_display_links = ("id", "body_preview")
+    list_select_related = ("author",)
+    list_filter = (IsReplyFilter, "created_at")
+    search_fields = ("body", "author__username")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+    raw_id_fields = ("author", "reply_to")
+    fields = ("author", "body", "reply_to", "created_at", "edited_at", "like_count", "reply_count")
+    readonly_fields = fields
+    actions = ("delete_posts",)
+
+    @admin.display(description="body")
+    def body_preview(self, post: Post) -> str:
+        body = post.body.replace("\n", " ")
+        return body if len(body) <= BODY_PREVIEW else body[: BODY_PREVIEW - 1] + "…"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A post gets its hashtags, mentions and notifications only from post_create.
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Django's bulk delete skips the service: counters and replies would go wrong.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Delete selected posts (replies stay, counters updated)")
+    def delete_posts(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
+        if not request.user.has_perm("social.delete_post"):
+            self.message_user(request, "You may not delete posts.", messages.ERROR)
+            return
+        deleted = 0
+        for post in queryset.select_related("author"):
+            post_delete(post=post, actor=post.author)
+            deleted += 1
+        self.message_user(request, f"Deleted {deleted} post(s).", messages.SUCCESS)
+
+
+@admin.register(Follow)
+class FollowAdmin(ViewOnlyAdmin):
+    list_display = ("id", "follower", "followee", "created_at")
+    list_select_related = ("follower", "followee")
+    list_filter = ("created_at",)
+    search_fields = ("follower__username", "followee__username")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+
+@admin.register(Like)
+class LikeAdmin(ViewOnlyAdmin):
+    list_display = ("id", "user", "post", "post_author", "created_at")
+    list_select_related = ("user", "post", "post__author")
+    list_filter = ("created_at",)
+    search_fields = ("user__username", "post__author__username")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+    @admin.display(description="post author", ordering="post__author__username")
+    def post_author(self, like: Like) -> str:
+        return like.post.author.username

@@ -1,0 +1,155 @@
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from notifications.models import Notification
+from social.models import Post, User
+from social.services.follows import follow_create
+from social.services.likes import like_create
+from social.services.posts import post_create
+
+
+@pytest.fixture
+def staff_client(client: Client, user_factory: Callable[..., User]) -> Client:
+    admin_user = user_factory("moderator", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    return client
+
+
+def build_network(user_factory: Callable[..., User], size: int) -> list[Post]:
+    users = [user_factory() for _ in range(size)]
+    posts = []
+    for i, user in enumerate(users):
+        other = users[(i + 1) % size]
+        follow_create(follower=user, followee=other)
+        post = post_create(author=user, body=f"hello @{other.username} #admin{i}")
+        posts.append(post)
+        like_create(user=other, post=post)
+        post_create(author=other, body="a reply", reply_to=post)
+    return posts
+
+
+# Session, user, the page's rows and its count; posts add the date hierarchy's years.
+# The same for 3 rows or 30: related objects come in the rows' query.
+CHANGELIST_QUERIES = {
+    "/admin/social/user/": 4,
+    "/admin/social/post/": 6,
+    "/admin/social/follow/": 4,
+    "/admin/social/like/": 4,
+    "/admin/notifications/notification/": 4,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "max_queries"), CHANGELIST_QUERIES.items())
+def test_changelist_query_count_does_not_grow_with_rows(
+    staff_client: Client,
+    user_factory: Callable[..., User],
+    url: str,
+    max_queries: int,
+    django_assert_max_num_queries: Any,
+) -> None:
+    build_network(user_factory, 3)
+    with django_assert_max_num_queries(max_queries):
+        assert staff_client.get(url).status_code == 200
+
+    build_network(user_factory, 30)
+    with django_assert_max_num_queries(max_queries):
+        response = staff_client.get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "query"),
+    [
+        ("/admin/social/user/", {"q": "user", "is_active__exact": "1"}),
+        ("/admin/social/post/", {"q": "hello", "is_reply": "no"}),
+        ("/admin/social/follow/", {"q": "user"}),
+        ("/admin/social/like/", {"q": "user"}),
+        ("/admin/notifications/notification/", {"q": "user", "kind__exact": "LIKE", "read": "no"}),
+    ],
+)
+def test_search_and_filters_answer(
+    staff_client: Client, user_factory: Callable[..., User], url: str, query: dict[str, str]
+) -> None:
+    build_network(user_factory, 3)
+
+    response = staff_client.get(url, query)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count > 0
+
+
+@pytest.mark.django_db
+def test_post_list_shows_author_preview_and_counters(
+    staff_client: Client, user_factory: Callable[..., User]
+) -> None:
+    [post, *_] = build_network(user_factory, 2)
+
+    page = staff_client.get("/admin/social/post/", {"is_reply": "no"}).content.decode()
+
+    assert post.author.username in page
+    assert "hello @" in page
+
+
+@pytest.mark.django_db
+def test_counters_are_read_only_on_the_user_page(
+    staff_client: Client, user_factory: Callable[..., User]
+) -> None:
+    [post, *_] = build_network(user_factory, 2)
+
+    response = staff_client.get(f"/admin/social/user/{post.author_id}/change/")
+
+    assert response.status_code == 200
+    form_fields = response.context["adminform"].form.fields
+    assert "follower_count" not in form_fields
+    assert "post_count" not in form_fields
+    assert "display_name" in form_fields
+
+
+@pytest.mark.django_db
+def test_deleting_posts_in_admin_goes_through_the_service(
+    staff_client: Client, user_factory: Callable[..., User]
+) -> None:
+    [post, *_] = build_network(user_factory, 2)
+    author = post.author
+    reply = Post.objects.get(reply_to=post)
+    posts_before = User.objects.get(pk=author.pk).post_count
+
+    response = staff_client.post(
+        "/admin/social/post/",
+        {"action": "delete_posts", "_selected_action": [post.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert User.objects.get(pk=author.pk).post_count == posts_before - 1
+    reply.refresh_from_db()
+    assert reply.reply_to_id is None
+
+
+@pytest.mark.django_db
+def test_service_written_rows_are_view_only(
+    staff_client: Client, user_factory: Callable[..., User]
+) -> None:
+    build_network(user_factory, 2)
+    notification = Notification.objects.first()
+    assert notification is not None
+
+    assert staff_client.get("/admin/social/follow/add/").status_code == 403
+    assert staff_client.get("/admin/social/like/add/").status_code == 403
+    assert staff_client.get("/admin/social/post/add/").status_code == 403
+    view = staff_client.get(f"/admin/notifications/notification/{notification.pk}/change/")
+    assert view.status_code == 200
+    assert "Save" not in view.content.decode()
+
+
+def test_admin_needs_staff(client: Client) -> None:
+    response = client.get("/admin/social/post/")
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
