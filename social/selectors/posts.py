@@ -69,7 +69,9 @@ def posts_visible(*, viewer_id: int | None = None) -> QuerySet[Post]:
 
 
 def post_by_id(*, post_id: int, viewer_id: int | None = None) -> Post | None:
-    return posts_visible(viewer_id=viewer_id).filter(pk=post_id).first()
+    """One post for the viewer. Its tags and mentions load only when read: prefetching them
+    would cost two queries even when the client asked for neither."""
+    return posts_visible(viewer_id=viewer_id).prefetch_related(None).filter(pk=post_id).first()
 
 
 def home_feed(*, viewer_id: int) -> QuerySet[Post]:
