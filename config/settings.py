@@ -161,6 +161,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# WebSocket (graph/websocket.py) and live events (notifications/broker.py).
+WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: int = env.int(
+    "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", default=20
+)
+WS_MAX_CONNECTIONS_PER_USER: int = env.int("WS_MAX_CONNECTIONS_PER_USER", default=10)
+WS_CONNECTION_INIT_TIMEOUT: float = env.float("WS_CONNECTION_INIT_TIMEOUT", default=10.0)
+# Seconds between server pings on an idle socket; 0 turns them off.
+WS_KEEPALIVE_INTERVAL: float = env.float("WS_KEEPALIVE_INTERVAL", default=25.0)
+WS_MAX_MESSAGE_BYTES: int = env.int("WS_MAX_MESSAGE_BYTES", default=64 * 1024)
+# The Redis pub/sub channel carrying every event; pub/sub ignores database numbers,
+# so deployments (or test runs) sharing one Redis each need their own.
+EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")
+
 # Bench-only hand-written views under /bench/ (bench/views.py), for `make bench`.
 BENCH_VIEWS: bool = env.bool("BENCH_VIEWS", default=False)
 

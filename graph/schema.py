@@ -7,16 +7,21 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
 from graph.extensions import RejectInvalidCredentials
+from graph.notifications.mutations import NotificationMutation
+from graph.notifications.queries import NotificationQuery
+from graph.notifications.subscriptions import NotificationSubscription
 from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
 from observability.graphql import OperationMetrics
 
-Query = merge_types("Query", (AccountQuery, SocialQuery))
-Mutation = merge_types("Mutation", (AccountMutation, SocialMutation))
+Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery))
+Mutation = merge_types("Mutation", (AccountMutation, SocialMutation, NotificationMutation))
+Subscription = merge_types("Subscription", (NotificationSubscription,))
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     # OperationMetrics first: it times and counts everything the others do.
     extensions=[OperationMetrics, RejectInvalidCredentials, DjangoOptimizerExtension],
 )

@@ -1,49 +1,102 @@
-"""The one module that talks to the channel layer.
+"""The one module that publishes events to the sockets (through notifications.broker).
 
 Publishing happens only after the surrounding transaction commits, so a client
 never hears of a row it cannot read, and a rolled-back action sends nothing.
+The services name the recipients; one message per event carries them all, so a
+post by a user with thousands of followers is one Redis message per process.
 """
+
+from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
+from notifications import broker
 from notifications.models import Notification
-from social.models import Post
+from observability.metrics import EVENTS_PUBLISHED
+from social.models import Follow, Post
 
 logger = logging.getLogger(__name__)
 
+NOTIFICATION = "notification"
+POST = "post"
 
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
+
+@dataclass(eq=False)
+class NotificationAdded:
+    """A notification row was committed for `recipient_id`."""
+
+    notification_id: int
+    recipient_id: int
 
 
-def _send(group: str, message: dict[str, object]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
+@dataclass(eq=False)
+class PostAdded:
+    """A post was committed; `local_users` are this process's recipients.
+
+    One object per process is shared by all its subscriptions, so `shared` lets
+    the GraphQL layer load the post once for all of them.
+    """
+
+    post_id: int
+    local_users: list[int]
+    shared: dict[str, Any] = field(default_factory=dict)
+
+
+def event_from_message(message: dict[str, Any], *, local_users: list[int]) -> object:
+    if message.get("kind") == NOTIFICATION:
+        return NotificationAdded(
+            notification_id=int(message["id"]), recipient_id=int(message["users"][0])
+        )
+    return PostAdded(post_id=int(message["id"]), local_users=local_users)
+
+
+def _publish(kind: str, message: dict[str, Any]) -> None:
     try:
-        async_to_sync(layer.group_send)(group, message)
+        broker.publish(message)
     except Exception:
-        # Delivery is best-effort: the row is stored and clients catch up with `after`.
-        logger.exception("could not publish an event to %s", group)
+        # Delivery is best-effort: the row is stored and clients catch up with `after`
+        # (or are resynchronised when the broker reconnects).
+        logger.exception("could not publish a %s event", kind)
+        return
+    EVENTS_PUBLISHED.labels(kind=kind).inc()
 
 
 def publish_notifications(notifications: Sequence[Notification]) -> None:
-    def send() -> None:
-        for n in notifications:
-            _send(
-                user_group(n.recipient_id),
-                {"type": "notification.added", "notification_id": n.pk},
-            )
+    """After commit, tells each notification's recipient (on every device and process)."""
+    messages = [
+        {"kind": NOTIFICATION, "id": n.pk, "users": [n.recipient_id]} for n in notifications
+    ]
 
-    if notifications:
+    def send() -> None:
+        for message in messages:
+            _publish(NOTIFICATION, message)
+
+    if messages:
         transaction.on_commit(send)
 
 
+def home_feed_recipients(*, author_id: int) -> list[int]:
+    """Whose home feed a post by `author_id` enters: the author and their followers."""
+    followers = Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True)
+    return [author_id, *followers]
+
+
 def publish_post_created(post: Post) -> None:
-    """Announces a post to its author's and followers' home feeds (see the notifications issue)."""
-    transaction.on_commit(lambda: None)
+    """After commit, announces a post to its author's and followers' home feeds."""
+    post_id, author_id = post.pk, post.author_id
+
+    def send() -> None:
+        try:
+            # Read after commit: a follow committed meanwhile is included.
+            users = home_feed_recipients(author_id=author_id)
+        except Exception:
+            logger.exception("could not read the recipients of post %s", post_id)
+            return
+        _publish(POST, {"kind": POST, "id": post_id, "users": users})
+
+    transaction.on_commit(send)

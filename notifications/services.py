@@ -7,6 +7,7 @@ Each function names the recipients, writes the rows, and hands them to
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from notifications import events
 from notifications.models import Notification, NotificationKind
@@ -76,3 +77,20 @@ def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notifi
     events.publish_notifications(created)
     events.publish_post_created(post)
     return created
+
+
+def notifications_mark_read(*, recipient: User, ids: Sequence[int] | None) -> list[int]:
+    """Marks the recipient's notifications read (all when `ids` is None).
+
+    Returns the ids that are not the recipient's notifications; those change nothing.
+    """
+    unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if ids is None:
+        unread.update(read_at=timezone.now())
+        return []
+    wanted = set(ids)
+    owned = set(
+        Notification.objects.filter(recipient=recipient, pk__in=wanted).values_list("pk", flat=True)
+    )
+    unread.filter(pk__in=owned).update(read_at=timezone.now())
+    return [pk for pk in ids if pk not in owned]

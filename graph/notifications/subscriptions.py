@@ -1,0 +1,190 @@
+"""Live events over WebSocket: notificationAdded (gapless, resumable) and homeFeedPostAdded.
+
+Each subscription registers with this process's broker BEFORE it reads anything
+from the database, so an event committed while it reads is queued, not lost; a
+set of the ids already sent drops the duplicates that this overlap produces.
+Everything an event needs is loaded in one database round trip before it is
+yielded, so resolving the selection set touches no database.
+"""
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import AsyncGenerator
+from typing import Any, cast
+
+import strawberry
+from channels.db import database_sync_to_async
+
+from graph.context import Info
+from graph.errors import unauthenticated
+from graph.notifications.queries import CURSOR_KIND
+from graph.pagination import decode_cursor, encode_cursor
+from graph.types.notifications import NotificationEvent, NotificationType
+from graph.types.posts import PostType
+from notifications.broker import RESYNC, get_broker
+from notifications.events import NOTIFICATION, POST, NotificationAdded, PostAdded
+from notifications.models import Notification
+from notifications.selectors import (
+    REPLAY_PAGE,
+    latest_notification_id,
+    notification_by_id,
+    notifications_after,
+    unread_count,
+)
+from observability.metrics import EVENTS_DELIVERED
+from social.models import Post
+from social.selectors.posts import post_by_id
+
+# How many sent ids a subscription remembers to drop duplicates (replay/live overlap).
+SENT_MEMORY = 10_000
+
+
+class SentIds:
+    """The ids already sent, oldest forgotten first; `high` is the largest."""
+
+    def __init__(self, start: int) -> None:
+        self.high = start
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def __contains__(self, pk: int) -> bool:
+        return pk in self._ids
+
+    def add(self, pk: int) -> None:
+        self._ids[pk] = None
+        if len(self._ids) > SENT_MEMORY:
+            self._ids.popitem(last=False)
+        self.high = max(self.high, pk)
+
+
+def _event(notification: Notification, unread: int) -> NotificationEvent:
+    return NotificationEvent(
+        cursor=encode_cursor(CURSOR_KIND, [notification.pk]),
+        notification=cast(NotificationType, notification),
+        unread_notification_count=unread,
+    )
+
+
+@database_sync_to_async
+def _replay_page(viewer_id: int, after_id: int) -> tuple[list[Notification], int]:
+    return notifications_after(recipient_id=viewer_id, after_id=after_id), unread_count(
+        recipient_id=viewer_id
+    )
+
+
+@database_sync_to_async
+def _live_notification(viewer_id: int, notification_id: int) -> tuple[Notification | None, int]:
+    notification = notification_by_id(notification_id=notification_id, recipient_id=viewer_id)
+    return notification, unread_count(recipient_id=viewer_id)
+
+
+@database_sync_to_async
+def _start_id(viewer_id: int, after: str | None) -> int:
+    if after is not None:
+        return int(decode_cursor(CURSOR_KIND, after, 1)[0])
+    return latest_notification_id(recipient_id=viewer_id)
+
+
+async def _notification_events(
+    viewer_id: int, after: str | None
+) -> AsyncGenerator[NotificationEvent, None]:
+    async with get_broker().subscribe(kind=NOTIFICATION, user_id=viewer_id) as subscription:
+        # Subscribed first: whatever commits from here on is queued for us.
+        sent = SentIds(await _start_id(viewer_id, after))
+
+        async def replay() -> AsyncGenerator[NotificationEvent, None]:
+            while True:
+                rows, unread = await _replay_page(viewer_id, sent.high)
+                for row in rows:
+                    if row.pk not in sent:
+                        sent.add(row.pk)
+                        yield _event(row, unread)
+                if len(rows) < REPLAY_PAGE:
+                    return
+
+        async for event in replay():
+            EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
+            yield event
+        while True:
+            item = await subscription.get()
+            if item is RESYNC:
+                # Redis was away or we fell behind: read what we may have missed.
+                async for event in replay():
+                    EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
+                    yield event
+                continue
+            if not isinstance(item, NotificationAdded) or item.notification_id in sent:
+                continue
+            notification, unread = await _live_notification(viewer_id, item.notification_id)
+            if notification is None:
+                continue
+            sent.add(notification.pk)
+            EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
+            yield _event(notification, unread)
+
+
+@database_sync_to_async
+def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> dict[int, Post]:
+    """The post as each viewer sees it, read in one thread hop for all local viewers."""
+    posts: dict[int, Post] = {}
+    for viewer_id in viewer_ids:
+        post = post_by_id(post_id=post_id, viewer_id=viewer_id)
+        if post is not None:
+            posts[viewer_id] = post
+    return posts
+
+
+async def _post_for(event: PostAdded, viewer_id: int) -> Post | None:
+    """This viewer's copy of the post; the first subscription to ask loads it for all."""
+    task: asyncio.Task[dict[int, Post]] | None = event.shared.get("task")
+    if task is None:
+        task = asyncio.ensure_future(_posts_for_viewers(event.post_id, event.local_users))
+        event.shared["task"] = task
+    # Shielded: one cancelled subscriber must not cancel the load its siblings await.
+    posts = await asyncio.shield(task)
+    return posts.get(viewer_id)
+
+
+async def _home_feed_posts(viewer_id: int) -> AsyncGenerator[PostType, None]:
+    async with get_broker().subscribe(kind=POST, user_id=viewer_id) as subscription:
+        while True:
+            item: Any = await subscription.get()
+            # Live only (the home feed itself is the catch-up), so a resync reads nothing.
+            if not isinstance(item, PostAdded):
+                continue
+            post = await _post_for(item, viewer_id)
+            if post is not None:
+                EVENTS_DELIVERED.labels(kind=POST).inc()
+                yield cast(PostType, post)
+
+
+@strawberry.type
+class NotificationSubscription:
+    @strawberry.subscription(
+        description="The viewer's notifications as they are created. Requires sign-in.\n"
+        "With `after` (a cursor from `notifications` or from an earlier event's\n"
+        "`cursor`), every notification newer than it is sent first, oldest first,\n"
+        "then live ones follow with no gap and no duplicate: a client that\n"
+        "reconnects misses nothing."
+    )
+    async def notification_added(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[NotificationEvent, None]:
+        viewer_id = info.context.viewer_id
+        if viewer_id is None:
+            raise unauthenticated()
+        if after is not None:
+            # A bad cursor is refused before anything is subscribed.
+            decode_cursor(CURSOR_KIND, after, 1)
+        async for event in _notification_events(viewer_id, after):
+            yield event
+
+    @strawberry.subscription(
+        description="New posts that enter the viewer's home feed, as they are published. "
+        "Requires sign-in."
+    )
+    async def home_feed_post_added(self, info: Info) -> AsyncGenerator[PostType, None]:
+        viewer_id = info.context.viewer_id
+        if viewer_id is None:
+            raise unauthenticated()
+        async for post in _home_feed_posts(viewer_id):
+            yield post

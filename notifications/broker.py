@@ -1,0 +1,321 @@
+"""The process-wide event broker: one Redis pub/sub connection, fanned out in memory.
+
+Every server process holds one `Broker`. It keeps ONE Redis subscription to a
+single channel and hands each message to the local subscriptions of the users it
+names, through plain asyncio queues. A channel-layer round trip per socket
+(channels-redis groups, or a pub/sub channel per consumer) broke at 1,000-3,000
+subscribers on two processes; this costs one Redis message per event per
+process, whatever the number of sockets.
+
+Without REDIS_URL (the embedded default) the broker fans out in-process only.
+When Redis drops, the broker reconnects with backoff and then tells every local
+subscription to resynchronise, so a subscription that can re-read the database
+(notificationAdded) misses nothing that was published meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import redis.asyncio
+from django.conf import settings
+
+from observability.metrics import SUBSCRIPTIONS_ACTIVE
+
+logger = logging.getLogger(__name__)
+
+# A subscription that falls this far behind is told to resynchronise instead.
+QUEUE_SIZE = 1000
+# How long a new subscription waits for the Redis subscription before it reads
+# its backlog anyway (it is resynchronised when Redis comes back).
+READY_TIMEOUT = 2.0
+BACKOFF_FIRST = 0.1
+BACKOFF_MAX = 5.0
+
+
+def channel_name() -> str:
+    # Every event of every process travels on this one Redis channel. Pub/sub
+    # ignores Redis database numbers, so deployments sharing a Redis set their own.
+    return str(getattr(settings, "EVENTS_CHANNEL", "") or "social:events")
+
+
+@dataclass(frozen=True)
+class Resync:
+    """Events may have been lost (Redis was down, or the queue overflowed): re-read."""
+
+
+RESYNC = Resync()
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One running GraphQL subscription of one user on this process."""
+
+    kind: str
+    user_id: int
+    queue: asyncio.Queue[Any] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    overflowed: bool = False
+
+    def put(self, event: Any) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            # Dropping silently would be a gap: mark it, and the reader resynchronises.
+            self.overflowed = True
+
+    async def get(self) -> Any:
+        if self.overflowed:
+            self.overflowed = False
+            # Whatever is queued is older than what a resync reads again.
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            return RESYNC
+        return await self.queue.get()
+
+
+class Broker:
+    """Local subscriptions by user id, fed by one Redis subscription (or in-process)."""
+
+    def __init__(self, redis_url: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.redis_url = redis_url
+        self.loop = loop
+        self.channel = channel_name()
+        self.subscriptions: dict[int, set[Subscription]] = defaultdict(set)
+        self.connections: dict[int, int] = defaultdict(int)
+        self.ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._pubsub: Any = None
+        self._closing = False
+        if not redis_url:
+            self.ready.set()
+
+    # Subscriptions -------------------------------------------------------
+
+    def _start(self) -> None:
+        if self.redis_url and self._task is None:
+            self._task = self.loop.create_task(self._listen(), name="event-broker")
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, *, kind: str, user_id: int) -> AsyncIterator[Subscription]:
+        """Registers a subscription, waits (briefly) for Redis, and removes it on exit.
+
+        Registration happens before the caller reads any backlog, so an event
+        committed while the backlog is read is queued, never lost.
+        """
+        subscription = Subscription(kind=kind, user_id=user_id)
+        self.subscriptions[user_id].add(subscription)
+        SUBSCRIPTIONS_ACTIVE.inc()
+        try:
+            self._start()
+            if not self.ready.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT)
+            yield subscription
+        finally:
+            # Only this subscription goes: siblings on the same socket keep running.
+            subscribers = self.subscriptions.get(user_id)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self.subscriptions[user_id]
+            SUBSCRIPTIONS_ACTIVE.dec()
+
+    def subscription_count(self) -> int:
+        return sum(len(s) for s in self.subscriptions.values())
+
+    # Connections (the per-user limit) ------------------------------------
+
+    def connection_open(self, user_id: int, limit: int) -> bool:
+        """Counts a socket of `user_id` on this process; False (not counted) over `limit`."""
+        if self.connections[user_id] >= limit:
+            return False
+        self.connections[user_id] += 1
+        return True
+
+    def connection_close(self, user_id: int) -> None:
+        left = self.connections.get(user_id, 0) - 1
+        if left > 0:
+            self.connections[user_id] = left
+        else:
+            self.connections.pop(user_id, None)
+
+    # Delivery --------------------------------------------------------------
+
+    def dispatch(self, message: dict[str, Any]) -> None:
+        """Hands one published event to the local subscriptions it names."""
+        kind = message.get("kind")
+        recipients = message.get("users") or ()
+        if len(recipients) > len(self.subscriptions):
+            # A broadcast to many followers: walk the (fewer) local users instead.
+            wanted = set(recipients)
+            targets: Iterable[int] = [u for u in self.subscriptions if u in wanted]
+        else:
+            targets = recipients
+        matched = [
+            (user_id, subscription)
+            for user_id in targets
+            for subscription in self.subscriptions.get(user_id, ())
+            if subscription.kind == kind
+        ]
+        if not matched:
+            return
+        # One event object per process, shared by its subscriptions (one load for all).
+        event = make_event(message, local_users=sorted({user_id for user_id, _ in matched}))
+        for _, subscription in matched:
+            subscription.put(event)
+
+    def resync_all(self) -> None:
+        for subscribers in self.subscriptions.values():
+            for subscription in subscribers:
+                subscription.put(RESYNC)
+
+    async def _listen(self) -> None:
+        delay = BACKOFF_FIRST
+        first = True
+        while not self._closing:
+            client: Any = None
+            try:
+                client = redis.asyncio.Redis.from_url(
+                    self.redis_url, socket_connect_timeout=2, health_check_interval=15
+                )
+                pubsub = client.pubsub()
+                self._pubsub = pubsub
+                await pubsub.subscribe(self.channel)
+                # Wait for Redis to confirm, so "ready" means no later event is missed.
+                while True:
+                    confirm = await pubsub.get_message(timeout=5)
+                    if confirm is not None and confirm["type"] == "subscribe":
+                        break
+                    if confirm is None:
+                        raise TimeoutError("Redis did not confirm the subscription")
+                self.ready.set()
+                if not first:
+                    logger.info("event broker reconnected to Redis")
+                # Anything published while we were not subscribed must be re-read.
+                self.resync_all()
+                first = False
+                delay = BACKOFF_FIRST
+                async for raw in pubsub.listen():
+                    if raw.get("type") != "message":
+                        continue
+                    try:
+                        message = json.loads(raw["data"])
+                    except (TypeError, ValueError):
+                        logger.warning("dropped a malformed event from Redis")
+                        continue
+                    self.dispatch(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # any failure means: reconnect
+                self.ready.clear()
+                if not self._closing:
+                    logger.warning(
+                        "event broker lost Redis (%s); retrying in %.1fs",
+                        exc.__class__.__name__,
+                        delay,
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, BACKOFF_MAX)
+            finally:
+                self._pubsub = None
+                if client is not None:
+                    with contextlib.suppress(Exception):
+                        await client.aclose()
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+
+    @property
+    def redis_subscribed(self) -> bool:
+        """Whether this process currently holds its Redis subscription (tests read it)."""
+        return self._pubsub is not None and bool(getattr(self._pubsub, "channels", None))
+
+
+def make_event(message: dict[str, Any], *, local_users: list[int]) -> Any:
+    """What a subscription receives for a published message (see notifications.events)."""
+    from notifications.events import event_from_message
+
+    return event_from_message(message, local_users=local_users)
+
+
+# The broker of this process --------------------------------------------------
+
+_lock = threading.Lock()
+_broker: Broker | None = None
+
+
+def get_broker() -> Broker:
+    """This process's broker, created on first use inside the running event loop.
+
+    A new event loop (each async test has one) gets a new broker: asyncio objects
+    cannot cross loops.
+    """
+    global _broker
+    loop = asyncio.get_running_loop()
+    with _lock:
+        if _broker is None or _broker.loop is not loop or _broker.loop.is_closed():
+            _broker = Broker(settings.REDIS_URL, loop)
+        return _broker
+
+
+def current_broker() -> Broker | None:
+    """The broker, if one runs (without creating one): for the in-process fan-out."""
+    broker = _broker
+    if broker is None or broker.loop.is_closed():
+        return None
+    return broker
+
+
+# Publishing (sync: called from transaction.on_commit) ------------------------
+
+_publisher_lock = threading.Lock()
+_publisher: redis.Redis | None = None
+_publisher_url = ""
+
+
+def _redis_publisher(url: str) -> redis.Redis:
+    global _publisher, _publisher_url
+    with _publisher_lock:
+        if _publisher is None or _publisher_url != url:
+            # Short timeouts: a Redis outage must not hold a mutation up for long.
+            _publisher = redis.Redis.from_url(
+                url, socket_connect_timeout=0.5, socket_timeout=1.0, retry_on_timeout=False
+            )
+            _publisher_url = url
+        return _publisher
+
+
+def publish(message: dict[str, Any]) -> None:
+    """Sends one event to every process (Redis) or to this process's subscriptions.
+
+    Raises on a Redis failure; notifications.events logs it and carries on.
+    """
+    url: str = settings.REDIS_URL
+    if url:
+        _redis_publisher(url).publish(channel_name(), json.dumps(message, separators=(",", ":")))
+        return
+    broker = current_broker()
+    if broker is None:
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is broker.loop:
+        broker.dispatch(message)
+    else:
+        broker.loop.call_soon_threadsafe(broker.dispatch, message)

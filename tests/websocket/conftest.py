@@ -1,0 +1,1 @@
+from tests.websocket.fixtures import *  # noqa: F403

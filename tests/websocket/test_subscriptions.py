@@ -1,0 +1,256 @@
+"""notificationAdded and homeFeedPostAdded over real WebSocket consumers, both protocols."""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from channels.db import database_sync_to_async
+
+from graph.pagination import encode_cursor
+from notifications.broker import Broker
+from social.models import User
+from tests.factories import make_follow, make_like, make_post, make_user
+from tests.websocket.client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, WSClient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOTIFICATION_ADDED = """
+subscription ($after: String) {
+  notificationAdded(after: $after) {
+    cursor unreadNotificationCount
+    notification { id kind read actor { username } post { body author { username } } }
+  }
+}
+"""
+HOME_FEED = "subscription { homeFeedPostAdded { body author { username } viewerHasLiked } }"
+
+user = database_sync_to_async(make_user)
+follow = database_sync_to_async(make_follow)
+post = database_sync_to_async(make_post)
+like = database_sync_to_async(make_like)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_follow_reaches_the_followee_live(
+    protocol: str, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    alice, bob = await user("alice"), await user("bob")
+    client = WSClient(protocol)
+    await client.connect(token_for(alice))
+    await client.subscribe("1", NOTIFICATION_ADDED)
+    await asyncio.sleep(0.1)
+
+    await follow(bob, alice)
+
+    data = await client.next_data("1")
+    event = data["notificationAdded"]
+    assert event["notification"]["kind"] == "FOLLOW"
+    assert event["notification"]["actor"] == {"username": "bob"}
+    assert event["notification"]["read"] is False
+    assert event["unreadNotificationCount"] == 1
+    notification_pk = await database_sync_to_async(
+        lambda: alice.notifications.get().pk  # type: ignore[attr-defined]
+    )()
+    assert event["cursor"] == encode_cursor("notifications", [notification_pk])
+    await client.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_session_cookie_signs_the_socket_in(
+    protocol: str, event_broker: Broker, client: object
+) -> None:
+    alice, bob = await user("alice"), await user("bob")
+    await database_sync_to_async(client.force_login)(alice)  # type: ignore[attr-defined]
+    cookie = client.cookies["sessionid"].value  # type: ignore[attr-defined]
+    ws = WSClient(protocol, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+    await ws.connect()
+    await ws.subscribe("1", NOTIFICATION_ADDED)
+    await asyncio.sleep(0.1)
+    await follow(bob, alice)
+    assert (await ws.next_data("1"))["notificationAdded"]["notification"]["kind"] == "FOLLOW"
+    await ws.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_forged_token_closes_with_4403(protocol: str, event_broker: Broker) -> None:
+    client = WSClient(protocol)
+    answer = await client.init({"authorization": "Bearer not-a-real-token"})
+    if protocol == LEGACY_WS:
+        assert answer["type"] == "connection_error"
+        answer = await client.receive()
+    assert answer == {"type": "closed", "code": 4403, "reason": answer["reason"]}
+
+
+async def test_expired_token_closes_with_4403(event_broker: Broker) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from social.services.tokens import access_token_issue
+
+    alice = await user("alice")
+    old = access_token_issue(user=alice, now=timezone.now() - timedelta(days=2))
+    client = WSClient(TRANSPORT_WS)
+    answer = await client.init({"authorization": f"Bearer {old}"})
+    assert answer["type"] == "closed" and answer["code"] == 4403
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("query", [NOTIFICATION_ADDED, HOME_FEED])
+async def test_subscribing_signed_out_is_unauthenticated(
+    protocol: str, query: str, event_broker: Broker
+) -> None:
+    client = WSClient(protocol)
+    await client.connect()
+    await client.subscribe("1", query)
+    message = await client.receive()
+    assert message["type"] in {"error", "next", "data"}, message
+    payload = message["payload"]
+    errors = payload if isinstance(payload, list) else payload.get("errors", [payload])
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED", message
+    assert event_broker.subscription_count() == 0
+    await client.close()
+
+
+async def test_every_device_gets_every_event(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    alice, bob, carol = await user("alice"), await user("bob"), await user("carol")
+    devices = [WSClient(TRANSPORT_WS), WSClient(TRANSPORT_WS), WSClient(LEGACY_WS)]
+    for device in devices:
+        await device.connect(token_for(alice))
+        await device.subscribe("n", NOTIFICATION_ADDED)
+    await asyncio.sleep(0.1)
+
+    await follow(bob, alice)
+    await follow(carol, alice)
+
+    for device in devices:
+        first = (await device.next_data("n"))["notificationAdded"]
+        second = (await device.next_data("n"))["notificationAdded"]
+        assert [first["notification"]["actor"]["username"], second["unreadNotificationCount"]] == [
+            "bob",
+            2,
+        ]
+        assert second["notification"]["actor"]["username"] == "carol"
+        await device.close()
+
+
+async def test_no_self_notification_and_likes_notify_once(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    alice, bob = await user("alice"), await user("bob")
+    client = WSClient()
+    await client.connect(token_for(alice))
+    await client.subscribe("1", NOTIFICATION_ADDED)
+    await asyncio.sleep(0.1)
+    mine = await post(alice, "my own post mentioning @alice")
+    await like(alice, mine)
+    assert await client.nothing(0.5)
+
+    unlike = database_sync_to_async(
+        lambda: __import__("social.services.likes", fromlist=["x"]).like_delete(user=bob, post=mine)
+    )
+    await like(bob, mine)
+    await unlike()
+    await like(bob, mine)
+    event = (await client.next_data("1"))["notificationAdded"]
+    assert event["notification"]["kind"] == "LIKE"
+    assert event["notification"]["post"]["body"] == "my own post mentioning @alice"
+    assert await client.nothing(0.5)
+    await client.close()
+
+
+async def test_reply_that_mentions_the_parent_author_gives_one_reply(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    alice, bob = await user("alice"), await user("bob")
+    parent = await post(alice, "a question")
+    client = WSClient()
+    await client.connect(token_for(alice))
+    await client.subscribe("1", NOTIFICATION_ADDED)
+    await asyncio.sleep(0.1)
+    await post(bob, "@alice here is an answer", reply_to=parent)
+    event = (await client.next_data("1"))["notificationAdded"]
+    assert event["notification"]["kind"] == "REPLY"
+    assert event["notification"]["post"]["author"] == {"username": "bob"}
+    assert await client.nothing(0.5)
+    await client.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_home_feed_gets_posts_of_followed_users_and_own(
+    protocol: str, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    alice, bob, carol = await user("alice"), await user("bob"), await user("carol")
+    await follow(alice, bob)
+    client = WSClient(protocol)
+    await client.connect(token_for(alice))
+    await client.subscribe("feed", HOME_FEED)
+    await asyncio.sleep(0.1)
+
+    await post(carol, "not followed")
+    await post(bob, "from bob")
+    await post(alice, "from alice")
+
+    first = (await client.next_data("feed"))["homeFeedPostAdded"]
+    second = (await client.next_data("feed"))["homeFeedPostAdded"]
+    assert first == {"body": "from bob", "author": {"username": "bob"}, "viewerHasLiked": False}
+    assert second["body"] == "from alice"
+    assert await client.nothing()
+    await client.close()
+
+
+async def test_stopping_one_subscription_leaves_its_siblings_running(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    # strawberry-django issue 942: ending one subscription must not stop the others.
+    alice, bob, carol = await user("alice"), await user("bob"), await user("carol")
+    client = WSClient()
+    await client.connect(token_for(alice))
+    await client.subscribe("a", NOTIFICATION_ADDED)
+    await client.subscribe("b", NOTIFICATION_ADDED)
+    await asyncio.sleep(0.1)
+    assert event_broker.subscription_count() == 2
+    await client.stop("a")
+    await asyncio.sleep(0.1)
+    assert event_broker.subscription_count() == 1
+    await follow(bob, alice)
+    assert (await client.next_data("b"))["notificationAdded"]["notification"]["actor"] == {
+        "username": "bob"
+    }
+    await follow(carol, alice)
+    assert (await client.next_data("b"))["notificationAdded"]["notification"]["actor"] == {
+        "username": "carol"
+    }
+    await client.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_disconnect_leaves_no_subscription_or_task(
+    protocol: str, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    alice = await user("alice")
+    before = {t for t in asyncio.all_tasks() if not t.done()}
+    client = WSClient(protocol)
+    await client.connect(token_for(alice))
+    await client.subscribe("1", NOTIFICATION_ADDED)
+    await client.subscribe("2", HOME_FEED)
+    await asyncio.sleep(0.2)
+    assert event_broker.subscription_count() == 2
+    assert event_broker.connections[alice.pk] == 1
+
+    await client.close()
+    await asyncio.sleep(0.1)
+
+    assert event_broker.subscription_count() == 0
+    assert event_broker.subscriptions == {}
+    assert event_broker.connections == {}
+    # The broker's own listener (with Redis) may have started meanwhile; nothing else is left.
+    left = {
+        t
+        for t in asyncio.all_tasks()
+        if not t.done() and t not in before and t.get_name() != "event-broker"
+    }
+    left.discard(asyncio.current_task())  # type: ignore[arg-type]
+    assert left == set()
