@@ -77,10 +77,8 @@ def search_users(*, query: str, viewer_id: int | None = None) -> QuerySet[User]:
     """Case-insensitive match on username or display name, ranked by `search_rank`:
     0 the exact username, 1 a prefix of either, 2 anywhere; then by username."""
     query = query.strip()
-    if not query:
-        return User.objects.none()
     matches = Q(username__icontains=query) | Q(display_name__icontains=query)
-    return (
+    ranked = (
         users_visible(viewer_id=viewer_id)
         .filter(matches)
         .annotate(
@@ -96,6 +94,8 @@ def search_users(*, query: str, viewer_id: int | None = None) -> QuerySet[User]:
             username_key=Lower("username"),
         )
     )
+    # A blank query matches nothing (not everyone); the annotations stay for the ordering.
+    return ranked if query else ranked.none()
 
 
 SEARCH_ORDER = ("search_rank", "username_key", "id")
