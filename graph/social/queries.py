@@ -1,6 +1,7 @@
 from typing import cast
 
 import strawberry
+import strawberry_django
 
 from graph.context import Info
 from graph.ids import pk_of
@@ -20,7 +21,7 @@ def _load_post(info: Info, pk: int) -> PostType | None:
 
 @strawberry.type
 class SocialQuery:
-    @strawberry.field(
+    @strawberry_django.field(
         description="Case-insensitive match on username or display name, best matches first."
     )
     def search_users(
@@ -35,12 +36,12 @@ class SocialQuery:
         )
         return UserConnection.build(page)
 
-    @strawberry.field
+    @strawberry_django.field
     def post(self, info: Info, id: strawberry.ID) -> PostType | None:
         pk = pk_of(id, "Post")
         return None if pk is None else _load_post(info, pk)
 
-    @strawberry.field(
+    @strawberry_django.field(
         description="Posts by the people the viewer follows and by the viewer, newest first. "
         "Requires sign-in."
     )
@@ -53,7 +54,7 @@ class SocialQuery:
         )
         return PostConnection.build(page)
 
-    @strawberry.field(description="All top-level posts, newest first.")
+    @strawberry_django.field(description="All top-level posts, newest first.")
     def public_feed(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PostConnection:
@@ -66,7 +67,7 @@ class SocialQuery:
         )
         return PostConnection.build(page)
 
-    @strawberry.field(
+    @strawberry_django.field(
         description="Posts carrying #tag (case-insensitive, with or without the '#'), newest first."
     )
     def hashtag_feed(
