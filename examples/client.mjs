@@ -1,0 +1,159 @@
+// A small client of the social GraphQL API, with Apollo Client over HTTP and
+// graphql-ws over WebSocket: signs in (logs in, or registers the first time),
+// reads the home feed, follows someone, then prints live notifications.
+//
+//   API_URL=http://127.0.0.1:8000/graphql USERNAME=alice PASSWORD='…' FOLLOW=bob npm start
+//
+// One JSON line per thing that happened, so a person and a test can both read it.
+// EXIT_AFTER_EVENTS=N stops after N notifications (the test uses it).
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
+import { SetContextLink } from "@apollo/client/link/context";
+import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
+import { OperationTypeNode } from "graphql";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+
+const API_URL = process.env.API_URL || "http://127.0.0.1:8000/graphql";
+const WS_URL = API_URL.replace(/^http/, "ws");
+const USERNAME = process.env.USERNAME || "example_user";
+const PASSWORD = process.env.PASSWORD || "an-example-password-42";
+const EMAIL = process.env.EMAIL || `${USERNAME}@example.com`;
+const FOLLOW = process.env.FOLLOW || "";
+const EXIT_AFTER_EVENTS = Number(process.env.EXIT_AFTER_EVENTS || 0);
+
+const print = (event, fields = {}) => console.log(JSON.stringify({ event, ...fields }));
+
+let accessToken = null;
+
+// HTTP: the access token as a Bearer header on every request once signed in.
+const httpLink = new SetContextLink(({ headers }) => ({
+  headers: { ...headers, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
+})).concat(new HttpLink({ uri: API_URL }));
+
+// WebSocket: browsers and `ws` cannot set headers there, so the token goes in connection_init.
+const wsClient = createClient({
+  url: WS_URL,
+  webSocketImpl: WebSocket,
+  lazy: true,
+  connectionParams: () => ({ authorization: `Bearer ${accessToken}` }),
+  on: { connected: () => print("connected", { url: WS_URL }) },
+});
+
+const client = new ApolloClient({
+  link: ApolloLink.split(
+    (operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION,
+    new GraphQLWsLink(wsClient),
+    httpLink,
+  ),
+  cache: new InMemoryCache(),
+  defaultOptions: { query: { fetchPolicy: "network-only" } },
+});
+
+const AUTH_FIELDS = "accessToken user { id username } errors { field code message }";
+const LOGIN = gql(`mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`);
+const REGISTER = gql(
+  `mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`,
+);
+const HOME_FEED = gql(`
+  query HomeFeed($first: Int!) {
+    homeFeed(first: $first) {
+      edges { node { id body createdAt likeCount author { username } } }
+    }
+  }
+`);
+const USER = gql(`query UserByName($username: String!) { user(username: $username) { id username } }`);
+const FOLLOW_USER = gql(`
+  mutation FollowUser($userId: ID!) {
+    followUser(userId: $userId) { user { username followerCount } errors { code message } }
+  }
+`);
+const LATEST_NOTIFICATION = gql(`query LatestNotification { notifications(first: 1) { edges { cursor } } }`);
+const NOTIFICATION_ADDED = gql(`
+  subscription NotificationAdded($after: String) {
+    notificationAdded(after: $after) {
+      cursor
+      unreadNotificationCount
+      notification { kind createdAt actor { username } post { id body } }
+    }
+  }
+`);
+
+async function signIn() {
+  const login = await client.mutate({
+    mutation: LOGIN,
+    variables: { input: { login: USERNAME, password: PASSWORD } },
+  });
+  let payload = login.data.login;
+  if (payload.errors.some((e) => e.code === "INVALID_CREDENTIALS")) {
+    const registered = await client.mutate({
+      mutation: REGISTER,
+      variables: { input: { username: USERNAME, email: EMAIL, password: PASSWORD } },
+    });
+    payload = registered.data.register;
+    if (payload.errors.length === 0) print("registered", { username: payload.user.username });
+  }
+  if (payload.errors.length > 0) throw new Error(`sign-in failed: ${JSON.stringify(payload.errors)}`);
+  accessToken = payload.accessToken;
+  print("signed_in", { username: payload.user.username, id: payload.user.id });
+}
+
+async function readHomeFeed() {
+  const { data } = await client.query({ query: HOME_FEED, variables: { first: 5 } });
+  const posts = data.homeFeed.edges.map(({ node }) => ({
+    author: node.author.username,
+    body: node.body,
+    likes: node.likeCount,
+  }));
+  print("home_feed", { count: posts.length, posts });
+}
+
+async function follow(username) {
+  const { data } = await client.query({ query: USER, variables: { username } });
+  if (!data.user) throw new Error(`no user named ${username}`);
+  const result = await client.mutate({ mutation: FOLLOW_USER, variables: { userId: data.user.id } });
+  const payload = result.data.followUser;
+  if (payload.errors.length > 0) throw new Error(`follow failed: ${JSON.stringify(payload.errors)}`);
+  print("followed", { username: payload.user.username, followers: payload.user.followerCount });
+}
+
+async function listen() {
+  // From the newest notification we know of: the server sends anything newer
+  // first, so nothing created between this query and the subscription is lost.
+  const { data } = await client.query({ query: LATEST_NOTIFICATION });
+  const after = data.notifications.edges[0]?.cursor ?? null;
+  let received = 0;
+  await new Promise((resolve, reject) => {
+    const subscription = client.subscribe({ query: NOTIFICATION_ADDED, variables: { after } }).subscribe({
+      next: ({ data: event, error }) => {
+        if (error) return reject(error);
+        const { notification } = event.notificationAdded;
+        print("notification", {
+          kind: notification.kind,
+          actor: notification.actor.username,
+          post: notification.post?.body ?? null,
+          unread: event.notificationAdded.unreadNotificationCount,
+        });
+        received += 1;
+        if (EXIT_AFTER_EVENTS && received >= EXIT_AFTER_EVENTS) {
+          subscription.unsubscribe();
+          resolve();
+        }
+      },
+      error: reject,
+      complete: resolve,
+    });
+    print("listening", { after });
+  });
+}
+
+try {
+  await signIn();
+  await readHomeFeed();
+  if (FOLLOW) await follow(FOLLOW);
+  await listen();
+  await wsClient.dispose();
+  process.exit(0);
+} catch (error) {
+  print("error", { message: String(error?.message ?? error) });
+  process.exit(1);
+}

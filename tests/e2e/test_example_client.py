@@ -1,0 +1,100 @@
+"""examples/client.mjs against a real server, so the example cannot rot."""
+
+import json
+import queue
+import subprocess
+import threading
+import time
+from typing import Any
+
+from tests.e2e.conftest import ROOT, LiveServer, register, require_node_modules
+
+EXAMPLES = ROOT / "examples"
+FOLLOW = "mutation F($id: ID!) { followUser(userId: $id) { errors { code } } }"
+CREATE_POST = "mutation P($body: String!) { createPost(input: {body: $body}) { errors { code } } }"
+
+
+class RunningClient:
+    """The example client as a child process, read line by line."""
+
+    def __init__(self, server: LiveServer, **env: str) -> None:
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.process = subprocess.Popen(
+            ["node", "client.mjs"],
+            cwd=EXAMPLES,
+            env=server.env | {"API_URL": f"{server.url}/graphql", **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except json.JSONDecodeError:
+                self.lines.put({"event": "output", "text": line.rstrip()})
+
+    def wait_for(self, event: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"no {event!r} line; saw {self.seen}"
+            try:
+                line = self.lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            assert line["event"] != "error", self.seen
+            if line["event"] == event:
+                return line
+
+    def finish(self) -> int:
+        try:
+            return self.process.wait(timeout=30)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+
+
+def test_example_client_signs_in_reads_the_feed_follows_and_prints_live_notifications(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    server = live_server_process
+    other = register(server, "brook", "a-long-example-password-2")
+    server.graphql(CREATE_POST, {"body": "brook's first post"}, token=other["accessToken"])
+    account = {"USERNAME": "river", "PASSWORD": "a-long-example-password-1", "FOLLOW": "brook"}
+
+    # First run: registers, follows brook, then hears brook follow back.
+    first = RunningClient(server, EXIT_AFTER_EVENTS="1", **account)
+    assert first.wait_for("registered")["username"] == "river"
+    signed_in = first.wait_for("signed_in")
+    assert first.wait_for("home_feed")["count"] == 0
+    assert first.wait_for("followed") == {"event": "followed", "username": "brook", "followers": 1}
+    first.wait_for("listening")
+    first.wait_for("connected")
+    time.sleep(1)  # the subscribe message follows connection_ack
+    result = server.graphql(FOLLOW, {"id": signed_in["id"]}, token=other["accessToken"])
+    assert result["data"]["followUser"]["errors"] == []
+    event = first.wait_for("notification")
+    assert (event["kind"], event["actor"], event["unread"]) == ("FOLLOW", "brook", 1)
+    assert first.finish() == 0
+
+    # Second run: logs in; the feed has brook's post; a mention arrives live.
+    second = RunningClient(server, EXIT_AFTER_EVENTS="1", **account)
+    second.wait_for("signed_in")
+    feed = second.wait_for("home_feed")
+    assert [post["body"] for post in feed["posts"]] == ["brook's first post"]
+    assert "registered" not in [line["event"] for line in second.seen]
+    second.wait_for("listening")
+    second.wait_for("connected")
+    time.sleep(1)
+    server.graphql(CREATE_POST, {"body": "hello @river"}, token=other["accessToken"])
+    event = second.wait_for("notification")
+    assert (event["kind"], event["actor"], event["post"]) == ("MENTION", "brook", "hello @river")
+    assert event["unread"] == 2
+    assert second.finish() == 0
