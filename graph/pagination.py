@@ -77,7 +77,11 @@ def _after_filter(keys: Sequence[str], values: Sequence[Any]) -> Q:
         for prev_key, prev_value in zip(keys[:i], values[:i], strict=True):
             step &= Q(**{prev_key.lstrip("-"): prev_value})
         condition |= step
-    return condition
+    # Implied by the OR above, but only this form lets PostgreSQL start the index scan at the
+    # cursor instead of filtering every row before it.
+    first = keys[0]
+    bound = Q(**{f"{first.lstrip('-')}__{'lte' if first.startswith('-') else 'gte'}": values[0]})
+    return bound & condition
 
 
 def keyset_page(
