@@ -48,3 +48,14 @@ schema: $(STAMP)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+# Node packages of the browser test (tests/e2e) and the example client (examples/);
+# the tests that need them fail under CI=true without them. Chromium: apt-get install chromium.
+.PHONY: node-deps vendor-graphiql
+node-deps:
+	cd tests/e2e && npm ci --no-audit --no-fund
+	cd examples && npm ci --no-audit --no-fund
+
+# Re-fetch GraphiQL's pinned files into graph/static/graphiql/ and print their sha256s.
+vendor-graphiql:
+	scripts/vendor_graphiql.sh
