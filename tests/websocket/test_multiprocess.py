@@ -1,0 +1,76 @@
+"""Two real daphne processes on one PostgreSQL and one Redis: events cross processes.
+
+Runs in both CI passes: it makes its own PostgreSQL database and uses Redis
+whatever DATABASE_URL says.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+
+from tests.services import postgres_url, redis_url
+from tests.websocket import servers
+
+NOTIFICATION_ADDED = (
+    "subscription { notificationAdded { cursor unreadNotificationCount "
+    "notification { kind actor { username } } } }"
+)
+HOME_FEED = "subscription { homeFeedPostAdded { body author { username } } }"
+FOLLOW = "mutation ($id: ID!) { followUser(userId: $id) { errors { code } } }"
+CREATE_POST = "mutation ($body: String!) { createPost(input: {body: $body}) { errors { code } } }"
+
+
+@pytest.fixture
+def two_servers() -> Iterator[tuple[int, int]]:
+    pg, redis = postgres_url(), redis_url()
+    with servers.throwaway_database(pg) as database_url:
+        env = servers.server_env(database_url, redis)
+        servers.migrate(env)
+        ports = (servers.free_port(), servers.free_port())
+        processes = [servers.start_daphne(env, port) for port in ports]
+        try:
+            for process, port in zip(processes, ports, strict=True):
+                servers.wait_ready(process, port)
+            yield ports
+        finally:
+            for process in processes:
+                servers.stop(process)
+
+
+async def test_an_event_caused_on_one_process_reaches_every_socket_on_both(
+    two_servers: tuple[int, int],
+) -> None:
+    one, two = two_servers
+    alice_token, alice_id = await asyncio.to_thread(servers.register, one, "alice")
+    bob_token, bob_id = await asyncio.to_thread(servers.register, one, "bob")
+    await asyncio.to_thread(servers.graphql, two, FOLLOW, {"id": bob_id}, alice_token)
+
+    # Alice on three devices: two on process 2, one on process 1; plus her home feed.
+    sockets = [
+        await servers.ws_subscribe(two, alice_token, NOTIFICATION_ADDED),
+        await servers.ws_subscribe(two, alice_token, NOTIFICATION_ADDED),
+        await servers.ws_subscribe(one, alice_token, NOTIFICATION_ADDED),
+    ]
+    feed = await servers.ws_subscribe(two, alice_token, HOME_FEED)
+    try:
+        await asyncio.sleep(0.5)
+        # Caused through process 1.
+        await asyncio.to_thread(servers.graphql, one, FOLLOW, {"id": alice_id}, bob_token)
+        await asyncio.to_thread(
+            servers.graphql, one, CREATE_POST, {"body": "hello @alice"}, bob_token
+        )
+
+        for ws in sockets:
+            first = (await servers.ws_next(ws))["notificationAdded"]
+            second = (await servers.ws_next(ws))["notificationAdded"]
+            assert first["notification"] == {"kind": "FOLLOW", "actor": {"username": "bob"}}
+            assert second["notification"] == {"kind": "MENTION", "actor": {"username": "bob"}}
+            assert second["unreadNotificationCount"] == 2
+        post = (await servers.ws_next(feed))["homeFeedPostAdded"]
+        assert post == {"body": "hello @alice", "author": {"username": "bob"}}
+    finally:
+        for ws in [*sockets, feed]:
+            with contextlib.suppress(Exception):
+                await ws.close()
