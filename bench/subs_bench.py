@@ -1,0 +1,215 @@
+"""Subscription benchmark: N WebSocket clients on 2 daphne processes sharing one Redis.
+
+    python -m bench.subs_bench --database postgres://postgres@127.0.0.1:5432/bench_big \
+        --clients 1000 --out bench/results/subs-1000.json
+
+Measures (a) targeted notifications (likes: delivered vs sent, latency from the
+notification's createdAt to receipt), (b) a broadcast by the most-followed author to
+every online follower, (c) server memory per idle socket. The clients (bench/load/
+subs.mjs) are the graphql-ws library, each signed in as a different user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import common
+
+EVENTS_CHANNEL = "bench:events"
+
+
+def _raise_fd_limit() -> int:
+    """Children inherit it: 10,000 sockets need more than the usual 1,024 descriptors."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def _subscriptions_active(server: common.Server) -> int:
+    """graphql_subscriptions_active from the server's /metrics (127.0.0.1 is allowed)."""
+    try:
+        with urllib.request.urlopen(server.url + "/metrics", timeout=5) as response:  # noqa: S310
+            text = response.read().decode()
+    except OSError:
+        return -1
+    for line in text.splitlines():
+        if line.startswith("graphql_subscriptions_active"):
+            return int(float(line.split()[-1]))
+    return -1
+
+
+def plan(args: argparse.Namespace) -> dict[str, Any]:
+    """Who is online, who likes what, who broadcasts: from the seeded database."""
+    from social.models import Follow, Like, Post, User
+
+    rng = random.Random(args.seed)
+    author = User.objects.order_by("-follower_count", "pk").first()
+    assert author is not None, "seed the database first"
+    followers = list(
+        Follow.objects.filter(followee=author).order_by("pk").values_list("follower_id", flat=True)
+    )
+    others = list(
+        User.objects.exclude(pk=author.pk)
+        .exclude(pk__in=followers)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    online = (followers + others)[: args.clients]
+    if len(online) < args.clients:
+        raise SystemExit(f"only {len(online)} users besides the author; seed more")
+    online_set = set(online)
+
+    # Targeted: actor likes a post of an online recipient it has not liked yet.
+    recipients = rng.sample(online, min(args.targeted, len(online)))
+    posts_of: dict[int, list[int]] = {}
+    for pk, author_id in Post.objects.filter(author_id__in=recipients).values_list(
+        "pk", "author_id"
+    ):
+        posts_of.setdefault(author_id, []).append(pk)
+    all_users = [*online, *others[len(online) :]]
+    likes = []
+    for recipient in recipients:
+        if not posts_of.get(recipient):
+            continue
+        post_id = rng.choice(posts_of[recipient])
+        likers = set(Like.objects.filter(post_id=post_id).values_list("user_id", flat=True))
+        actor = rng.choice(all_users)
+        while actor == recipient or actor in likers:
+            actor = rng.choice(all_users)
+        likes.append((actor, post_id))
+
+    from graph.ids import global_id
+
+    token_of = dict(zip(online, common.mint_tokens(online), strict=True))
+    actors = sorted({a for a, _ in likes} - online_set)
+    token_of.update(zip(actors, common.mint_tokens(actors), strict=True))
+    (author_token,) = common.mint_tokens([author.pk])
+    return {
+        "author": author.username,
+        "author_followers": len(followers),
+        "online_followers": len(online_set & set(followers)),
+        "clients": [{"user": pk, "token": token_of[pk]} for pk in online],
+        "targeted": [
+            {"token": token_of[actor], "postId": global_id("Post", post_id)}
+            for actor, post_id in likes
+        ],
+        "broadcast": {
+            "token": author_token,
+            "posts": args.broadcasts,
+            "gapMs": 1000,
+            # Every online follower; the author is offline.
+            "expected": len(online_set & set(followers)),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/9")
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--targeted", type=int, default=300, help="notifications to send")
+    parser.add_argument("--rate", type=int, default=20, help="targeted mutations per second")
+    parser.add_argument("--broadcasts", type=int, default=3, help="posts by the popular author")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--wait-ms", type=int, default=15000, help="longest wait for events")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+
+    fd_limit = _raise_fd_limit()
+    extra = {"EVENTS_CHANNEL": EVENTS_CHANNEL, "RATELIMIT_ENABLE": "false"}
+    common.setup_django(args.database, args.redis, **extra)
+    setup = plan(args)
+    from django.db import connections
+
+    connections.close_all()
+    env = common.server_env(args.database, args.redis, **extra)
+    servers = [common.start_daphne(env, processes=1) for _ in range(args.processes)]
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": args.database.rsplit("/", 1)[-1],
+        "clients": args.clients,
+        "processes": args.processes,
+        "fd_limit": fd_limit,
+        "author": setup["author"],
+        "author_followers": setup["author_followers"],
+        "online_followers": setup["online_followers"],
+    }
+    try:
+        for server in servers:
+            common.wait_until_up(server.url + "/graphql", {"query": "{ __typename }"}, None)
+        time.sleep(1)
+        rss_before = sum(s.rss_bytes() for s in servers)
+        config = {
+            "urls": [s.url.replace("http://", "ws://") + "/graphql" for s in servers],
+            "httpUrls": [s.url + "/graphql" for s in servers],
+            "connectConcurrency": 200,
+            "targetedRate": args.rate,
+            "waitMs": args.wait_ms,
+            **{k: setup[k] for k in ("clients", "targeted", "broadcast")},
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(config, f)
+        driver = subprocess.Popen(
+            [common.NODE, str(common.BENCH / "load/subs.mjs"), f.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=common.BENCH / "load",
+        )
+        assert driver.stdout is not None and driver.stdin is not None
+        for line in driver.stdout:
+            event = json.loads(line)
+            print(f"  {json.dumps(event)[:400]}", flush=True)
+            if event["phase"] == "connected":
+                report["connect_seconds"] = event["seconds"]
+                # Every socket carries two subscriptions; wait until all are running.
+                wanted = 2 * event["connected"]
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    active = sum(_subscriptions_active(s) for s in servers)
+                    if active >= wanted or active < 0:
+                        break
+                    time.sleep(0.5)
+                report["subscriptions_active"] = active
+                time.sleep(2)
+                rss_idle = sum(s.rss_bytes() for s in servers)
+                report["rss_before_mb"] = round(rss_before / 2**20, 1)
+                report["rss_idle_mb"] = round(rss_idle / 2**20, 1)
+                report["rss_per_idle_socket_kb"] = round(
+                    (rss_idle - rss_before) / max(event["connected"], 1) / 1024, 1
+                )
+                print(
+                    f"  idle: {report['rss_per_idle_socket_kb']} KB per socket "
+                    f"({report['subscriptions_active']} subscriptions)",
+                    flush=True,
+                )
+                driver.stdin.write("go\n")
+                driver.stdin.flush()
+            elif event["phase"] == "result":
+                report["result"] = event
+        driver.wait(timeout=60)
+        Path(f.name).unlink(missing_ok=True)
+    finally:
+        for server in servers:
+            server.stop()
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
