@@ -158,8 +158,42 @@ if not STATIC_ROOT.is_dir():
 # GraphQL limits: the largest JSON body /graphql accepts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
 
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Security (docs/security.md lists each limit, its default and its variable).
+# Query limits, checked before execution (graph/security/limits.py).
+GRAPHQL_MAX_DEPTH: int = env.int("GRAPHQL_MAX_DEPTH", default=12)
+GRAPHQL_MAX_TOKENS: int = env.int("GRAPHQL_MAX_TOKENS", default=5000)
+GRAPHQL_MAX_ALIASES: int = env.int("GRAPHQL_MAX_ALIASES", default=30)
+GRAPHQL_MAX_NODES: int = env.int("GRAPHQL_MAX_NODES", default=50_000)
+GRAPHQL_INTROSPECTION: bool = env.bool("GRAPHQL_INTROSPECTION", default=True)
+# Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
+RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT: str = env.str(
+    "RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT", default="5/15m"
+)
+RATELIMIT_LOGIN_FAILURES_PER_ADDRESS: str = env.str(
+    "RATELIMIT_LOGIN_FAILURES_PER_ADDRESS", default="20/15m"
+)
+RATELIMIT_REGISTRATIONS: str = env.str("RATELIMIT_REGISTRATIONS", default="10/h")
+RATELIMIT_WRITES: str = env.str("RATELIMIT_WRITES", default="60/m")
+RATELIMIT_ENABLE: bool = env.bool("RATELIMIT_ENABLE", default=True)
+# A cache outage lets requests through (and is logged) rather than failing them.
+RATELIMIT_FAIL_OPEN = True
+# Behind a reverse proxy, the client address is its X-Forwarded-For hop.
+TRUSTED_PROXY: bool = env.bool("TRUSTED_PROXY", default=False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# TLS deployments: secure cookies, HSTS and the HTTPS redirect.
+HTTPS: bool = env.bool("HTTPS", default=False)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS: int = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS: bool = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD: bool = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # WebSocket (graph/websocket.py) and live events (notifications/broker.py).
 WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: int = env.int(

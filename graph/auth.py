@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from graph.context import Context
 from social.services.tokens import InvalidAccessToken, access_token_user_id
 
-INVALID_TOKEN_MESSAGE = "The access token is invalid or expired. Refresh it or sign in again."
+INVALID_TOKEN_MESSAGE = "The access token is invalid or expired. Refresh it or sign in again."  # noqa: S105
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -1,6 +1,5 @@
 """The one schema: every domain's queries, mutations and subscriptions merged."""
 
-import strawberry
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -10,6 +9,9 @@ from graph.extensions import RejectInvalidCredentials
 from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
 from graph.notifications.subscriptions import NotificationSubscription
+from graph.security.errors import ApiSchema
+from graph.security.limits import security_extensions
+from graph.security.ratelimit import apply_rate_limits
 from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
 from observability.graphql import OperationMetrics
@@ -18,10 +20,16 @@ Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery))
 Mutation = merge_types("Mutation", (AccountMutation, SocialMutation, NotificationMutation))
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 
-schema = strawberry.Schema(
+# ApiSchema masks unexpected errors; security_extensions() holds every query limit.
+schema = ApiSchema(
     query=Query,
-    mutation=Mutation,
+    mutation=apply_rate_limits(Mutation),
     subscription=Subscription,
     # OperationMetrics first: it times and counts everything the others do.
-    extensions=[OperationMetrics, RejectInvalidCredentials, DjangoOptimizerExtension],
+    extensions=[
+        OperationMetrics,
+        *security_extensions(),
+        RejectInvalidCredentials,
+        DjangoOptimizerExtension,
+    ],
 )

@@ -1,34 +1,75 @@
-"""The HTTP side of /graphql: Strawberry's Django view with our context and CSRF rule."""
+"""The HTTP side of /graphql: Strawberry's Django view with our context and CSRF rule.
 
+Every answer is JSON in the GraphQL response shape, even when the request never
+reaches GraphQL (a body too large, not JSON, a batch, a server fault), so a
+client has one error format to read and never gets an HTML page or a trace.
+"""
+
+import json
+import logging
+import uuid
 from typing import Any
 
+from cross_web import HTTPException, SyncHTTPRequestAdapter
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
+from strawberry.http import GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from graph.auth import context_for_request, has_session_cookie
 from graph.context import Context
+from graph.errors import BAD_USER_INPUT, FORBIDDEN
+from graph.security.codes import INTERNAL_SERVER_ERROR
+from graph.security.errors import UNEXPECTED_MESSAGE
+
+logger = logging.getLogger("graph.errors")
+
+
+def error_response(message: str, code: str, status: int, **extensions: Any) -> JsonResponse:
+    error = {"message": message, "extensions": {"code": code, **extensions}}
+    return JsonResponse({"data": None, "errors": [error]}, status=status)
+
+
+def _body_too_large() -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        f"The request body is larger than the limit of {limit:,} bytes.", BAD_USER_INPUT, 413
+    )
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
     if reason is None:
         return None
-    return JsonResponse(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": "CSRF verification failed: send the csrftoken cookie's value "
-                    "in the X-CSRFToken header, or authenticate with a Bearer token.",
-                    "extensions": {"code": "FORBIDDEN"},
-                }
-            ],
-        },
-        status=403,
+    return error_response(
+        "CSRF verification failed: send the csrftoken cookie's value "
+        "in the X-CSRFToken header, or authenticate with a Bearer token.",
+        FORBIDDEN,
+        403,
     )
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+# The members of a GraphQL-over-HTTP request body and the JSON type each must have.
+_REQUEST_MEMBERS: dict[str, type] = {
+    "query": str,
+    "variables": dict,
+    "operationName": str,
+    "extensions": dict,
+}
+_KIND_NAMES = {str: "a string", dict: "an object"}
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -36,16 +77,72 @@ class GraphQLView(StrawberryGraphQLView):
     """Bearer requests need no CSRF token; cookie-authenticated POSTs do."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if (
-            request.method == "POST"
-            and "Authorization" not in request.headers
-            and has_session_cookie(request)
-            and request.user.is_authenticated
-        ):
-            failure = _csrf_failure(request)
-            if failure is not None:
-                return failure
-        return super().dispatch(request, *args, **kwargs)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        # Refused before anything reads the body.
+        if limit is not None and _content_length(request) > limit:
+            return _body_too_large()
+        try:
+            if (
+                request.method == "POST"
+                and "Authorization" not in request.headers
+                and has_session_cookie(request)
+                and request.user.is_authenticated
+            ):
+                failure = _csrf_failure(request)
+                if failure is not None:
+                    return failure
+            return self.run(request=request)
+        except HTTPException as exc:
+            response = error_response(exc.reason, BAD_USER_INPUT, exc.status_code)
+            if exc.status_code == 405:
+                response["Allow"] = "POST" if request.method == "GET" else "GET, POST"
+            return response
+        except RequestDataTooBig:
+            return _body_too_large()
+        except Exception:
+            # Outside GraphQL execution (context, CSRF, session): same masking as inside.
+            rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
+            logger.exception("Unexpected error (request id %s) serving /graphql", rid)
+            return error_response(UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR, 500, requestId=rid)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+
+    def parse_http_body(
+        self, request: SyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method != "POST" or "application/json" not in (request.content_type or ""):
+            return super().parse_http_body(request)
+        try:
+            body = request.body
+        except UnicodeDecodeError as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
+        data = self.parse_json(body)
+        if isinstance(data, list):
+            raise HTTPException(400, "Batching is not enabled: send one operation per request.")
+        if not isinstance(data, dict):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        for name, kind in _REQUEST_MEMBERS.items():
+            if not isinstance(data.get(name), (kind, type(None))):
+                raise HTTPException(400, f"`{name}` must be {_KIND_NAMES[kind]} or null.")
+        return GraphQLRequestData(
+            query=data.get("query"),
+            variables=data.get("variables"),
+            operation_name=data.get("operationName"),
+            extensions=data.get("extensions"),
+        )
+
+    def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        try:
+            return super().execute_single(*args, **kwargs)
+        except HTTPException as exc:
+            # GraphQL over HTTP: a mutation sent with GET is 405 Method Not Allowed.
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                raise HTTPException(405, exc.reason) from exc
+            raise
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:  # type: ignore[override]
         return context_for_request(request, Context(request=request, response=response))

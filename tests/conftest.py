@@ -1,8 +1,10 @@
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from social.models import User
@@ -50,3 +52,14 @@ def gql(client: Client) -> GqlCall:
 @pytest.fixture
 def user_factory(db: None) -> Callable[..., User]:
     return make_user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counters live in the cache: each test starts with none spent."""
+    # A test that takes the cache down (Redis fault) must not fail in this fixture.
+    with contextlib.suppress(Exception):
+        cache.clear()
+    yield
+    with contextlib.suppress(Exception):
+        cache.clear()

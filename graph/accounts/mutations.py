@@ -13,6 +13,7 @@ from graph.accounts.types import (
 from graph.context import Info
 from graph.errors import payload_errors
 from graph.permissions import require_viewer
+from graph.security.ratelimit import client_address
 from graph.types.users import UserType
 from social.services import accounts, tokens
 
@@ -44,7 +45,11 @@ class AccountMutation:
     def login(self, info: Info, input: LoginInput) -> AuthPayload:
         payload = AuthPayload()
         with payload_errors(payload):
-            user = accounts.user_authenticate(login=input.login, password=input.password)
+            user = accounts.user_authenticate(
+                login=input.login,
+                password=input.password,
+                client_address=client_address(info.context),
+            )
             _signed_in(info, payload, user, tokens.token_pair_issue(user=user))
         return payload
 
@@ -57,7 +62,9 @@ class AccountMutation:
         return payload
 
     @strawberry.mutation(
-        description="Revokes the given refresh token, or every token of the viewer when none is given."
+        description=(
+            "Revokes the given refresh token, or every token of the viewer when none is given."
+        )
     )
     def logout(self, info: Info, refresh_token: str | None = None) -> LogoutPayload:
         payload = LogoutPayload()

@@ -2,6 +2,7 @@
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import update_last_login
@@ -12,12 +13,16 @@ from django.db import IntegrityError, transaction
 from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
+from social.ratelimits import limit_hit, limit_reached
 
 USERNAME_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 300
 AVATAR_URL_MAX_LENGTH = 500
 EMAIL_MAX_LENGTH = 254
+
+# (scope, key, rate) of one rate limit.
+Throttle = tuple[str, str, str]
 
 _https_url = URLValidator(schemes=["http", "https"])
 # Spent on unknown logins so that they take as long as a wrong password.
@@ -109,16 +114,43 @@ def user_register(
     return user
 
 
-def user_authenticate(*, login: str, password: str) -> User:
-    """The active user whose username or email is `login` and whose password matches."""
+def _login_throttles(
+    *, login: str, user: User | None, client_address: str | None
+) -> list[Throttle]:
+    # Per account (an unknown login is throttled alike, so a lock reveals nothing),
+    # and per client address against one machine trying many accounts.
+    account = f"user:{user.pk}" if user is not None else f"login:{login.lower()}"
+    per_account = settings.RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT
+    throttles = [("login-failures-account", account, per_account)]
+    if client_address:
+        per_address = settings.RATELIMIT_LOGIN_FAILURES_PER_ADDRESS
+        throttles.append(("login-failures-address", client_address, per_address))
+    return throttles
+
+
+def user_authenticate(*, login: str, password: str, client_address: str | None = None) -> User:
+    """The active user whose username or email is `login` and whose password matches.
+
+    After too many failures for the account or from the address, every attempt is
+    RATE_LIMITED, even with the right password, until the window ends.
+    """
     login = login.strip()
     field = "email__iexact" if "@" in login else "username__iexact"
     user = User.objects.filter(**{field: login}).first() if login else None
+    throttles = _login_throttles(login=login, user=user, client_address=client_address)
+    if any(limit_reached(scope=scope, key=key, rate=rate) for scope, key, rate in throttles):
+        raise ValidationFailed(
+            field=None,
+            code=ErrorCode.RATE_LIMITED,
+            message="Too many failed sign-ins. Wait 15 minutes and try again.",
+        )
     if user is None:
         check_password(password, _DUMMY_PASSWORD_HASH)
     elif user.is_active and user.check_password(password):
         update_last_login(None, user)
         return user
+    for scope, key, rate in throttles:
+        limit_hit(scope=scope, key=key, rate=rate)
     raise ValidationFailed(
         field=None, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong login or password."
     )

@@ -21,7 +21,7 @@ from social.errors import ErrorCode, ValidationFailed
 from social.models import RefreshToken, User
 
 JWT_ALGORITHM = "HS256"
-ACCESS_TOKEN_TYPE = "access"
+ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
 
 
 class InvalidAccessToken(Exception):

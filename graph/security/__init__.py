@@ -1,0 +1,1 @@
+"""Hardening of the GraphQL API: query limits, error masking and rate limits."""

@@ -1,0 +1,4 @@
+"""`extensions.code` values of top-level errors, beside graph.errors' contract codes."""
+
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"

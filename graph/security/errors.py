@@ -1,0 +1,88 @@
+"""What clients see of errors: API errors as they are, anything unexpected masked.
+
+Strawberry hands every error of every operation (parse, validation, variables,
+resolvers, and exceptions raised by extensions) to `Schema.process_errors` before
+the response is built, so this is the one place that sees them all. Strawberry's
+MaskErrors extension is not used: it misses exceptions raised by other extensions
+(their result is built after the hooks unwind) and drops `extensions`, where the
+request id goes.
+"""
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import strawberry
+from django.conf import settings
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from graph.errors import BAD_USER_INPUT
+from graph.security.codes import INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX
+from graph.security.limits import LIMIT_MESSAGES
+
+logger = logging.getLogger("graph.errors")
+
+UNEXPECTED_MESSAGE = "Unexpected error."
+# graphql-core's hints ("Did you mean 'email'?") map the schema for a prober.
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """A Python exception that no rule of the API raised on purpose: a bug or an outage."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    # A scalar rejecting a variable or literal: the client's input, located in the query.
+    return not (error.nodes and error.path is None)
+
+
+def request_id(execution_context: ExecutionContext | None) -> str:
+    """One id per request, shared by its log lines and its masked errors."""
+    context: Any = execution_context.context if execution_context else None
+    cache = getattr(context, "cache", None)
+    if isinstance(cache, dict) and "request_id" in cache:
+        return str(cache["request_id"])
+    request = getattr(context, "request", None)
+    rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
+    if isinstance(cache, dict):
+        cache["request_id"] = rid
+    return rid
+
+
+def present_error(error: GraphQLError, execution_context: ExecutionContext | None) -> None:
+    """Rewrites `error` in place into what the client may see."""
+    production = not settings.DEBUG
+    if is_unexpected(error):
+        rid = request_id(execution_context)
+        original = error.original_error
+        assert original is not None
+        operation = execution_context.operation_name if execution_context else None
+        logger.error(
+            "Unexpected error (request id %s) in operation %s at %s: %s",
+            rid,
+            operation or "<anonymous>",
+            ".".join(str(p) for p in error.path or ()) or "-",
+            error.message,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        if production:
+            error.message = UNEXPECTED_MESSAGE
+        error.extensions = {"code": INTERNAL_SERVER_ERROR, "requestId": rid}
+        return
+    extensions = dict(error.extensions or {})
+    if "code" not in extensions:
+        limit = any(fragment in error.message for fragment in LIMIT_MESSAGES)
+        extensions["code"] = QUERY_TOO_COMPLEX if limit else BAD_USER_INPUT
+        error.extensions = extensions
+    if production:
+        error.message = _SUGGESTION.sub("", error.message)
+
+
+class ApiSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            present_error(error, execution_context)
