@@ -5,6 +5,7 @@ project and in-process cache and channel layer, so a newcomer needs nothing
 but Python.
 """
 
+import importlib.util
 import warnings
 from datetime import timedelta
 from pathlib import Path
@@ -91,7 +92,25 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Under ASGI (daphne) each request runs its ORM work in a fresh thread, so a persistent
+# connection (CONN_MAX_AGE > 0) is never reused: they pile up until PostgreSQL refuses
+# clients (Django's docs: disable them under ASGI). Reuse comes from psycopg 3's pool.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Connections per server process in psycopg 3's pool; 0 opens one per request instead.
+DB_POOL_SIZE: int = env.int("DB_POOL_SIZE", default=8)
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and DB_POOL_SIZE > 0
+    and importlib.util.find_spec("psycopg_pool") is not None
+):
+    # The pool and persistent connections exclude each other.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_SIZE,
+        # A request waits this long for a free connection before failing.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 # A connection broken by a PostgreSQL restart is replaced on the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
