@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import has_object_definition
+from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from graph.context import Context, Info
@@ -94,6 +95,10 @@ def _empty_payload(payload_type: Any) -> Any:
 class RateLimit(FieldExtension):
     def __init__(self, limit: MutationLimit) -> None:
         self.limit = limit
+
+    def apply(self, field: StrawberryField) -> None:
+        # The field's payload type is what a limited call returns.
+        self.field = field
 
     def _key(self, context: Context) -> str | None:
         if self.limit.per == "user":
