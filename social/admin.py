@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -50,6 +51,8 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("follower_count", "following_count", "post_count", "date_joined")
     # Large tables: no second COUNT(*) for "of N total" on every search.
     show_full_result_count = False
+    # An avatar URL typed without a scheme is https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("display_name", "bio", "avatar_url")}),
