@@ -1,17 +1,17 @@
-"""Access tokens, refresh-token rotation with reuse detection, logout, and CSRF."""
+"""Access tokens, refresh-token rotation, logout, and CSRF (attacks: tests/security)."""
 
-import base64
 import json
 from datetime import timedelta
 from typing import Any
 
-import jwt
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from freezegun import freeze_time
 
+# Imported before any test freezes time: the schema must see the real datetime class.
+from graph.schema import schema  # noqa: F401
 from social.models import RefreshToken
 from social.services.tokens import access_token_issue, token_pair_issue
 from tests.factories import make_user
@@ -38,35 +38,6 @@ def test_access_token_signs_in(gql: Any) -> None:
     assert gql(ME, token=access_token_issue(user=user))["data"]["me"] == {"username": "olga"}
 
 
-def test_access_token_expires(gql: Any) -> None:
-    user = make_user("pete")
-    issued = timezone.now()
-    with freeze_time(issued):
-        token = access_token_issue(user=user)
-    with freeze_time(issued + settings.ACCESS_TOKEN_TTL - timedelta(seconds=5)):
-        assert gql(ME, token=token)["data"]["me"] == {"username": "pete"}
-    with freeze_time(issued + settings.ACCESS_TOKEN_TTL + timedelta(seconds=5)):
-        assert _unauthenticated(gql(ME, token=token))
-
-
-def test_forged_token_is_refused(gql: Any) -> None:
-    user = make_user("quin")
-    claims = jwt.decode(access_token_issue(user=user), options={"verify_signature": False})
-    forged = jwt.encode(claims, "not-the-server-key-but-long-enough-32b", algorithm="HS256")
-    assert _unauthenticated(gql(ME, token=forged))
-
-
-def test_alg_none_token_is_refused(gql: Any) -> None:
-    user = make_user("rosa")
-    claims = jwt.decode(access_token_issue(user=user), options={"verify_signature": False})
-
-    def b64(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    unsigned = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
-    assert _unauthenticated(gql(ME, token=unsigned))
-
-
 @pytest.mark.parametrize("header", ["Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwdw=="])
 def test_malformed_authorization_is_refused(client: Client, header: str) -> None:
     response = client.post(
@@ -88,21 +59,6 @@ def test_refresh_token_rotates(gql: Any) -> None:
     assert gql(ME, token=payload["accessToken"])["data"]["me"] == {"username": "sam"}
     second = gql(REFRESH, {"t": payload["refreshToken"]})["data"]["refreshToken"]
     assert second["errors"] == []
-
-
-def test_reused_refresh_token_revokes_the_family(gql: Any) -> None:
-    user = make_user("tina")
-    stolen = token_pair_issue(user=user).refresh_token
-    other_login = token_pair_issue(user=user).refresh_token
-    rotated = gql(REFRESH, {"t": stolen})["data"]["refreshToken"]["refreshToken"]
-    # The old token comes back: someone copied it. Its whole family is revoked.
-    replay = gql(REFRESH, {"t": stolen})["data"]["refreshToken"]
-    assert replay["errors"] == [{"code": "INVALID_TOKEN"}] and replay["accessToken"] is None
-    assert gql(REFRESH, {"t": rotated})["data"]["refreshToken"]["errors"] == [
-        {"code": "INVALID_TOKEN"}
-    ]
-    # Another device's login is a different family and keeps working.
-    assert gql(REFRESH, {"t": other_login})["data"]["refreshToken"]["errors"] == []
 
 
 def test_expired_or_unknown_refresh_token_is_refused(gql: Any) -> None:
