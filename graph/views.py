@@ -44,7 +44,9 @@ def _body_too_large() -> JsonResponse:
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
-    reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+    reason = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(
+        request, lambda r: HttpResponse(), (), {}
+    )
     if reason is None:
         return None
     return error_response(
@@ -69,7 +71,7 @@ _REQUEST_MEMBERS: dict[str, type] = {
     "operationName": str,
     "extensions": dict,
 }
-_KIND_NAMES = {str: "a string", dict: "an object"}
+_KIND_NAMES: dict[type, str] = {str: "a string", dict: "an object"}
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -8,7 +8,7 @@ setting (or a test's override) applies to the next request.
 from collections.abc import Callable
 
 from django.conf import settings
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -44,7 +44,9 @@ def _nodes() -> SchemaExtension:
 
 def _introspection() -> SchemaExtension:
     # DisableIntrospection takes no switch, so this adds its rule only when turned off.
-    rules = [] if settings.GRAPHQL_INTROSPECTION else [NoSchemaIntrospectionCustomRule]
+    rules: list[type[ASTValidationRule]] = (
+        [] if settings.GRAPHQL_INTROSPECTION else [NoSchemaIntrospectionCustomRule]
+    )
     return AddValidationRules(rules)
 
 

@@ -42,7 +42,7 @@ DEFAULT_FIRST = 20
 
 def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[ValidationRule]:
     """A validation rule bound to this request's limit and variable values."""
-    variables = variables or {}
+    values: dict[str, Any] = variables or {}
     # Counts are capped just over the limit: past it the exact number does not matter,
     # and the cap keeps products of huge `first` values small.
     cap = max_nodes + 1
@@ -83,7 +83,7 @@ def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[Va
                 value: Any = argument.value
                 if isinstance(value, VariableNode):
                     name = value.name.value
-                    value = variables[name] if name in variables else self._defaults.get(name)
+                    value = values[name] if name in values else self._defaults.get(name)
                 if isinstance(value, IntValueNode):
                     value = int(value.value)
                 if isinstance(value, int) and not isinstance(value, bool):
@@ -168,8 +168,10 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
                     depth = 1 + self._depth(selection.selection_set)
                 elif isinstance(selection, InlineFragmentNode):
                     depth = self._depth(selection.selection_set)
-                else:
+                elif isinstance(selection, FragmentSpreadNode):
                     depth = self._fragment_depth(selection.name.value)
+                else:
+                    continue
                 deepest = max(deepest, depth)
                 if deepest > max_depth:
                     break

@@ -147,7 +147,7 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     if user is None:
         check_password(password, _DUMMY_PASSWORD_HASH)
     elif user.is_active and user.check_password(password):
-        update_last_login(None, user)
+        update_last_login(User, user)
         return user
     for scope, key, rate in throttles:
         limit_hit(scope=scope, key=key, rate=rate)
