@@ -57,6 +57,17 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     )
 
 
+def _read_body(request: HttpRequest) -> bytes:
+    """The body, read no further than the limit even when no Content-Length announced it."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None:
+        return request.body
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise RequestDataTooBig()
+    return body
+
+
 def _content_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -119,7 +130,7 @@ class GraphQLView(StrawberryGraphQLView):
         if request.method != "POST" or "application/json" not in (request.content_type or ""):
             return super().parse_http_body(request)
         try:
-            body = request.body
+            body = _read_body(request.request).decode()  # type: ignore[attr-defined]
         except UnicodeDecodeError as exc:
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
         data = self.parse_json(body)

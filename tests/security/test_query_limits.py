@@ -1,5 +1,7 @@
 """Hostile queries are refused before execution: depth, tokens, aliases, nodes, batches."""
 
+import io
+import json
 import time
 from typing import Any
 
@@ -124,3 +126,24 @@ def test_a_fragment_bomb_is_answered_at_once(raw_post: RawPost) -> None:
     assert time.monotonic() - started < 5
     assert response.status_code == 200
     assert response.json() == {"data": {"me": None}}
+
+
+def test_a_body_without_content_length_is_cut_at_the_limit() -> None:
+    # Under ASGI a chunked body announces no length: the view reads no more than the limit.
+    from django.core.handlers.asgi import ASGIRequest
+
+    from graph.views import GraphQLView
+
+    body = b'{"query": "{ me { id } }", "variables": {"x": "' + b"a" * (3 * 1024 * 1024) + b'"}}'
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+    request = ASGIRequest(scope, io.BytesIO(body))
+    assert "CONTENT_LENGTH" not in request.META
+    response = GraphQLView.as_view(schema=schema)(request)
+    assert response.status_code == 413
+    assert only_error(json.loads(response.content))["extensions"]["code"] == "BAD_USER_INPUT"
