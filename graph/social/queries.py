@@ -8,7 +8,7 @@ from graph.ids import pk_of
 from graph.node import node_loader
 from graph.pagination import keyset_page
 from graph.permissions import require_viewer_id
-from graph.types.posts import PostConnection, PostType
+from graph.types.posts import PostConnection, PostType, post_connection
 from graph.types.users import UserConnection
 from social.selectors.posts import NEWEST_FIRST, hashtag_feed, home_feed, post_by_id, public_feed
 from social.selectors.users import SEARCH_ORDER, search_users
@@ -49,23 +49,27 @@ class SocialQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PostConnection:
         viewer_id = require_viewer_id(info)
-        page = keyset_page(
-            home_feed(viewer_id=viewer_id), kind="home", keys=NEWEST_FIRST, first=first, after=after
+        return post_connection(
+            info,
+            home_feed(viewer_id=viewer_id),
+            kind="home",
+            keys=NEWEST_FIRST,
+            first=first,
+            after=after,
         )
-        return PostConnection.build(page)
 
     @strawberry_django.field(description="All top-level posts, newest first.")
     def public_feed(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PostConnection:
-        page = keyset_page(
+        return post_connection(
+            info,
             public_feed(viewer_id=info.context.viewer_id),
             kind="public",
             keys=NEWEST_FIRST,
             first=first,
             after=after,
         )
-        return PostConnection.build(page)
 
     @strawberry_django.field(
         description="Posts carrying #tag (case-insensitive, with or without the '#'), newest first."
@@ -73,11 +77,11 @@ class SocialQuery:
     def hashtag_feed(
         self, info: Info, tag: str, first: int | None = None, after: str | None = None
     ) -> PostConnection:
-        page = keyset_page(
+        return post_connection(
+            info,
             hashtag_feed(tag=tag, viewer_id=info.context.viewer_id),
             kind="hashtag",
             keys=NEWEST_FIRST,
             first=first,
             after=after,
         )
-        return PostConnection.build(page)

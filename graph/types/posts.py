@@ -1,9 +1,12 @@
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 from strawberry import relay
+from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_info
@@ -13,6 +16,7 @@ from social.selectors.posts import (
     OLDEST_FIRST,
     post_hashtags,
     post_mentions,
+    post_prefetches,
     post_replies,
     post_viewer_has_liked,
 )
@@ -48,14 +52,14 @@ class PostType(relay.Node):
     def replies(
         self, root: Post, info: Info, first: int | None = None, after: str | None = None
     ) -> "PostConnection":
-        page = keyset_page(
+        return post_connection(
+            info,
             post_replies(post_id=root.pk, viewer_id=info.context.viewer_id),
             kind="replies",
             keys=OLDEST_FIRST,
             first=first,
             after=after,
         )
-        return PostConnection.build(page)
 
     @strawberry_django.field
     def viewer_has_liked(self, root: Post, info: Info) -> bool:
@@ -95,3 +99,46 @@ class PostConnection:
             ],
             page_info=page_info(page),
         )
+
+
+def _selected_paths(info: Info) -> set[str]:
+    """Dotted paths of the fields selected under the current field ("edges.node.hashtags")."""
+    paths: set[str] = set()
+
+    def walk(selections: list[Selection], prefix: str) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                path = f"{prefix}.{selection.name}" if prefix else selection.name
+                paths.add(path)
+                walk(selection.selections, path)
+            else:  # fragments add their fields at the same level
+                walk(selection.selections, prefix)
+
+    for field in info.selected_fields:
+        walk(field.selections, "")
+    return paths
+
+
+def post_connection(
+    info: Info,
+    queryset: QuerySet[Post],
+    *,
+    kind: str,
+    keys: Sequence[str],
+    first: int | None,
+    after: str | None,
+) -> PostConnection:
+    """A keyset page of posts that prefetches the tags and mentions the query asks for, and no
+    others: a feed that shows neither costs one query, one that shows all of them three or five."""
+    paths = _selected_paths(info)
+    queryset = queryset.prefetch_related(None).prefetch_related(
+        *post_prefetches(
+            viewer_id=info.context.viewer_id,
+            hashtags="edges.node.hashtags" in paths,
+            mentions="edges.node.mentions" in paths,
+            parent_hashtags="edges.node.replyTo.hashtags" in paths,
+            parent_mentions="edges.node.replyTo.mentions" in paths,
+        )
+    )
+    page = keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
+    return PostConnection.build(page)

@@ -82,16 +82,16 @@ class UserType(relay.Node):
     def posts(
         self, root: User, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated["PostConnection", strawberry.lazy("graph.types.posts")]:
-        from graph.types.posts import PostConnection
+        from graph.types.posts import post_connection
 
-        page = keyset_page(
+        return post_connection(
+            info,
             user_posts(user_id=root.pk, viewer_id=info.context.viewer_id),
             kind="posts",
             keys=NEWEST_FIRST,
             first=first,
             after=after,
         )
-        return PostConnection.build(page)
 
 
 @strawberry.type(name="UserEdge")

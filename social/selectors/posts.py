@@ -43,12 +43,30 @@ def _mention_links(viewer_id: int | None) -> QuerySet[PostMention]:
     return with_iterable(links, _MENTION_FLAGS)
 
 
+def post_prefetches(
+    *,
+    viewer_id: int | None,
+    hashtags: bool = True,
+    mentions: bool = True,
+    parent_hashtags: bool = False,
+    parent_mentions: bool = False,
+) -> list[Prefetch]:
+    """One query each for the posts' (or their parents') tags and mentions, as asked."""
+    wanted = [
+        (hashtags, "hashtag_links", PostHashtag.objects.order_by("position")),
+        (mentions, "mention_links", _mention_links(viewer_id)),
+        (parent_hashtags, "reply_to__hashtag_links", PostHashtag.objects.order_by("position")),
+        (parent_mentions, "reply_to__mention_links", _mention_links(viewer_id)),
+    ]
+    return [Prefetch(lookup, queryset=links) for want, lookup, links in wanted if want]
+
+
 def annotate_posts_for_viewer(queryset: QuerySet[Post], *, viewer_id: int | None) -> QuerySet[Post]:
     """Posts ready to be shown to `viewer_id` (None when signed out) in a fixed number of queries:
-    one for the rows, one for their hashtags, one for their mentions."""
+    one for the rows, one for their hashtags, one for their mentions. Callers that know they
+    need fewer (or the parents' too) swap the prefetches: see `post_prefetches`."""
     queryset = queryset.select_related("author", "reply_to__author").prefetch_related(
-        Prefetch("hashtag_links", queryset=PostHashtag.objects.order_by("position")),
-        Prefetch("mention_links", queryset=_mention_links(viewer_id)),
+        *post_prefetches(viewer_id=viewer_id)
     )
     if viewer_id is not None:
         queryset = queryset.annotate(

@@ -19,7 +19,8 @@ HOME_FEED = """query($first: Int) { homeFeed(first: $first) { edges { cursor nod
 POST_FIELDS = """id body createdAt editedAt likeCount replyCount viewerHasLiked hashtags
   author { id username displayName followerCount followingCount viewerFollows followsViewer }
   mentions { username viewerFollows followsViewer }
-  replyTo { id body viewerHasLiked author { username viewerFollows followsViewer } }"""
+  replyTo { id body viewerHasLiked hashtags mentions { username viewerFollows }
+    author { username viewerFollows followsViewer } }"""
 
 LISTS: dict[str, str] = {
     "publicFeed": "query($first: Int) { publicFeed(first: $first) { edges { node { %s } } } }",
@@ -105,8 +106,8 @@ def test_post_lists_have_flat_query_counts(
     signed_in: bool,
 ) -> None:
     viewer = busy_network if signed_in else None
-    # user(username:) adds one query for the user row.
-    with django_assert_max_num_queries(4 if name == "userPosts" else 3):
+    # Rows, tags, mentions, the parents' tags and mentions; user(username:) adds the user row.
+    with django_assert_max_num_queries(6 if name == "userPosts" else 5):
         result = gql(LISTS[name] % POST_FIELDS, {"first": first}, as_user=viewer)
     path = ("user", "posts") if name == "userPosts" else (name,)
     # 120 posts, every fifth a reply; writer0 wrote a quarter of them.
@@ -140,6 +141,30 @@ def test_replies_have_flat_query_counts(
         + POST_FIELDS
         + " } } } } }"
     )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         result = gql(query, {"id": global_id("Post", root.pk), "first": first}, as_user=author)
     assert len(_page(result, "post", "replies")) == first
+
+
+@pytest.mark.parametrize("first", [5, 100])
+def test_a_feed_without_tags_or_mentions_is_one_query(
+    gql: GqlCall, busy_network: User, django_assert_num_queries: Any, first: int
+) -> None:
+    query = """query($first: Int) { publicFeed(first: $first) { edges { node {
+      id body createdAt likeCount replyCount viewerHasLiked
+      author { username displayName viewerFollows }
+      replyTo { author { username } }
+    } } } }"""
+    with django_assert_num_queries(1):
+        edges = _page(gql(query, {"first": first}, as_user=busy_network), "publicFeed")
+    assert len(edges) == min(first, 97)
+
+
+def test_fragments_are_seen_when_choosing_prefetches(
+    gql: GqlCall, busy_network: User, django_assert_num_queries: Any
+) -> None:
+    query = """query { homeFeed(first: 50) { ...Page } }
+    fragment Page on PostConnection { edges { node { ... on Post { hashtags } } } }"""
+    with django_assert_num_queries(2):
+        edges = _page(gql(query, as_user=busy_network), "homeFeed")
+    assert all(e["node"]["hashtags"][0] == "tag" for e in edges)
