@@ -16,6 +16,9 @@ class Post(models.Model):
     reply_to = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
     )
+    # Stays true when the parent is deleted (reply_to becomes null): an orphaned reply is still
+    # a reply, not a top-level post for the public feed.
+    is_reply = models.BooleanField(default=False)
 
     # Counters maintained with F() updates by the services.
     like_count = models.PositiveIntegerField(default=0)
@@ -35,8 +38,8 @@ class Post(models.Model):
             # The public feed: top-level posts only, newest first.
             models.Index(
                 fields=["-created_at", "-id"],
-                condition=models.Q(reply_to__isnull=True),
-                name="post_public_feed_idx",
+                condition=models.Q(reply_to__isnull=True, is_reply=False),
+                name="post_top_level_idx",
             ),
             models.Index(fields=["author", "-created_at", "-id"], name="post_author_created_idx"),
             models.Index(fields=["reply_to", "created_at", "id"], name="post_replies_idx"),

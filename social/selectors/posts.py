@@ -101,8 +101,9 @@ def home_feed(*, viewer_id: int) -> QuerySet[Post]:
 
 
 def public_feed(*, viewer_id: int | None = None) -> QuerySet[Post]:
-    """Top-level posts (replies left out); page with NEWEST_FIRST."""
-    return posts_visible(viewer_id=viewer_id).filter(reply_to__isnull=True)
+    """Top-level posts: no replies, not even those whose parent was deleted; NEWEST_FIRST."""
+    # Both conditions: rows written in bulk (seeds) may set reply_to without is_reply.
+    return posts_visible(viewer_id=viewer_id).filter(reply_to__isnull=True, is_reply=False)
 
 
 def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:

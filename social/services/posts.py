@@ -75,7 +75,9 @@ def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Pos
             updated = Post.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
             if not updated:
                 raise _not_found("replyTo")
-        post = Post.objects.create(author=author, body=body, reply_to=reply_to)
+        post = Post.objects.create(
+            author=author, body=body, reply_to=reply_to, is_reply=reply_to is not None
+        )
         User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
         mentioned = _attach_tags_and_mentions(post)
         notify_post_created(post=post, mentioned=mentioned)

@@ -180,6 +180,8 @@ def test_three_users_see_the_feeds_counts_flags_and_threads(gql: GqlCall) -> Non
     orphan = _ok(gql("query($id: ID!) { post(id: $id) { replyTo { id } } }", {"id": nested["id"]}))
     assert orphan["post"] == {"replyTo": None}
     assert _ok(gql(USER, {"u": "bob"}))["user"]["postCount"] == 0
+    # An orphaned reply is still a reply: not a top-level post of the public feed.
+    assert _bodies(_ok(gql(PUBLIC))["publicFeed"]) == ["cat here", p1["body"]]
     gone = _ok(gql("query($id: ID!) { post(id: $id) { id } }", {"id": reply["id"]}))
     assert gone["post"] is None
 
