@@ -25,7 +25,8 @@ class User(AbstractUser):
     email = models.EmailField(max_length=254)
     display_name = models.CharField(max_length=50, blank=True, default="")
     bio = models.CharField(max_length=300, blank=True, default="")
-    avatar_url = models.URLField(max_length=500, blank=True, null=True)
+    # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
+    avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
 
     # Counters maintained with F() updates in the services that change them, so
     # lists never count per row.
