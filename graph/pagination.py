@@ -62,6 +62,9 @@ def decode_cursor(kind: str, cursor: str, arity: int) -> list[Any]:
         or len(data) != arity + 1
         or data[0] != kind
         or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in data[1:])
+        # PostgreSQL refuses NUL in a parameter: a 500 rather than a bad cursor otherwise.
+        or any(isinstance(v, str) and "\x00" in v for v in data[1:])
+        or any(isinstance(v, int) and abs(v) > 2**63 - 1 for v in data[1:])
     ):
         raise bad_user_input("`after` is not a valid cursor for this list.")
     return data[1:]

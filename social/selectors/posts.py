@@ -109,7 +109,7 @@ def public_feed(*, viewer_id: int | None = None) -> QuerySet[Post]:
 def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:
     """Posts carrying #tag, case-insensitive, with or without '#'; page with NEWEST_FIRST."""
     tag = normalize_hashtag(tag)
-    if not tag:
+    if not tag or "\x00" in tag:  # NUL: no tag has one, and PostgreSQL refuses it
         return Post.objects.none()
     return posts_visible(viewer_id=viewer_id).filter(hashtag_links__tag=tag)
 

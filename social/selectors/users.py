@@ -26,6 +26,8 @@ def user_by_id(*, user_id: int, viewer_id: int | None = None) -> User | None:
 
 
 def user_by_username(*, username: str, viewer_id: int | None = None) -> User | None:
+    if "\x00" in username:  # no username has one, and PostgreSQL refuses it as a parameter
+        return None
     return users_visible(viewer_id=viewer_id).filter(username__iexact=username.strip()).first()
 
 
@@ -95,7 +97,8 @@ def search_users(*, query: str, viewer_id: int | None = None) -> QuerySet[User]:
         )
     )
     # A blank query matches nothing (not everyone); the annotations stay for the ordering.
-    return ranked if query else ranked.none()
+    # NUL: no name has one, and PostgreSQL refuses it as a parameter.
+    return ranked if query and "\x00" not in query else ranked.none()
 
 
 SEARCH_ORDER = ("search_rank", "username_key", "id")

@@ -177,6 +177,9 @@ class TestBadInput:
             _cursor("public", "2024-01-01T00:00:00+00:00", "1; DROP TABLE social_post"),
             _cursor("public", None, 1),
             _cursor("public", True, 1),
+            _cursor("public", "2024-01-01T00:00:00+00:00", 2**80),
+            _cursor("public", "2024-01-01\x00", 1),
+            _cursor("search", "\x00", "a", 1),
         ],
     )
     def test_malformed_cursors_are_bad_user_input(self, gql: GqlCall, cursor: str) -> None:
