@@ -208,3 +208,44 @@ def test_concurrent_likes_count_exactly() -> None:
     post.refresh_from_db()
     assert post.like_count == len(likers) == Like.objects.filter(post=post).count()
     assert Notification.objects.filter(kind="LIKE", post=post).count() == len(likers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_follows_and_unfollows_count_exactly() -> None:
+    require_postgres_database()
+    star = make_user("star")
+    fans = [make_user(f"fan{i}") for i in range(10)]
+    for fan in fans[:5]:
+        follow_create(follower=fan, followee=star)
+    barrier = threading.Barrier(len(fans) * 2)
+    errors: list[BaseException] = []
+
+    def act(fan: User) -> None:
+        # The first five unfollow (twice at once), the other five follow (twice at once).
+        try:
+            barrier.wait()
+            if fan in fans[:5]:
+                follow_delete(follower=fan, followee=star)
+            else:
+                follow_create(follower=fan, followee=star)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=act, args=(fan,)) for fan in fans * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    star.refresh_from_db()
+    assert star.follower_count == 5 == Follow.objects.filter(followee=star).count()
+    assert (
+        sorted(
+            User.objects.filter(username__startswith="fan").values_list(
+                "following_count", flat=True
+            )
+        )
+        == [0] * 5 + [1] * 5
+    )
