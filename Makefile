@@ -59,3 +59,10 @@ node-deps:
 # Re-fetch GraphiQL's pinned files into graph/static/graphiql/ and print their sha256s.
 vendor-graphiql:
 	scripts/vendor_graphiql.sh
+
+# Benchmarks (bench/RESULTS.md): needs PostgreSQL, Redis and Node; about 15 minutes.
+bench: $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -r bench/requirements.txt
+	cd bench/load && npm ci --no-audit --no-fund
+	cd bench/peer && npm ci --no-audit --no-fund
+	BENCH_PYTHON=$(PY) bench/run.sh

@@ -123,8 +123,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rate", type=int, default=20, help="targeted mutations per second")
     parser.add_argument("--broadcasts", type=int, default=3, help="posts by the popular author")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--connect-concurrency", type=int, default=20, help="handshakes in flight at once"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--wait-ms", type=int, default=15000, help="longest wait for events")
+    parser.add_argument("--settle", type=float, default=2.0, help="idle seconds before RSS")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
@@ -155,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         config = {
             "urls": [s.url.replace("http://", "ws://") + "/graphql" for s in servers],
             "httpUrls": [s.url + "/graphql" for s in servers],
-            "connectConcurrency": 200,
+            "connectConcurrency": args.connect_concurrency,
             "targetedRate": args.rate,
             "waitMs": args.wait_ms,
             **{k: setup[k] for k in ("clients", "targeted", "broadcast")},
@@ -184,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         break
                     time.sleep(0.5)
                 report["subscriptions_active"] = active
-                time.sleep(2)
+                time.sleep(args.settle)
                 rss_idle = sum(s.rss_bytes() for s in servers)
                 report["rss_before_mb"] = round(rss_before / 2**20, 1)
                 report["rss_idle_mb"] = round(rss_idle / 2**20, 1)

@@ -343,7 +343,7 @@ def _set_reply_to(pairs: Iterable[tuple[int, int]], progress: bool) -> None:
             values = ", ".join(["(%s, %s)"] * len(chunk))
             # Values are bound parameters (ints); only the placeholders are formatted in.
             cursor.execute(
-                f"UPDATE {table} SET reply_to_id = v.column2 "  # noqa: S608
+                f"UPDATE {table} SET reply_to_id = v.column2, is_reply = TRUE "  # noqa: S608
                 f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
                 [x for pair in chunk for x in pair],
             )

@@ -194,7 +194,7 @@ for (const [i, like] of (config.targeted ?? []).entries()) {
 await Promise.all(inflight);
 const deadline = now() + (config.waitMs ?? 10000);
 while (stats.notifications.length < sent && now() < deadline) await sleep(50);
-await sleep(500); // late duplicates would show up as delivered > sent
+await sleep(config.lateMs ?? 500); // late duplicates would show up as delivered > sent
 const targeted = {
   sent,
   mutation_errors: mutationErrors,
@@ -220,7 +220,7 @@ for (let i = 0; i < (config.broadcast?.posts ?? 0); i++) {
   while ((stats.feed.get(post.id)?.length ?? 0) < config.broadcast.expected && now() < until) {
     await sleep(20);
   }
-  await sleep(300);
+  await sleep(config.lateMs ?? 300);
   const latencies = stats.feed.get(post.id) ?? [];
   broadcasts.push({
     expected: config.broadcast.expected,
@@ -228,7 +228,7 @@ for (let i = 0; i < (config.broadcast?.posts ?? 0); i++) {
     all_arrived_ms: latencies.length ? Math.round(Math.max(...latencies)) : null,
     ...summary(latencies),
   });
-  await sleep(config.broadcast.gapMs ?? 1000);
+  if (i + 1 < config.broadcast.posts) await sleep(config.broadcast.gapMs ?? 1000);
 }
 emit({ phase: "broadcast", broadcasts });
 

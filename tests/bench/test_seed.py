@@ -51,6 +51,9 @@ def test_seed_counters_are_exact() -> None:
     likes = Counter(Like.objects.values_list("post", flat=True))
     replies = Counter(Post.objects.exclude(reply_to=None).values_list("reply_to", flat=True))
     assert likes and replies
+    assert set(Post.objects.filter(is_reply=True).values_list("pk", flat=True)) == set(
+        Post.objects.exclude(reply_to=None).values_list("pk", flat=True)
+    )
     for post in Post.objects.all():
         assert post.like_count == likes[post.pk]
         assert post.reply_count == replies[post.pk]

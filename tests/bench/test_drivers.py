@@ -1,0 +1,113 @@
+"""Smoke tests of the load drivers at tiny sizes, so `make bench` cannot rot unnoticed.
+
+They need Node and the drivers' packages (`npm ci` in bench/load, done by `make bench`);
+without them they are skipped, saying so. Only 127.0.0.1 is contacted.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.queries import HOME_FEED_QUERY
+from social.models import User
+from social.seed import SeedConfig, seed
+from social.services.tokens import access_token_issue
+
+ROOT = Path(__file__).resolve().parents[2]
+LOAD = ROOT / "bench" / "load"
+
+needs_node = pytest.mark.skipif(
+    shutil.which("node") is None or not (LOAD / "node_modules" / "autocannon").is_dir(),
+    reason="needs node and `npm ci` in bench/load (make bench installs them)",
+)
+
+
+@needs_node
+@pytest.mark.django_db(transaction=True)
+def test_http_driver_reports_rate_and_latency(live_server: Any, tmp_path: Path) -> None:
+    seed(SeedConfig(users=10, posts_per_user=3, follows_per_user=3, progress=False))
+    tokens = [access_token_issue(user=u) for u in User.objects.all()[:3]]
+    (tmp_path / "body.json").write_text(json.dumps({"query": HOME_FEED_QUERY}))
+    (tmp_path / "tokens.json").write_text(json.dumps(tokens))
+    out = subprocess.run(
+        [
+            "node",
+            str(LOAD / "http.mjs"),
+            f"--url={live_server.url}/graphql",
+            f"--body={tmp_path / 'body.json'}",
+            f"--tokens={tmp_path / 'tokens.json'}",
+            "--connections=2",
+            "--duration=2",
+            "--warmup=0",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["requests"] > 0
+    assert result["errors"] == result["non2xx"] == result["graphql_errors"] == 0, result
+    assert 0 < result["p50_ms"] <= result["p99_ms"]
+
+
+@needs_node
+def test_subscription_bench_delivers_everything_on_a_tiny_server(tmp_path: Path) -> None:
+    """The whole subscription benchmark: a fresh SQLite database, one daphne, 6 clients."""
+    database = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    env.pop("REDIS_URL", None)
+    prepare = (
+        "from django.core.management import call_command; "
+        "call_command('migrate', verbosity=0); "
+        "call_command('seed', users=12, posts_per_user=2, follows_per_user=4, no_progress=True)"
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", prepare],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    out = tmp_path / "subs.json"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.subs_bench",
+            f"--database={database}",
+            "--redis=",
+            "--clients=6",
+            "--targeted=3",
+            "--broadcasts=1",
+            "--processes=1",
+            "--wait-ms=5000",
+            "--settle=0.2",
+            f"--out={out}",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
+    report = json.loads(out.read_text())
+    result = report["result"]
+    assert result["connected"] == 6 and result["connect_errors"] == 0, result
+    assert result["targeted"]["sent"] == result["targeted"]["delivered"] == 3, result
+    (broadcast,) = result["broadcasts"]
+    assert broadcast["expected"] > 0
+    assert broadcast["delivered"] == broadcast["expected"], result
+    assert report["rss_per_idle_socket_kb"] is not None
