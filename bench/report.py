@@ -27,7 +27,7 @@ def http_table(report: dict[str, Any]) -> list[str]:
         f"per page: {report['queries_per_page']}",
         "",
         "| server | page | req/s | p50 ms | p99 ms | errors | app CPU ms/req | PG CPU ms/req "
-        "| × hand-written | × PostGraphile |",
+        "| x hand-written | x PostGraphile |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -46,7 +46,7 @@ def http_table(report: dict[str, Any]) -> list[str]:
 def growth_line(small: dict[str, Any], big: dict[str, Any]) -> list[str]:
     lines = [
         "",
-        "| page (daphne ×2) | p50 at 10k posts | p50 at 100k posts | growth |",
+        "| page (daphne x2) | p50 at 10k posts | p50 at 100k posts | growth |",
         "|---|---:|---:|---:|",
     ]
     for page in ("graphql", "hand", "peer"):
@@ -60,7 +60,7 @@ def growth_line(small: dict[str, Any], big: dict[str, Any]) -> list[str]:
         if a and b and a["p50_ms"]:
             lines.append(
                 f"| {PAGE_NAMES[page]} | {a['p50_ms']} | {b['p50_ms']} | "
-                f"{b['p50_ms'] / a['p50_ms']:.2f}× |"
+                f"{b['p50_ms'] / a['p50_ms']:.2f}x |"
             )
     return lines
 
@@ -77,12 +77,18 @@ def subs_table(reports: list[dict[str, Any]]) -> list[str]:
         t = result.get("targeted", {})
         casts = result.get("broadcasts", [])
         worst = max(casts, key=lambda b: b["all_arrived_ms"] or 0) if casts else {}
-        lines.append(
-            f"| {report['clients']:,} | {result.get('connected')} | {report.get('connect_seconds')} | "
-            f"{t.get('sent')} / {t.get('delivered')} | {t.get('p50_ms')} / {t.get('p99_ms')} | "
-            f"{worst.get('expected')} / {worst.get('delivered')} | {worst.get('all_arrived_ms')} | "
-            f"{worst.get('p50_ms')} / {worst.get('p99_ms')} | {report.get('rss_per_idle_socket_kb')} |"
-        )
+        cells = [
+            f"{report['clients']:,}",
+            result.get("connected"),
+            report.get("connect_seconds"),
+            f"{t.get('sent')} / {t.get('delivered')}",
+            f"{t.get('p50_ms')} / {t.get('p99_ms')}",
+            f"{worst.get('expected')} / {worst.get('delivered')}",
+            worst.get("all_arrived_ms"),
+            f"{worst.get('p50_ms')} / {worst.get('p99_ms')}",
+            report.get("rss_per_idle_socket_kb"),
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return lines
 
 
@@ -93,7 +99,7 @@ def main(argv: list[str]) -> None:
         seeded = _load(results / name)
         if seeded:
             out.append(
-                f"Seed {seeded['database']}: {seeded['users']:,} users × "
+                f"Seed {seeded['database']}: {seeded['users']:,} users x "
                 f"{seeded['posts_per_user']} posts in {seeded['seconds']} s"
             )
     big, small = _load(results / "http-big.json"), _load(results / "http-small.json")
