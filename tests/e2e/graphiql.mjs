@@ -29,6 +29,7 @@ const browser = await chromium.launch({
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-quic",
   ],
 });
 const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
