@@ -1,5 +1,6 @@
 """The one schema: every domain's queries, mutations and subscriptions merged."""
 
+from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -28,6 +29,9 @@ schema = ApiSchema(
     # OperationMetrics first: it times and counts everything the others do.
     extensions=[
         OperationMetrics,
+        # Parsed documents reused across requests (keyed by query text and the token
+        # limit). No ValidationCache: the limit rules are built per request, so it never hits.
+        lambda: ParserCache(maxsize=256),
         *security_extensions(),
         RejectInvalidCredentials,
         DjangoOptimizerExtension,
