@@ -31,10 +31,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The server's connections carry this name, so only they are killed (not this process's).
+APPLICATION_NAME = "social-restart-test"
+
+
 def _database_url() -> str:
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    host = f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{s['NAME']}?application_name={APPLICATION_NAME}"
 
 
 def _post(port: int, query: str) -> tuple[int, dict[str, Any]]:
@@ -93,14 +98,15 @@ def server(transactional_db: None) -> Iterator[int]:
         process.terminate()
         process.wait(timeout=20)
         # Drop what the server left, so the test database can be flushed and dropped.
-        _terminate_other_connections()
+        _terminate_server_connections()
 
 
-def _terminate_other_connections() -> int:
+def _terminate_server_connections() -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [APPLICATION_NAME],
         )
         return len(cursor.fetchall())
 
@@ -111,7 +117,7 @@ def test_requests_succeed_after_postgres_drops_every_connection(server: int) -> 
     for _ in range(3):  # a few requests, so the server holds connections
         assert _post(server, query) == (200, {"data": {"user": {"username": "pat"}}})
 
-    assert _terminate_other_connections() >= 1
+    assert _terminate_server_connections() >= 1
 
     assert _post(server, query) == (200, {"data": {"user": {"username": "pat"}}})
     for _ in range(5):
