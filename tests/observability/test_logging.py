@@ -143,3 +143,19 @@ def _token(user: User) -> str:
     from social.services.tokens import access_token_issue
 
     return access_token_issue(user=user)
+
+
+@pytest.mark.django_db
+def test_a_session_user_is_logged_once_the_page_loaded_them(
+    client: Client, user_factory: Callable[..., User], caplog: Any
+) -> None:
+    staff = user_factory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    caplog.set_level(logging.INFO, logger="observability.request")
+
+    response = client.get("/admin/")
+
+    [line] = request_lines(caplog)
+    assert response.status_code == 200
+    assert line["user_id"] == staff.pk
+    assert line["operation_name"] is None
