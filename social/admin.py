@@ -60,25 +60,13 @@ class UserAdmin(DjangoUserAdmin):
     )
 
 
-class IsReplyFilter(admin.SimpleListFilter):
-    title = "type"
-    parameter_name = "is_reply"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("no", "Top-level post"), ("yes", "Reply")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Post]) -> QuerySet[Post]:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(reply_to__isnull=self.value() == "no")
-        return queryset
-
-
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "author",
         "body_preview",
+        "is_reply",
         "reply_to_id",
         "like_count",
         "reply_count",
@@ -87,13 +75,22 @@ class PostAdmin(admin.ModelAdmin):
     )
     list_display_links = ("id", "body_preview")
     list_select_related = ("author",)
-    list_filter = (IsReplyFilter, "created_at")
+    list_filter = ("is_reply", "created_at")
     search_fields = ("body", "author__username")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     show_full_result_count = False
     raw_id_fields = ("author", "reply_to")
-    fields = ("author", "body", "reply_to", "created_at", "edited_at", "like_count", "reply_count")
+    fields = (
+        "author",
+        "body",
+        "is_reply",
+        "reply_to",
+        "created_at",
+        "edited_at",
+        "like_count",
+        "reply_count",
+    )
     readonly_fields = fields
     actions = ("delete_posts",)
 

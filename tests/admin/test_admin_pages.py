@@ -66,7 +66,7 @@ def test_changelist_query_count_does_not_grow_with_rows(
     ("url", "query"),
     [
         ("/admin/social/user/", {"q": "user", "is_active__exact": "1"}),
-        ("/admin/social/post/", {"q": "hello", "is_reply": "no"}),
+        ("/admin/social/post/", {"q": "hello", "is_reply__exact": "0"}),
         ("/admin/social/follow/", {"q": "user"}),
         ("/admin/social/like/", {"q": "user"}),
         ("/admin/notifications/notification/", {"q": "user", "kind__exact": "LIKE", "read": "no"}),
@@ -89,7 +89,7 @@ def test_post_list_shows_author_preview_and_counters(
 ) -> None:
     [post, *_] = build_network(user_factory, 2)
 
-    page = staff_client.get("/admin/social/post/", {"is_reply": "no"}).content.decode()
+    page = staff_client.get("/admin/social/post/", {"is_reply__exact": "0"}).content.decode()
 
     assert post.author.username in page
     assert "hello @" in page
