@@ -1,17 +1,17 @@
 """Business failures that services raise and the API turns into payload errors."""
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     INVALID = "INVALID"
     REQUIRED = "REQUIRED"
     TOO_LONG = "TOO_LONG"
     TAKEN = "TAKEN"
     NOT_FOUND = "NOT_FOUND"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    INVALID_TOKEN = "INVALID_TOKEN"
+    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 (an error code, not a secret)
     SELF_ACTION = "SELF_ACTION"
     RATE_LIMITED = "RATE_LIMITED"
 
