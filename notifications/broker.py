@@ -226,18 +226,20 @@ class Broker:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, BACKOFF_MAX)
             finally:
-                self._pubsub = None
-                if client is not None:
-                    with contextlib.suppress(Exception):
-                        await client.aclose()
+                pubsub, self._pubsub = self._pubsub, None
+                # Bounded: a half-dead connection must not keep the broker from reconnecting.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    if pubsub is not None:
+                        await asyncio.wait_for(pubsub.aclose(), 1)
+                    if client is not None:
+                        await asyncio.wait_for(client.aclose(), 1)
 
     async def close(self) -> None:
         self._closing = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task], timeout=2)
 
     @property
     def redis_subscribed(self) -> bool:

@@ -8,6 +8,7 @@ yielded, so resolving the selection set touches no database.
 """
 
 import asyncio
+import copy
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from typing import Any, cast
@@ -32,7 +33,7 @@ from notifications.selectors import (
     unread_count,
 )
 from observability.metrics import EVENTS_DELIVERED
-from social.models import Post
+from social.models import Follow, Like, Post, User
 from social.selectors.posts import post_by_id
 
 # How many sent ids a subscription remembers to drop duplicates (replay/live overlap).
@@ -122,15 +123,81 @@ async def _notification_events(
             yield _event(notification, unread)
 
 
+# Up to this many local recipients, each gets the post read for them alone; above,
+# one read of the post plus one query per viewer flag serves them all.
+FEW_VIEWERS = 3
+
+
+def _copy_user(user: User, viewer_id: int, flags: "_Flags") -> User:
+    clone = copy.copy(user)  # Model pickling: own _state and fields_cache, shared values
+    clone.viewer_follows = (viewer_id, user.pk) in flags.follows  # type: ignore[attr-defined]
+    clone.follows_viewer = (user.pk, viewer_id) in flags.followed_by  # type: ignore[attr-defined]
+    return clone
+
+
+def _copy_post(post: Post, viewer_id: int, flags: "_Flags") -> Post:
+    """The shared post as `viewer_id` sees it: every viewer flag set, so no resolver queries
+    (or writes a cached flag onto an object another viewer shares)."""
+    clone = copy.copy(post)
+    clone.viewer_has_liked = (viewer_id, post.pk) in flags.likes  # type: ignore[attr-defined]
+    cache = clone._state.fields_cache
+    if cache.get("author") is not None:
+        cache["author"] = _copy_user(cache["author"], viewer_id, flags)
+    if cache.get("reply_to") is not None:
+        cache["reply_to"] = _copy_post(cache["reply_to"], viewer_id, flags)
+    prefetched = getattr(post, "_prefetched_objects_cache", None)
+    if prefetched is not None:
+        clone._prefetched_objects_cache = dict(prefetched)  # type: ignore[attr-defined]
+        links = prefetched.get("mention_links")
+        if links is not None:
+            mine = links._chain()
+            mine._result_cache = []
+            for link in links:
+                link_clone = copy.copy(link)
+                link_clone._state.fields_cache["user"] = _copy_user(link.user, viewer_id, flags)
+                mine._result_cache.append(link_clone)
+            mine._prefetch_done = True
+            clone._prefetched_objects_cache["mention_links"] = mine  # type: ignore[attr-defined]
+    return clone
+
+
+class _Flags:
+    """The viewer flags of one post for many viewers, each read in one query."""
+
+    def __init__(self, post: Post, viewer_ids: list[int]) -> None:
+        people = {post.author_id, *(link.user_id for link in post.mention_links.all())}
+        liked = [post.pk]
+        if post.reply_to_id is not None and post.reply_to is not None:
+            people.add(post.reply_to.author_id)
+            liked.append(post.reply_to_id)
+        self.likes = set(
+            Like.objects.filter(post_id__in=liked, user_id__in=viewer_ids).values_list(
+                "user_id", "post_id"
+            )
+        )
+        self.follows = set(
+            Follow.objects.filter(follower_id__in=viewer_ids, followee_id__in=people).values_list(
+                "follower_id", "followee_id"
+            )
+        )
+        self.followed_by = set(
+            Follow.objects.filter(follower_id__in=people, followee_id__in=viewer_ids).values_list(
+                "follower_id", "followee_id"
+            )
+        )
+
+
 @database_sync_to_async
 def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> dict[int, Post]:
-    """The post as each viewer sees it, read in one thread hop for all local viewers."""
-    posts: dict[int, Post] = {}
-    for viewer_id in viewer_ids:
-        post = post_by_id(post_id=post_id, viewer_id=viewer_id)
-        if post is not None:
-            posts[viewer_id] = post
-    return posts
+    """The post as each local viewer sees it, in one thread hop and a fixed number of queries."""
+    if len(viewer_ids) <= FEW_VIEWERS:
+        posts = {v: post_by_id(post_id=post_id, viewer_id=v) for v in viewer_ids}
+        return {v: p for v, p in posts.items() if p is not None}
+    base = post_by_id(post_id=post_id, viewer_id=None)
+    if base is None:
+        return {}
+    flags = _Flags(base, viewer_ids)
+    return {v: _copy_post(base, v, flags) for v in viewer_ids}
 
 
 async def _post_for(event: PostAdded, viewer_id: int) -> Post | None:

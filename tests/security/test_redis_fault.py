@@ -24,7 +24,7 @@ from tests.conftest import GqlCall
 from tests.factories import make_follow, make_user
 from tests.services import IN_CI
 from tests.websocket import fixtures
-from tests.websocket.client import WSClient
+from tests.websocket.client import WSClient, until
 from tests.websocket.servers import free_port
 from tests.websocket.test_subscriptions import NOTIFICATION_ADDED
 
@@ -102,8 +102,7 @@ async def test_live_delivery_resumes_after_redis_returns_and_nothing_is_missed(
     await database_sync_to_async(make_follow)(fans[1], alice)
     stored = await database_sync_to_async(Notification.objects.filter(recipient=alice).count)()
     assert stored == 2
-    await asyncio.sleep(0.3)
-    assert not event_broker.ready.is_set()
+    await until(lambda: not event_broker.ready.is_set())
 
     await asyncio.to_thread(own_redis.start)
     await asyncio.wait_for(event_broker.ready.wait(), 15)

@@ -1,6 +1,5 @@
 """WebSocket limits on /graphql: origin, init timeout, one init, unique ids, counts, sizes."""
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +11,7 @@ from notifications.broker import Broker
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
-from tests.websocket.client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, WSClient
+from tests.websocket.client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, WSClient, until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 # The WebSocket fixtures (tests/websocket/fixtures.py), shared rather than copied.
@@ -78,8 +77,7 @@ async def test_a_duplicate_subscription_id_closes_with_4409(
     await client.subscribe("same", SUBSCRIPTION)
     assert await client.closed_with() == 4409
     await client.close()
-    await asyncio.sleep(0.05)
-    assert event_broker.subscription_count() == 0
+    await until(lambda: event_broker.subscription_count() == 0)
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -95,7 +93,8 @@ async def test_subscriptions_over_the_limit_are_refused_with_an_error(
     message = await client.receive()
     assert message["type"] == "error" and message["id"] == "3", message
     assert "Subscription limit reached" in json.dumps(message["payload"])
-    await asyncio.sleep(0.1)
+    await until(lambda: event_broker.subscription_count() == 2)
+    assert await client.nothing(0.1)
     assert event_broker.subscription_count() == 2
     await client.close()
 
@@ -119,7 +118,7 @@ async def test_connections_per_user_over_the_limit_are_refused(
 
     # A slot freed is a slot to take.
     await first.close()
-    await asyncio.sleep(0.05)
+    await until(lambda: event_broker.connections[alice.pk] == 1)
     again = WSClient(protocol)
     await again.connect(token_for(alice))
     await again.close()

@@ -1,11 +1,14 @@
 """A GraphQL-over-WebSocket test client on Channels' WebsocketCommunicator, both protocols."""
 
+import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from channels.testing import WebsocketCommunicator
 
 from graph.websocket import websocket_application
+from notifications.broker import Broker
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -50,7 +53,11 @@ class WSClient:
         while True:
             output = await self.communicator.receive_output(timeout)
             if output["type"] == "websocket.close":
-                return {"type": "closed", "code": output.get("code"), "reason": output.get("reason")}
+                return {
+                    "type": "closed",
+                    "code": output.get("code"),
+                    "reason": output.get("reason"),
+                }
             message = json.loads(output["text"])
             if message.get("type") not in _NOISE:
                 return message
@@ -92,3 +99,17 @@ class WSClient:
 
     async def close(self) -> None:
         await self.communicator.disconnect()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5) -> None:
+    """Waits until `condition()` holds (a subscription registered, a socket gone...)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out waiting for a condition"
+        await asyncio.sleep(0.01)
+
+
+async def subscribed(broker: Broker, count: int) -> None:
+    """Waits until `count` subscriptions are registered with the broker and it is ready."""
+    await until(lambda: broker.subscription_count() >= count and broker.ready.is_set())

@@ -15,7 +15,7 @@ from notifications.broker import Broker
 from notifications.models import Notification
 from social.models import User
 from tests.factories import make_follow, make_user
-from tests.websocket.client import PROTOCOLS, WSClient
+from tests.websocket.client import PROTOCOLS, WSClient, subscribed
 from tests.websocket.test_subscriptions import NOTIFICATION_ADDED
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,7 +105,7 @@ async def test_reconnecting_with_the_last_cursor_misses_nothing(
     client = WSClient()
     await client.connect(token_for(alice))
     await client.subscribe("1", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 1)
     for fan in fans[:2]:
         await database_sync_to_async(make_follow)(fan, alice)
     events = [(await client.next_data("1"))["notificationAdded"] for _ in range(2)]

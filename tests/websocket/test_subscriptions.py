@@ -10,7 +10,14 @@ from graph.pagination import encode_cursor
 from notifications.broker import Broker
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
-from tests.websocket.client import LEGACY_WS, PROTOCOLS, TRANSPORT_WS, WSClient
+from tests.websocket.client import (
+    LEGACY_WS,
+    PROTOCOLS,
+    TRANSPORT_WS,
+    WSClient,
+    subscribed,
+    until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +45,7 @@ async def test_follow_reaches_the_followee_live(
     client = WSClient(protocol)
     await client.connect(token_for(alice))
     await client.subscribe("1", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 1)
 
     await follow(bob, alice)
 
@@ -65,7 +72,7 @@ async def test_session_cookie_signs_the_socket_in(
     ws = WSClient(protocol, headers=[(b"cookie", f"sessionid={cookie}".encode())])
     await ws.connect()
     await ws.subscribe("1", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 1)
     await follow(bob, alice)
     assert (await ws.next_data("1"))["notificationAdded"]["notification"]["kind"] == "FOLLOW"
     await ws.close()
@@ -120,7 +127,7 @@ async def test_every_device_gets_every_event(
     for device in devices:
         await device.connect(token_for(alice))
         await device.subscribe("n", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 3)
 
     await follow(bob, alice)
     await follow(carol, alice)
@@ -143,7 +150,7 @@ async def test_no_self_notification_and_likes_notify_once(
     client = WSClient()
     await client.connect(token_for(alice))
     await client.subscribe("1", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 1)
     mine = await post(alice, "my own post mentioning @alice")
     await like(alice, mine)
     assert await client.nothing(0.5)
@@ -169,7 +176,7 @@ async def test_reply_that_mentions_the_parent_author_gives_one_reply(
     client = WSClient()
     await client.connect(token_for(alice))
     await client.subscribe("1", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 1)
     await post(bob, "@alice here is an answer", reply_to=parent)
     event = (await client.next_data("1"))["notificationAdded"]
     assert event["notification"]["kind"] == "REPLY"
@@ -187,7 +194,7 @@ async def test_home_feed_gets_posts_of_followed_users_and_own(
     client = WSClient(protocol)
     await client.connect(token_for(alice))
     await client.subscribe("feed", HOME_FEED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 1)
 
     await post(carol, "not followed")
     await post(bob, "from bob")
@@ -210,11 +217,10 @@ async def test_stopping_one_subscription_leaves_its_siblings_running(
     await client.connect(token_for(alice))
     await client.subscribe("a", NOTIFICATION_ADDED)
     await client.subscribe("b", NOTIFICATION_ADDED)
-    await asyncio.sleep(0.1)
+    await subscribed(event_broker, 2)
     assert event_broker.subscription_count() == 2
     await client.stop("a")
-    await asyncio.sleep(0.1)
-    assert event_broker.subscription_count() == 1
+    await until(lambda: event_broker.subscription_count() == 1)
     await follow(bob, alice)
     assert (await client.next_data("b"))["notificationAdded"]["notification"]["actor"] == {
         "username": "bob"
@@ -236,14 +242,13 @@ async def test_disconnect_leaves_no_subscription_or_task(
     await client.connect(token_for(alice))
     await client.subscribe("1", NOTIFICATION_ADDED)
     await client.subscribe("2", HOME_FEED)
-    await asyncio.sleep(0.2)
+    await subscribed(event_broker, 2)
     assert event_broker.subscription_count() == 2
     assert event_broker.connections[alice.pk] == 1
 
     await client.close()
-    await asyncio.sleep(0.1)
+    await until(lambda: event_broker.subscription_count() == 0)
 
-    assert event_broker.subscription_count() == 0
     assert event_broker.subscriptions == {}
     assert event_broker.connections == {}
     # The broker's own listener (with Redis) may have started meanwhile; nothing else is left.
@@ -254,3 +259,57 @@ async def test_disconnect_leaves_no_subscription_or_task(
     }
     left.discard(asyncio.current_task())  # type: ignore[arg-type]
     assert left == set()
+
+
+POST_FIELDS = """
+  body hashtags viewerHasLiked
+  author { username viewerFollows followsViewer }
+  replyTo { body viewerHasLiked author { username viewerFollows followsViewer } }
+  mentions { username viewerFollows followsViewer }
+"""
+
+
+async def test_a_post_shared_by_many_local_viewers_carries_each_viewers_own_flags(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    from graph.context import Context
+    from graph.ids import global_id
+    from graph.schema import schema
+    from social.models import Post
+
+    bob = await user("bob")
+    viewers = [await user(name) for name in ("alice", "carol", "dave", "erin", "fred")]
+    for viewer in viewers:
+        await follow(viewer, bob)
+    alice, carol, dave = viewers[:3]
+    parent = await post(dave, "the parent #one")
+    await like(alice, parent)
+    await follow(bob, carol)
+    await follow(alice, dave)
+    await follow(dave, carol)
+
+    clients = []
+    for viewer in viewers:
+        client = WSClient()
+        await client.connect(token_for(viewer))
+        await client.subscribe("feed", f"subscription {{ homeFeedPostAdded {{ {POST_FIELDS} }} }}")
+        clients.append(client)
+    await subscribed(event_broker, 5)
+
+    await post(bob, "to @carol and @dave #Two", reply_to=parent)
+    new_post = await database_sync_to_async(lambda: Post.objects.latest("id"))()
+    query = f'{{ post(id: "{global_id("Post", new_post.pk)}") {{ {POST_FIELDS} }} }}'
+    for viewer, client in zip(viewers, clients, strict=True):
+        live = (await client.next_data("feed"))["homeFeedPostAdded"]
+
+        def read_over_http(viewer_id: int = viewer.pk) -> object:
+            return schema.execute_sync(query, context_value=Context(viewer_id=viewer_id)).data
+
+        expected = await database_sync_to_async(read_over_http)()
+        assert live == expected["post"], viewer.username  # type: ignore[index]
+        await client.close()
+    assert live["mentions"][1] == {
+        "username": "dave",
+        "viewerFollows": False,
+        "followsViewer": False,
+    }

@@ -47,7 +47,11 @@ def test_notifications_newest_first_with_keyset_cursors(gql: GqlCall) -> None:
     assert page["pageInfo"]["hasNextPage"] is True
     like = page["edges"][1]["node"]
     assert like["actor"] == {"username": "carol", "viewerFollows": False}
-    assert like["post"] == {"body": "hello", "viewerHasLiked": False, "author": {"username": "alice"}}
+    assert like["post"] == {
+        "body": "hello",
+        "viewerHasLiked": False,
+        "author": {"username": "alice"},
+    }
 
     # A notification written between pages causes neither a duplicate nor a gap.
     make_follow(carol, alice)
@@ -56,9 +60,7 @@ def test_notifications_newest_first_with_keyset_cursors(gql: GqlCall) -> None:
     assert rest["data"]["notifications"]["edges"][0]["node"]["actor"]["username"] == "bob"
 
 
-def test_notification_query_count_is_flat(
-    gql: GqlCall, django_assert_max_num_queries: Any
-) -> None:
+def test_notification_query_count_is_flat(gql: GqlCall, django_assert_max_num_queries: Any) -> None:
     alice = make_user("alice")
     for i in range(6):
         fan = make_user(f"fan{i}")
@@ -79,7 +81,7 @@ def test_mark_read_some_then_all_and_unread_only(gql: GqlCall) -> None:
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     make_follow(bob, alice)
     make_follow(carol, alice)
-    bob_follow, carol_follow = Notification.objects.filter(recipient=alice).order_by("id")
+    bob_follow, _carol_follow = Notification.objects.filter(recipient=alice).order_by("id")
 
     result = gql(MARK_READ, {"ids": [global_id("Notification", bob_follow.pk)]}, as_user=alice)
     assert result["data"]["markNotificationsRead"] == {"unreadNotificationCount": 1, "errors": []}
