@@ -119,7 +119,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         ):
             await self.websocket.close(CLOSE_BAD_MESSAGE, "A start message needs an id and a query")
             return
-        await super().handle_message(message)
+        await super().handle_message(message)  # type: ignore[arg-type]
 
 
 class WebSocketAdapter(ChannelsWebSocketAdapter):
@@ -150,8 +150,8 @@ class GraphQLConsumer(GraphQLWSConsumer):
     # (and no Redis subscription) per socket.
     channel_layer_alias = "graphql-websocket-without-layer"
     websocket_adapter_class = WebSocketAdapter  # type: ignore[assignment]
-    graphql_transport_ws_handler_class = TransportWSHandler
-    graphql_ws_handler_class = LegacyWSHandler
+    graphql_transport_ws_handler_class = TransportWSHandler  # type: ignore[assignment]
+    graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]
 
     def __init__(self, schema: Any, **options: Any) -> None:
         # Read per connection, so a changed setting applies to the next socket.
@@ -234,7 +234,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
                 self.close_override = (CLOSE_TOO_MANY, message)
                 raise ConnectionRejectionError({"message": message})
             self.counted_user_id = context.viewer_id
-        return await super().on_ws_connect(context)
+        return await super().on_ws_connect(context)  # type: ignore[arg-type]
 
 
 websocket_application = AuthMiddlewareStack(
