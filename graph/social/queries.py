@@ -10,7 +10,14 @@ from graph.pagination import keyset_page
 from graph.permissions import require_viewer_id
 from graph.types.posts import PostConnection, PostType, post_connection
 from graph.types.users import UserConnection
-from social.selectors.posts import NEWEST_FIRST, hashtag_feed, home_feed, post_by_id, public_feed
+from social.selectors.posts import (
+    HASHTAG_FEED_ORDER,
+    NEWEST_FIRST,
+    hashtag_feed,
+    home_feed,
+    post_by_id,
+    public_feed,
+)
 from social.selectors.users import SEARCH_ORDER, search_users
 
 
@@ -81,7 +88,7 @@ class SocialQuery:
             info,
             hashtag_feed(tag=tag, viewer_id=info.context.viewer_id),
             kind="hashtag",
-            keys=NEWEST_FIRST,
+            keys=HASHTAG_FEED_ORDER,
             first=first,
             after=after,
         )

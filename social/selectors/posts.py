@@ -6,7 +6,7 @@ joined, tags and mentions prefetched, and the viewer's flags (`viewer_has_liked`
 number of queries whatever its size.
 """
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
 from social.selectors.flags import copying_iterable, follows_viewer, viewer_follows, with_iterable
@@ -106,12 +106,26 @@ def public_feed(*, viewer_id: int | None = None) -> QuerySet[Post]:
     return posts_visible(viewer_id=viewer_id).filter(reply_to__isnull=True, is_reply=False)
 
 
+# The tag row's copy of the post's date and its post id: the order of hashtag_feed_idx.
+HASHTAG_FEED_ORDER = ("-tag_created_at", "-tag_post_id")
+
+
 def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:
-    """Posts carrying #tag, case-insensitive, with or without '#'; page with NEWEST_FIRST."""
+    """Posts carrying #tag, case-insensitive, with or without '#'; page with HASHTAG_FEED_ORDER.
+
+    Sorted on the PostHashtag row, not the post, so a page is one range scan of
+    hashtag_feed_idx (tag, -created_at, -post) however rare the tag; the annotations reuse the
+    filter's join, and their values equal the post's (created_at, id)."""
     tag = normalize_hashtag(tag)
-    if not tag or "\x00" in tag:  # NUL: no tag has one, and PostgreSQL refuses it
-        return Post.objects.none()
-    return posts_visible(viewer_id=viewer_id).filter(hashtag_links__tag=tag)
+    tagged = (
+        posts_visible(viewer_id=viewer_id)
+        .filter(hashtag_links__tag=tag)
+        .annotate(
+            tag_created_at=F("hashtag_links__created_at"), tag_post_id=F("hashtag_links__post_id")
+        )
+    )
+    # NUL: no tag has one, and PostgreSQL refuses it. Empty, the annotations stay for the order.
+    return tagged if tag and "\x00" not in tag else tagged.none()
 
 
 def user_posts(*, user_id: int, viewer_id: int | None = None) -> QuerySet[Post]:
