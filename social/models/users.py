@@ -1,9 +1,10 @@
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
 
@@ -40,6 +41,15 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        # searchUsers: trigram indexes for `icontains`, which PostgreSQL runs as
+        # UPPER(column) LIKE UPPER('%query%'), the indexed expression. PostgreSQL only
+        # (social/migration_operations.py); SQLite scans.
+        indexes = [
+            GinIndex(OpClass(Upper("username"), name="gin_trgm_ops"), name="user_username_trgm"),
+            GinIndex(
+                OpClass(Upper("display_name"), name="gin_trgm_ops"), name="user_display_name_trgm"
+            ),
         ]
 
     def __str__(self) -> str:

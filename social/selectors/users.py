@@ -79,6 +79,8 @@ def search_users(*, query: str, viewer_id: int | None = None) -> QuerySet[User]:
     """Case-insensitive match on username or display name, ranked by `search_rank`:
     0 the exact username, 1 a prefix of either, 2 anywhere; then by username."""
     query = query.strip()
+    # On PostgreSQL icontains is UPPER(column) LIKE UPPER('%query%'): the expression of the
+    # trigram indexes on User (user_username_trgm, user_display_name_trgm).
     matches = Q(username__icontains=query) | Q(display_name__icontains=query)
     ranked = (
         users_visible(viewer_id=viewer_id)
