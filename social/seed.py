@@ -99,7 +99,7 @@ def _insert(model: type[M], rows: list[M], label: str, progress: bool) -> list[M
     done: list[M] = []
     with tqdm(total=len(rows), desc=label, unit="row", disable=not progress, leave=True) as bar:
         for chunk in _batches(rows):
-            done.extend(model.objects.bulk_create(chunk, batch_size=BATCH_SIZE))
+            done.extend(model._default_manager.bulk_create(chunk, batch_size=BATCH_SIZE))
             bar.update(len(chunk))
     return done
 
@@ -154,7 +154,7 @@ def recount() -> None:
 
     def count_of(model: type[models.Model], fk: str, **filters: object) -> Coalesce:
         counted = (
-            model.objects.filter(**{fk: OuterRef("pk")}, **filters)
+            model._default_manager.filter(**{fk: OuterRef("pk")}, **filters)
             .order_by()
             .values(fk)
             .annotate(n=Count("*"))

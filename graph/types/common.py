@@ -10,7 +10,8 @@ ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode")
 @strawberry.type
 class UserError:
     field: str | None = strawberry.field(
-        description="The input field at fault (camelCase), or null when the error is not about one field."
+        description="The input field at fault (camelCase), or null when the error is not "
+        "about one field."
     )
     code: DomainErrorCode
     message: str
