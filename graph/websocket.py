@@ -13,6 +13,7 @@ Events come from notifications.broker, not from a channel-layer channel per sock
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,11 +43,14 @@ from notifications.broker import get_broker
 from observability.metrics import WEBSOCKETS_OPEN
 from social.models import User
 
+logger = logging.getLogger(__name__)
+
 CLOSE_BAD_MESSAGE = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_LARGE = 4413
+CLOSE_INTERNAL_ERROR = 4500
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -169,6 +173,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         self.close_override: tuple[int, str] | None = None
         self.counted_user_id: int | None = None
         self.accepted = False
+        self.closing_task: asyncio.Future[None] | None = None
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         return super().is_websocket_origin_allowed(request, origin) or _origin_host_allowed(origin)
@@ -182,6 +187,18 @@ class GraphQLConsumer(GraphQLWSConsumer):
                 await self.close()
                 return
         await super().connect()
+        if self.run_task is not None:
+            self.run_task.add_done_callback(self._run_ended)
+
+    def _run_ended(self, task: "asyncio.Task[Any]") -> None:
+        # A bug or an outage inside the protocol handler must not leave the socket open
+        # and silent: the client would wait forever instead of reconnecting.
+        if task.cancelled() or task.exception() is None:
+            return
+        logger.error("WebSocket handler failed", exc_info=task.exception())
+        self.closing_task = asyncio.ensure_future(
+            self.close(code=CLOSE_INTERNAL_ERROR, reason="Internal error")
+        )
 
     async def create_websocket_response(self, request: Any, subprotocol: str | None) -> Any:
         response = await super().create_websocket_response(request, subprotocol)
