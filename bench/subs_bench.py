@@ -65,10 +65,13 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    online = (followers + others)[: args.clients]
+    # The author comes online last, only when everyone else already is; their own home
+    # feed receives the post too.
+    online = (followers + others + [author.pk])[: args.clients]
     if len(online) < args.clients:
-        raise SystemExit(f"only {len(online)} users besides the author; seed more")
+        raise SystemExit(f"only {len(online)} users; seed more")
     online_set = set(online)
+    expected = len(online_set & {*followers, author.pk})
 
     # Targeted: actor likes a post of an online recipient it has not liked yet.
     recipients = rng.sample(online, min(args.targeted, len(online)))
@@ -99,6 +102,7 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
         "author": author.username,
         "author_followers": len(followers),
         "online_followers": len(online_set & set(followers)),
+        "author_online": author.pk in online_set,
         "clients": [{"user": pk, "token": token_of[pk]} for pk in online],
         "targeted": [
             {"token": token_of[actor], "postId": global_id("Post", post_id)}
@@ -108,8 +112,8 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
             "token": author_token,
             "posts": args.broadcasts,
             "gapMs": 1000,
-            # Every online follower; the author is offline.
-            "expected": len(online_set & set(followers)),
+            # Every online follower, and the author when online.
+            "expected": expected,
         },
     }
 

@@ -41,6 +41,9 @@ const stats = {
   firstError: null,
   notifications: [], // latency ms per received notification (createdAt -> receipt)
   feed: new Map(), // post id -> [latency ms from the post's createdAt]
+  // Diagnostics: when each liked post's notification arrived and its mutation answered.
+  receivedAt: new Map(),
+  answeredAt: new Map(),
 };
 let phase = "connect";
 
@@ -67,9 +70,15 @@ function noteError(error) {
 function connect(client, index) {
   return new Promise((resolve) => {
     let settled = false;
+    // A handshake the server never answers must not stall the ramp.
+    const timer = setTimeout(() => {
+      noteError(new Error("no connection_ack within 30 s"));
+      done(false);
+    }, 30000);
     const done = (ok) => {
       if (!settled) {
         settled = true;
+        clearTimeout(timer);
         if (!ok) stats.connectErrors++;
         resolve(ok);
       }
@@ -114,6 +123,7 @@ function connect(client, index) {
       sink((data, at) => {
         const n = data.notificationAdded.notification;
         stats.notifications.push(at - Date.parse(n.createdAt));
+        stats.receivedAt.set(n.post?.id, at);
       }),
     );
     ws.subscribe(
@@ -182,6 +192,7 @@ for (const [i, like] of (config.targeted ?? []).entries()) {
   if (due > now()) await sleep(due - now());
   inflight.push(
     gql(like.token, LIKE, { id: like.postId }).then((result) => {
+      stats.answeredAt.set(like.postId, now());
       const payload = result.data?.likePost;
       if (payload && !payload.errors.length && payload.post?.viewerHasLiked) sent++;
       else {
@@ -195,11 +206,17 @@ await Promise.all(inflight);
 const deadline = now() + (config.waitMs ?? 10000);
 while (stats.notifications.length < sent && now() < deadline) await sleep(50);
 await sleep(config.lateMs ?? 500); // late duplicates would show up as delivered > sent
+// Receipt minus the mutation's HTTP answer (negative: the event beat the answer).
+const afterAnswer = [];
+for (const [postId, answered] of stats.answeredAt) {
+  if (stats.receivedAt.has(postId)) afterAnswer.push(stats.receivedAt.get(postId) - answered);
+}
 const targeted = {
   sent,
   mutation_errors: mutationErrors,
   delivered: stats.notifications.length,
   ...summary(stats.notifications),
+  after_answer: summary(afterAnswer),
 };
 emit({ phase: "targeted", ...targeted });
 
