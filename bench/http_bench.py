@@ -26,7 +26,18 @@ SERVERS: dict[str, Callable[[dict[str, str]], common.Server]] = {
     "daphne": lambda env: common.start_daphne(env, processes=2),
     "uvicorn": lambda env: common.start_uvicorn(env, workers=2),
     "daphne1": lambda env: common.start_daphne(env, processes=1),
+    "daphne4": lambda env: common.start_daphne(env, processes=4),
+    "uvicorn4": lambda env: common.start_uvicorn(env, workers=4),
+    # A new PostgreSQL connection per request: what the pool saves.
+    "daphne-nopool": lambda env: _named(
+        common.start_daphne({**env, "DB_POOL_SIZE": "0"}, processes=2), "daphne x2, no pool"
+    ),
 }
+
+
+def _named(server: common.Server, name: str) -> common.Server:
+    server.name = name
+    return server
 
 
 def count_queries(tokens: list[str], pages: list[str]) -> dict[str, int]:

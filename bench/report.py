@@ -103,7 +103,7 @@ def main(argv: list[str]) -> None:
                 f"{seeded['posts_per_user']} posts in {seeded['seconds']} s"
             )
     big, small = _load(results / "http-big.json"), _load(results / "http-small.json")
-    for report in (big, small):
+    for report in (big, small, _load(results / "http-tuning.json")):
         if report:
             out += ["", *http_table(report)]
     if big and small:

@@ -38,6 +38,9 @@ if [[ $ONLY == *http* ]]; then
     --duration "$DURATION" --label "100k posts" --out "$OUT/http-big.json"
   "$PY" -m bench.http_bench --database "$PG/bench_small" --servers daphne \
     --duration "$DURATION" --label "10k posts" --out "$OUT/http-small.json"
+  "$PY" -m bench.http_bench --database "$PG/bench_big" --pages graphql --no-peer \
+    --servers daphne1,daphne4,uvicorn4,daphne-nopool --duration 15 \
+    --label "servers, workers, pool (100k posts)" --out "$OUT/http-tuning.json"
 fi
 if [[ $ONLY == *subs* ]]; then
   for n in 1000 5000 10000; do
