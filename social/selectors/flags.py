@@ -6,7 +6,7 @@ A feed row is one Post with its author and parent joined in; a flag such as
 fetched, so `post.author.viewer_follows` is set without a query per row.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db.models import Exists, Model, OuterRef, QuerySet
@@ -48,6 +48,16 @@ def with_iterable(queryset: QuerySet[M], iterable: type[ModelIterable]) -> Query
     # Kept by every clone (filter, order_by, slicing), and accepted by Prefetch.
     queryset._iterable_class = iterable
     return queryset
+
+
+def fetched_flag(obj: Model, name: str, fetch: Callable[[], bool]) -> bool:
+    """The flag `name` fetched with `obj` (an annotation, or copied onto it), else `fetch()`
+    once: the answer is kept on the object for the next read."""
+    flag = getattr(obj, name, None)
+    if flag is None:
+        flag = fetch()
+        setattr(obj, name, flag)
+    return bool(flag)
 
 
 def viewer_follows(viewer_id: int, user_ref: str) -> Exists:

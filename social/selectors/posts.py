@@ -9,7 +9,13 @@ number of queries whatever its size.
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
-from social.selectors.flags import copying_iterable, follows_viewer, viewer_follows, with_iterable
+from social.selectors.flags import (
+    copying_iterable,
+    fetched_flag,
+    follows_viewer,
+    viewer_follows,
+    with_iterable,
+)
 from social.text import normalize_hashtag
 
 NEWEST_FIRST = ("-created_at", "-id")
@@ -142,11 +148,11 @@ def post_viewer_has_liked(post: Post, *, viewer_id: int | None) -> bool:
     """The `viewer_has_liked` flag fetched with the post, else one query."""
     if viewer_id is None:
         return False
-    flag = getattr(post, "viewer_has_liked", None)
-    if flag is None:
-        flag = Like.objects.filter(user_id=viewer_id, post_id=post.pk).exists()
-        post.viewer_has_liked = flag  # type: ignore[attr-defined]
-    return bool(flag)
+    return fetched_flag(
+        post,
+        "viewer_has_liked",
+        lambda: Like.objects.filter(user_id=viewer_id, post_id=post.pk).exists(),
+    )
 
 
 def post_hashtags(post: Post) -> list[str]:

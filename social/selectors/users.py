@@ -4,7 +4,13 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from social.models import Follow, User
-from social.selectors.flags import copying_iterable, follows_viewer, viewer_follows, with_iterable
+from social.selectors.flags import (
+    copying_iterable,
+    fetched_flag,
+    follows_viewer,
+    viewer_follows,
+    with_iterable,
+)
 
 
 def annotate_users_for_viewer(queryset: QuerySet[User], *, viewer_id: int | None) -> QuerySet[User]:
@@ -110,19 +116,19 @@ def user_viewer_follows(user: User, *, viewer_id: int | None) -> bool:
     """The `viewer_follows` flag fetched with the user, else one query."""
     if viewer_id is None or viewer_id == user.pk:
         return False
-    flag = getattr(user, "viewer_follows", None)
-    if flag is None:
-        flag = Follow.objects.filter(follower_id=viewer_id, followee_id=user.pk).exists()
-        user.viewer_follows = flag  # type: ignore[attr-defined]
-    return bool(flag)
+    return fetched_flag(
+        user,
+        "viewer_follows",
+        lambda: Follow.objects.filter(follower_id=viewer_id, followee_id=user.pk).exists(),
+    )
 
 
 def user_follows_viewer(user: User, *, viewer_id: int | None) -> bool:
     """The `follows_viewer` flag fetched with the user, else one query."""
     if viewer_id is None or viewer_id == user.pk:
         return False
-    flag = getattr(user, "follows_viewer", None)
-    if flag is None:
-        flag = Follow.objects.filter(follower_id=user.pk, followee_id=viewer_id).exists()
-        user.follows_viewer = flag  # type: ignore[attr-defined]
-    return bool(flag)
+    return fetched_flag(
+        user,
+        "follows_viewer",
+        lambda: Follow.objects.filter(follower_id=user.pk, followee_id=viewer_id).exists(),
+    )
