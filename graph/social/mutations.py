@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import cast
 
 import strawberry
@@ -48,6 +49,28 @@ def _fresh_user(user_id: int, viewer_id: int) -> UserType | None:
     return cast(UserType | None, user_by_id(user_id=user_id, viewer_id=viewer_id))
 
 
+def _on_post(info: Info, post_id: str, act: Callable[[User, Post], object]) -> PostPayload:
+    """`act(viewer, post)` on the post `postId` names; the payload shows the post after it."""
+    viewer = require_viewer(info)
+    payload = PostPayload()
+    with payload_errors(payload):
+        post = _post(post_id, "postId", viewer.pk)
+        act(viewer, post)
+        payload.post = _fresh_post(post.pk, viewer.pk)
+    return payload
+
+
+def _on_user(info: Info, user_id: str, act: Callable[[User, User], object]) -> FollowPayload:
+    """`act(viewer, user)` on the user `userId` names; the payload shows the user after it."""
+    viewer = require_viewer(info)
+    payload = FollowPayload()
+    with payload_errors(payload):
+        user = _user(user_id, "userId", viewer.pk)
+        act(viewer, user)
+        payload.user = _fresh_user(user.pk, viewer.pk)
+    return payload
+
+
 @strawberry.type
 class SocialMutation:
     @strawberry.mutation
@@ -86,40 +109,28 @@ class SocialMutation:
         description="Idempotent: liking twice leaves one like and one notification."
     )
     def like_post(self, info: Info, post_id: strawberry.ID) -> PostPayload:
-        viewer = require_viewer(info)
-        payload = PostPayload()
-        with payload_errors(payload):
-            post = _post(post_id, "postId", viewer.pk)
-            likes.like_create(user=viewer, post=post)
-            payload.post = _fresh_post(post.pk, viewer.pk)
-        return payload
+        return _on_post(
+            info, post_id, lambda viewer, post: likes.like_create(user=viewer, post=post)
+        )
 
     @strawberry.mutation
     def unlike_post(self, info: Info, post_id: strawberry.ID) -> PostPayload:
-        viewer = require_viewer(info)
-        payload = PostPayload()
-        with payload_errors(payload):
-            post = _post(post_id, "postId", viewer.pk)
-            likes.like_delete(user=viewer, post=post)
-            payload.post = _fresh_post(post.pk, viewer.pk)
-        return payload
+        return _on_post(
+            info, post_id, lambda viewer, post: likes.like_delete(user=viewer, post=post)
+        )
 
     @strawberry.mutation(description="Idempotent. Following yourself is a SELF_ACTION error.")
     def follow_user(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
-        viewer = require_viewer(info)
-        payload = FollowPayload()
-        with payload_errors(payload):
-            user = _user(user_id, "userId", viewer.pk)
-            follows.follow_create(follower=viewer, followee=user)
-            payload.user = _fresh_user(user.pk, viewer.pk)
-        return payload
+        return _on_user(
+            info,
+            user_id,
+            lambda viewer, user: follows.follow_create(follower=viewer, followee=user),
+        )
 
     @strawberry.mutation
     def unfollow_user(self, info: Info, user_id: strawberry.ID) -> FollowPayload:
-        viewer = require_viewer(info)
-        payload = FollowPayload()
-        with payload_errors(payload):
-            user = _user(user_id, "userId", viewer.pk)
-            follows.follow_delete(follower=viewer, followee=user)
-            payload.user = _fresh_user(user.pk, viewer.pk)
-        return payload
+        return _on_user(
+            info,
+            user_id,
+            lambda viewer, user: follows.follow_delete(follower=viewer, followee=user),
+        )
