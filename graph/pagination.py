@@ -23,6 +23,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
+E = TypeVar("E")
 M = TypeVar("M", bound=Model)
 
 
@@ -124,6 +125,15 @@ def _attr_path(obj: Any, path: str) -> Any:
     for part in path.split("__"):
         obj = getattr(obj, part)
     return obj
+
+
+def page_edges(
+    page: Page[Any], edge: Callable[..., E], nodes: Sequence[Any] | None = None
+) -> list[E]:
+    """A connection's edges: `edge(cursor=, node=)` for each row of `page`, or for each of
+    `nodes` (one per row, in order) when the nodes are not the rows themselves."""
+    rows = page.nodes if nodes is None else nodes
+    return [edge(cursor=cursor, node=node) for cursor, node in zip(page.cursors, rows, strict=True)]
 
 
 def page_info(page: Page[Any]) -> PageInfo:

@@ -6,7 +6,7 @@ import strawberry
 import strawberry_django
 from strawberry import relay
 
-from graph.pagination import Page, page_info
+from graph.pagination import Page, page_edges, page_info
 from graph.types.common import UserError
 from graph.types.users import UserType
 from notifications.models import Notification
@@ -65,13 +65,7 @@ class NotificationConnection:
 
     @classmethod
     def build(cls, page: Page[Notification]) -> "NotificationConnection":
-        return cls(
-            edges=[
-                NotificationEdge(cursor=cursor, node=cast(NotificationType, row))
-                for cursor, row in zip(page.cursors, page.nodes, strict=True)
-            ],
-            page_info=page_info(page),
-        )
+        return cls(edges=page_edges(page, NotificationEdge), page_info=page_info(page))
 
 
 @strawberry.type(name="NotificationEvent")

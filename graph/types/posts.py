@@ -9,7 +9,7 @@ from strawberry import relay
 from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
-from graph.pagination import Page, keyset_page, page_info
+from graph.pagination import Page, keyset_page, page_edges, page_info
 from graph.types.users import UserType
 from social.models import Post
 from social.selectors.posts import (
@@ -92,13 +92,7 @@ class PostConnection:
 
     @classmethod
     def build(cls, page: Page[Post]) -> "PostConnection":
-        return cls(
-            edges=[
-                PostEdge(cursor=cursor, node=cast(PostType, post))
-                for cursor, post in zip(page.cursors, page.nodes, strict=True)
-            ],
-            page_info=page_info(page),
-        )
+        return cls(edges=page_edges(page, PostEdge), page_info=page_info(page))
 
 
 def _selected_paths(info: Info) -> set[str]:

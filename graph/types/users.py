@@ -1,13 +1,14 @@
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 from strawberry import relay
 
 from graph.context import Info
-from graph.pagination import Page, keyset_page, page_info
-from social.models import User
+from graph.pagination import Page, keyset_page, page_edges, page_info
+from social.models import Follow, User
 from social.selectors.posts import NEWEST_FIRST, user_posts
 from social.selectors.users import (
     FOLLOW_ORDER,
@@ -56,27 +57,19 @@ class UserType(relay.Node):
     def followers(
         self, root: User, info: Info, first: int | None = None, after: str | None = None
     ) -> "UserConnection":
-        page = keyset_page(
-            follower_links(user_id=root.pk, viewer_id=info.context.viewer_id),
-            kind="followers",
-            keys=FOLLOW_ORDER,
-            first=first,
-            after=after,
+        links = follower_links(user_id=root.pk, viewer_id=info.context.viewer_id)
+        return _follow_connection(
+            links, kind="followers", side="follower", first=first, after=after
         )
-        return UserConnection.build(page, [link.follower for link in page.nodes])
 
     @strawberry_django.field
     def following(
         self, root: User, info: Info, first: int | None = None, after: str | None = None
     ) -> "UserConnection":
-        page = keyset_page(
-            following_links(user_id=root.pk, viewer_id=info.context.viewer_id),
-            kind="following",
-            keys=FOLLOW_ORDER,
-            first=first,
-            after=after,
+        links = following_links(user_id=root.pk, viewer_id=info.context.viewer_id)
+        return _follow_connection(
+            links, kind="following", side="followee", first=first, after=after
         )
-        return UserConnection.build(page, [link.followee for link in page.nodes])
 
     @strawberry_django.field(description="Newest first.")
     def posts(
@@ -108,11 +101,12 @@ class UserConnection:
     @classmethod
     def build(cls, page: Page[Any], users: list[User] | None = None) -> "UserConnection":
         """A connection of `users` (default: the page's rows), one per cursor of `page`."""
-        nodes = page.nodes if users is None else users
-        return cls(
-            edges=[
-                UserEdge(cursor=cursor, node=cast(UserType, user))
-                for cursor, user in zip(page.cursors, nodes, strict=True)
-            ],
-            page_info=page_info(page),
-        )
+        return cls(edges=page_edges(page, UserEdge, users), page_info=page_info(page))
+
+
+def _follow_connection(
+    links: QuerySet[Follow], *, kind: str, side: str, first: int | None, after: str | None
+) -> UserConnection:
+    """A page of Follow rows, newest first, shown as the users on their `side`."""
+    page = keyset_page(links, kind=kind, keys=FOLLOW_ORDER, first=first, after=after)
+    return UserConnection.build(page, [getattr(link, side) for link in page.nodes])
