@@ -1,6 +1,8 @@
 """Posts, likes and follows: the rules and the counters, at the service level."""
 
 import threading
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -17,6 +19,28 @@ from tests.services import require_postgres_database
 
 def _code(exc: pytest.ExceptionInfo[ValidationFailed]) -> tuple[str | None, ErrorCode]:
     return exc.value.errors[0].field, exc.value.errors[0].code
+
+
+def _all_at_once(actions: list[Callable[[], object]]) -> list[BaseException]:
+    """Runs every action in its own thread, released together; returns what they raised."""
+    barrier = threading.Barrier(len(actions))
+    errors: list[BaseException] = []
+
+    def run(action: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            action()
+        except BaseException as exc:  # reported to the caller
+            errors.append(exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
 
 
 @pytest.mark.django_db
@@ -186,24 +210,8 @@ def test_concurrent_likes_count_exactly() -> None:
     author = make_user("author")
     post = make_post(author)
     likers = [make_user(f"liker{i}") for i in range(12)]
-    barrier = threading.Barrier(len(likers) * 2)
-    errors: list[BaseException] = []
-
-    def like(user: User) -> None:
-        try:
-            barrier.wait()
-            like_create(user=user, post=post)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()  # this thread's own connection
-
     # Every liker twice at once: duplicates must be no-ops, the rest all counted.
-    threads = [threading.Thread(target=like, args=(u,)) for u in likers * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _all_at_once([partial(like_create, user=u, post=post) for u in likers * 2])
     assert errors == []
     post.refresh_from_db()
     assert post.like_count == len(likers) == Like.objects.filter(post=post).count()
@@ -217,27 +225,15 @@ def test_concurrent_follows_and_unfollows_count_exactly() -> None:
     fans = [make_user(f"fan{i}") for i in range(10)]
     for fan in fans[:5]:
         follow_create(follower=fan, followee=star)
-    barrier = threading.Barrier(len(fans) * 2)
-    errors: list[BaseException] = []
-
-    def act(fan: User) -> None:
-        # The first five unfollow (twice at once), the other five follow (twice at once).
-        try:
-            barrier.wait()
-            if fan in fans[:5]:
-                follow_delete(follower=fan, followee=star)
-            else:
-                follow_create(follower=fan, followee=star)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=act, args=(fan,)) for fan in fans * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # The first five unfollow (twice at once), the other five follow (twice at once).
+    errors = _all_at_once(
+        [
+            partial(
+                follow_delete if fan in fans[:5] else follow_create, follower=fan, followee=star
+            )
+            for fan in fans * 2
+        ]
+    )
     assert errors == []
     star.refresh_from_db()
     assert star.follower_count == 5 == Follow.objects.filter(followee=star).count()

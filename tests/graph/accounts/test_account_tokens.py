@@ -27,6 +27,16 @@ LOGOUT = "mutation($t: String) { logout(refreshToken: $t) { ok errors { code } }
 ME = "{ me { username } }"
 
 
+def _post_me(client: Client, **headers: str) -> Any:
+    """POSTs the ME query with `client` as it is (its cookies, its CSRF checks)."""
+    return client.post(
+        "/graphql",
+        json.dumps({"query": ME}),
+        content_type="application/json",
+        **headers,  # type: ignore[arg-type]
+    )
+
+
 def _unauthenticated(result: dict[str, Any]) -> bool:
     return result["data"] is None and result["errors"][0]["extensions"]["code"] == (
         "UNAUTHENTICATED"
@@ -40,12 +50,7 @@ def test_access_token_signs_in(gql: Any) -> None:
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer not.a.jwt", "Basic dXNlcjpwdw=="])
 def test_malformed_authorization_is_refused(client: Client, header: str) -> None:
-    response = client.post(
-        "/graphql",
-        json.dumps({"query": ME}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=header,
-    )
+    response = _post_me(client, HTTP_AUTHORIZATION=header)
     assert response.status_code == 200
     assert _unauthenticated(response.json())
 
@@ -110,7 +115,7 @@ def _session_client(csrf_checks: bool = True) -> tuple[Client, Any]:
 
 def test_session_post_without_csrf_token_is_refused() -> None:
     client, _ = _session_client()
-    response = client.post("/graphql", json.dumps({"query": ME}), content_type="application/json")
+    response = _post_me(client)
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -120,12 +125,7 @@ def test_session_post_with_csrf_token_works() -> None:
     client, _ = _session_client()
     client.get("/admin/login/")  # sets the csrftoken cookie
     token = client.cookies["csrftoken"].value
-    response = client.post(
-        "/graphql",
-        json.dumps({"query": ME}),
-        content_type="application/json",
-        HTTP_X_CSRFTOKEN=token,
-    )
+    response = _post_me(client, HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200
     assert response.json() == {"data": {"me": {"username": "zed"}}}
 
@@ -133,11 +133,6 @@ def test_session_post_with_csrf_token_works() -> None:
 def test_bearer_post_needs_no_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
     user = make_user("bea")
-    response = client.post(
-        "/graphql",
-        json.dumps({"query": ME}),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {access_token_issue(user=user)}",
-    )
+    response = _post_me(client, HTTP_AUTHORIZATION=f"Bearer {access_token_issue(user=user)}")
     assert response.status_code == 200
     assert response.json() == {"data": {"me": {"username": "bea"}}}
