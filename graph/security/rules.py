@@ -11,12 +11,13 @@ parents, so a request may return the sum, over its connections, of the product
 of the `first` arguments on the path down to each.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLInterfaceType,
@@ -40,6 +41,32 @@ from graph.security.codes import QUERY_TOO_COMPLEX
 DEFAULT_FIRST = 20
 
 
+class _PerFragment:
+    """`measure(fragment)` worked out once per named fragment, however often it is spread
+    (linear time even for "fragment bombs"). Unknown or cyclic fragments measure 0: the
+    KnownFragmentNames and NoFragmentCycles rules report them."""
+
+    def __init__(
+        self, context: ValidationContext, measure: Callable[[FragmentDefinitionNode], int]
+    ) -> None:
+        self._context = context
+        self._measure = measure
+        self._known: dict[str, int] = {}
+        self._in_progress: set[str] = set()
+
+    def __call__(self, name: str) -> int:
+        if name in self._known:
+            return self._known[name]
+        fragment = self._context.get_fragment(name)
+        if fragment is None or name in self._in_progress:
+            return 0
+        self._in_progress.add(name)
+        value = self._measure(fragment)
+        self._in_progress.discard(name)
+        self._known[name] = value
+        return value
+
+
 def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[ValidationRule]:
     """A validation rule bound to this request's limit and variable values."""
     values: dict[str, Any] = variables or {}
@@ -50,10 +77,8 @@ def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[Va
     class NodeLimitRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            # Cost of one instance of a fragment, so a fragment spread many times is
-            # counted once (linear time even for "fragment bombs").
-            self._fragment_costs: dict[str, int] = {}
-            self._in_progress: set[str] = set()
+            # Cost of one instance of a fragment.
+            self._fragment_cost = _PerFragment(context, self._fragment_instance_cost)
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             root = self.context.schema.get_root_type(node.operation)
@@ -121,18 +146,9 @@ def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[Va
             first = self._first(field)
             return min(first + first * below, cap)
 
-        def _fragment_cost(self, name: str) -> int:
-            if name in self._fragment_costs:
-                return self._fragment_costs[name]
-            fragment = self.context.get_fragment(name)
-            if fragment is None or name in self._in_progress:
-                return 0  # unknown or cyclic: NoFragmentCycles / KnownFragmentNames report it
-            self._in_progress.add(name)
+        def _fragment_instance_cost(self, fragment: FragmentDefinitionNode) -> int:
             target = self.context.schema.get_type(fragment.type_condition.name.value)
-            cost = self._cost(fragment.selection_set, target) if target is not None else 0
-            self._in_progress.discard(name)
-            self._fragment_costs[name] = cost
-            return cost
+            return self._cost(fragment.selection_set, target) if target is not None else 0
 
     return NodeLimitRule
 
@@ -143,8 +159,9 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
     class DepthLimitRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            self._fragment_depths: dict[str, int] = {}
-            self._in_progress: set[str] = set()
+            self._fragment_depth = _PerFragment(
+                context, lambda fragment: self._depth(fragment.selection_set)
+            )
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             if self._depth(node.selection_set) > max_depth:
@@ -176,18 +193,6 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
                 if deepest > max_depth:
                     break
             return deepest
-
-        def _fragment_depth(self, name: str) -> int:
-            if name in self._fragment_depths:
-                return self._fragment_depths[name]
-            fragment = self.context.get_fragment(name)
-            if fragment is None or name in self._in_progress:
-                return 0  # unknown or cyclic: other rules report it
-            self._in_progress.add(name)
-            depth = self._depth(fragment.selection_set)
-            self._in_progress.discard(name)
-            self._fragment_depths[name] = depth
-            return depth
 
     return DepthLimitRule
 
