@@ -10,24 +10,15 @@ from typing import Any
 from django.contrib.postgres.operations import TrigramExtension
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations import AddIndex
+from django.db.migrations.operations.base import Operation
 
 
 def _on_postgres(schema_editor: BaseDatabaseSchemaEditor) -> bool:
     return bool(schema_editor.connection.vendor == "postgresql")
 
 
-class TrigramExtensionOnPostgres(TrigramExtension):
-    """`CREATE EXTENSION pg_trgm` on PostgreSQL; nothing elsewhere, either way."""
-
-    def database_backwards(
-        self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, *args: Any
-    ) -> None:
-        if _on_postgres(schema_editor):
-            super().database_backwards(app_label, schema_editor, *args)
-
-
-class AddIndexOnPostgres(AddIndex):
-    """An index only PostgreSQL can build (GIN): added to the state everywhere, built there."""
+class _OnPostgresOnly(Operation):
+    """Changes the database, either way, only when it is PostgreSQL."""
 
     def database_forwards(
         self, app_label: str, schema_editor: BaseDatabaseSchemaEditor, *args: Any
@@ -40,3 +31,11 @@ class AddIndexOnPostgres(AddIndex):
     ) -> None:
         if _on_postgres(schema_editor):
             super().database_backwards(app_label, schema_editor, *args)
+
+
+class TrigramExtensionOnPostgres(_OnPostgresOnly, TrigramExtension):
+    """`CREATE EXTENSION pg_trgm` on PostgreSQL; nothing elsewhere."""
+
+
+class AddIndexOnPostgres(_OnPostgresOnly, AddIndex):
+    """An index only PostgreSQL can build (GIN): added to the state everywhere, built there."""
