@@ -131,6 +131,7 @@ def test_a_fragment_bomb_is_answered_at_once(raw_post: RawPost) -> None:
 def test_a_body_without_content_length_is_cut_at_the_limit() -> None:
     # Under ASGI a chunked body announces no length: the view reads no more than the limit.
     from django.core.handlers.asgi import ASGIRequest
+    from django.http import HttpResponse
 
     from graph.views import GraphQLView
 
@@ -145,5 +146,6 @@ def test_a_body_without_content_length_is_cut_at_the_limit() -> None:
     request = ASGIRequest(scope, io.BytesIO(body))
     assert "CONTENT_LENGTH" not in request.META
     response = GraphQLView.as_view(schema=schema)(request)
+    assert isinstance(response, HttpResponse)
     assert response.status_code == 413
     assert only_error(json.loads(response.content))["extensions"]["code"] == "BAD_USER_INPUT"
