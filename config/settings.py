@@ -21,7 +21,7 @@ if (BASE_DIR / ".env").exists():
 
 DEBUG: bool = env.bool("DEBUG", default=False)
 
-_DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
+_DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"  # noqa: S105 (DEBUG only)
 SECRET_KEY: str = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
