@@ -15,6 +15,8 @@ from typing import Any, cast
 
 import strawberry
 from channels.db import database_sync_to_async
+from strawberry.types.nodes import SelectedField
+from strawberry_django.resolvers import resolving_async
 
 from graph.context import Info
 from graph.errors import unauthenticated
@@ -34,7 +36,7 @@ from notifications.selectors import (
 )
 from observability.metrics import EVENTS_DELIVERED
 from social.models import Follow, Like, Post, User
-from social.selectors.posts import post_by_id
+from social.selectors.posts import annotate_posts_for_viewer
 
 # How many sent ids a subscription remembers to drop duplicates (replay/live overlap).
 SENT_MEMORY = 10_000
@@ -135,6 +137,14 @@ def _copy_user(user: User, viewer_id: int, flags: "_Flags") -> User:
     return clone
 
 
+def _with_results(queryset: Any, rows: list[Any]) -> Any:
+    """A prefetched queryset of its own holding `rows`, as prefetch_related leaves one."""
+    own = queryset._chain()
+    own._result_cache = rows
+    own._prefetch_done = True
+    return own
+
+
 def _copy_post(post: Post, viewer_id: int, flags: "_Flags") -> Post:
     """The shared post as `viewer_id` sees it: every viewer flag set, so no resolver queries
     (or writes a cached flag onto an object another viewer shares)."""
@@ -147,17 +157,17 @@ def _copy_post(post: Post, viewer_id: int, flags: "_Flags") -> Post:
         cache["reply_to"] = _copy_post(cache["reply_to"], viewer_id, flags)
     prefetched = getattr(post, "_prefetched_objects_cache", None)
     if prefetched is not None:
-        clone._prefetched_objects_cache = dict(prefetched)  # type: ignore[attr-defined]
+        clone._prefetched_objects_cache = {  # type: ignore[attr-defined]
+            name: _with_results(rows, list(rows)) for name, rows in prefetched.items()
+        }
         links = prefetched.get("mention_links")
         if links is not None:
-            mine = links._chain()
-            mine._result_cache = []
+            mine = []
             for link in links:
                 link_clone = copy.copy(link)
                 link_clone._state.fields_cache["user"] = _copy_user(link.user, viewer_id, flags)
-                mine._result_cache.append(link_clone)
-            mine._prefetch_done = True
-            clone._prefetched_objects_cache["mention_links"] = mine  # type: ignore[attr-defined]
+                mine.append(link_clone)
+            clone._prefetched_objects_cache["mention_links"] = _with_results(links, mine)  # type: ignore[attr-defined]
     return clone
 
 
@@ -187,13 +197,19 @@ class _Flags:
         )
 
 
+def _post_with_links(post_id: int, *, viewer_id: int | None) -> Post | None:
+    """The post with author, parent, tags and mentions all in memory (see _POST_IN_MEMORY)."""
+    visible = Post.objects.filter(pk=post_id, author__is_active=True)
+    return annotate_posts_for_viewer(visible, viewer_id=viewer_id).first()
+
+
 @database_sync_to_async
 def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> dict[int, Post]:
     """The post as each local viewer sees it, in one thread hop and a fixed number of queries."""
     if len(viewer_ids) <= FEW_VIEWERS:
-        posts = {v: post_by_id(post_id=post_id, viewer_id=v) for v in viewer_ids}
+        posts = {v: _post_with_links(post_id, viewer_id=v) for v in viewer_ids}
         return {v: p for v, p in posts.items() if p is not None}
-    base = post_by_id(post_id=post_id, viewer_id=None)
+    base = _post_with_links(post_id, viewer_id=None)
     if base is None:
         return {}
     flags = _Flags(base, viewer_ids)
@@ -211,7 +227,54 @@ async def _post_for(event: PostAdded, viewer_id: int) -> Post | None:
     return posts.get(viewer_id)
 
 
-async def _home_feed_posts(viewer_id: int) -> AsyncGenerator[PostType, None]:
+# What _copy_post holds in memory, by GraphQL field: a selection within these needs no
+# database, so its django resolvers may run inline instead of one thread hop each (the
+# hop, queued behind every other subscriber's, was most of a broadcast's cost).
+_USER_IN_MEMORY: dict[str, Any] = dict.fromkeys(
+    [
+        "__typename",
+        "id",
+        "username",
+        "displayName",
+        "bio",
+        "avatarUrl",
+        "dateJoined",
+        "email",
+        "followerCount",
+        "followingCount",
+        "postCount",
+        "viewerFollows",
+        "followsViewer",
+    ]
+)
+_POST_SCALARS = "__typename id body createdAt editedAt replyCount likeCount viewerHasLiked"
+_PARENT_IN_MEMORY: dict[str, Any] = dict.fromkeys(_POST_SCALARS.split()) | {
+    "author": _USER_IN_MEMORY
+}
+_POST_IN_MEMORY: dict[str, Any] = _PARENT_IN_MEMORY | {
+    "hashtags": None,
+    "mentions": _USER_IN_MEMORY,
+    "replyTo": _PARENT_IN_MEMORY,
+}
+
+
+def _in_memory(selections: list[Any], allowed: dict[str, Any]) -> bool:
+    for selection in selections:
+        # Fragments and anything unknown take the safe path (a thread hop per field).
+        if not isinstance(selection, SelectedField) or selection.name not in allowed:
+            return False
+        nested = allowed[selection.name]
+        if selection.selections and (
+            nested is None or not _in_memory(selection.selections, nested)
+        ):
+            return False
+    return True
+
+
+async def _home_feed_posts(viewer_id: int, *, inline: bool) -> AsyncGenerator[PostType, None]:
+    if inline:
+        # Set in the operation's task context, where its results are resolved.
+        resolving_async.set(True)
     async with get_broker().subscribe(kind=POST, user_id=viewer_id) as subscription:
         while True:
             item: Any = await subscription.get()
@@ -253,5 +316,6 @@ class NotificationSubscription:
         viewer_id = info.context.viewer_id
         if viewer_id is None:
             raise unauthenticated()
-        async for post in _home_feed_posts(viewer_id):
+        inline = _in_memory(info.selected_fields[0].selections, _POST_IN_MEMORY)
+        async for post in _home_feed_posts(viewer_id, inline=inline):
             yield post

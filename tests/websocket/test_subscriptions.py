@@ -328,3 +328,24 @@ async def test_an_unexpected_failure_closes_the_socket_instead_of_hanging(
     client = WSClient()
     answer = await client.init({"authorization": f"Bearer {token_for(alice)}"})
     assert answer["type"] == "closed" and answer["code"] == 4500, answer
+
+
+async def test_fields_that_need_the_database_still_resolve_in_a_home_feed_event(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    # `replies` and `replyTo.hashtags` are not held in memory: they take the thread-hop path.
+    alice, bob = await user("alice"), await user("bob")
+    await follow(alice, bob)
+    parent = await post(bob, "parent #tag")
+    client = WSClient()
+    await client.connect(token_for(alice))
+    await client.subscribe(
+        "feed",
+        "subscription { homeFeedPostAdded { body replyTo { hashtags } "
+        "replies(first: 1) { edges { node { body } } } } }",
+    )
+    await subscribed(event_broker, 1)
+    await post(bob, "child", reply_to=parent)
+    event = (await client.next_data("feed"))["homeFeedPostAdded"]
+    assert event == {"body": "child", "replyTo": {"hashtags": ["tag"]}, "replies": {"edges": []}}
+    await client.close()
