@@ -21,6 +21,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 from django.urls import re_path
 from strawberry.channels import GraphQLWSConsumer
@@ -254,6 +255,25 @@ class GraphQLConsumer(GraphQLWSConsumer):
         return await super().on_ws_connect(context)  # type: ignore[arg-type]
 
 
-websocket_application = AuthMiddlewareStack(
+class SessionWhenCookie:
+    """Channels' session auth, only for handshakes that carry the session cookie.
+
+    Native clients sign in with a token in connection_init; sparing them the session
+    lookup (a database thread hop queued behind every other socket's) keeps a burst of
+    reconnects inside daphne's handshake timeout.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.with_session = AuthMiddlewareStack(inner)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        cookie = dict(scope.get("headers", ())).get(b"cookie", b"")
+        if settings.SESSION_COOKIE_NAME.encode() in cookie:
+            return await self.with_session(scope, receive, send)
+        return await self.inner(dict(scope, user=AnonymousUser()), receive, send)
+
+
+websocket_application = SessionWhenCookie(
     URLRouter([re_path(r"^graphql/?$", GraphQLConsumer.as_asgi(schema=schema))])
 )
