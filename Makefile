@@ -55,6 +55,7 @@ clean:
 node-deps:
 	cd tests/e2e && npm ci --no-audit --no-fund
 	cd examples && npm ci --no-audit --no-fund
+	cd bench/load && npm ci --no-audit --no-fund
 
 # Re-fetch GraphiQL's pinned files into graph/static/graphiql/ and print their sha256s.
 vendor-graphiql:
