@@ -14,6 +14,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +43,7 @@ from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
 from graph.schema import schema
 from notifications.broker import get_broker
+from observability.logging import log_ws_event
 from observability.metrics import WEBSOCKETS_OPEN
 from social.models import User
 
@@ -175,6 +178,9 @@ class GraphQLConsumer(GraphQLWSConsumer):
         self.counted_user_id: int | None = None
         self.accepted = False
         self.closing_task: asyncio.Future[None] | None = None
+        # For the session's log lines (observability.logging), never a secret.
+        self.connection_id = uuid.uuid4().hex
+        self.opened_at = time.monotonic()
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         return super().is_websocket_origin_allowed(request, origin) or _origin_host_allowed(origin)
@@ -205,6 +211,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         response = await super().create_websocket_response(request, subprotocol)
         self.accepted = True
         WEBSOCKETS_OPEN.inc()
+        log_ws_event("connect", connection_id=self.connection_id, subprotocol=subprotocol)
         return response
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -225,6 +232,12 @@ class GraphQLConsumer(GraphQLWSConsumer):
         if self.accepted:
             self.accepted = False
             WEBSOCKETS_OPEN.dec()
+            log_ws_event(
+                "disconnect",
+                connection_id=self.connection_id,
+                close_code=code,
+                duration_ms=round((time.monotonic() - self.opened_at) * 1000),
+            )
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(ws=request)
@@ -244,6 +257,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             user = None if user_id is None else await _active_user(user_id)
             context.set_viewer(user)
             if context.auth_error is not None or user is None:
+                log_ws_event("rejected", connection_id=self.connection_id, reason="invalid token")
                 raise ConnectionRejectionError({"message": INVALID_TOKEN_MESSAGE})
         if context.viewer_id is not None:
             limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
@@ -252,6 +266,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
                 self.close_override = (CLOSE_TOO_MANY, message)
                 raise ConnectionRejectionError({"message": message})
             self.counted_user_id = context.viewer_id
+        log_ws_event("connection_init", connection_id=self.connection_id, user_id=context.viewer_id)
         return await super().on_ws_connect(context)  # type: ignore[arg-type]
 
 
