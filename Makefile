@@ -29,7 +29,7 @@ demo: migrate
 
 run: demo
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql"
-	$(RUN_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	$(RUN_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 config.asgi:application
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
