@@ -11,6 +11,7 @@ import asyncio
 import copy
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any, cast
 
 import strawberry
@@ -195,6 +196,32 @@ class _Flags:
                 "follower_id", "followee_id"
             )
         )
+        mine: dict[int, tuple[set[int], set[int], set[int]]] = {}
+        for index, pairs in enumerate((self.likes, self.follows)):
+            for viewer_id, other in pairs:
+                mine.setdefault(viewer_id, (set(), set(), set()))[index].add(other)
+        for other, viewer_id in self.followed_by:
+            mine.setdefault(viewer_id, (set(), set(), set()))[2].add(other)
+        self._mine = {v: tuple(frozenset(s) for s in sets) for v, sets in mine.items()}
+
+    def key(self, viewer_id: int) -> tuple[frozenset[int], ...]:
+        """Equal for two viewers exactly when every flag of the post is equal for them."""
+        return self._mine.get(viewer_id, _NO_FLAGS)
+
+
+_NO_FLAGS: tuple[frozenset[int], ...] = (frozenset(), frozenset(), frozenset())
+
+
+@dataclass
+class _Loaded:
+    """One event's post for every local viewer.
+
+    Viewers whose flags are all equal share one object in `posts`; `flags` (None when
+    each viewer's post was read for them alone) lets a subscription take a copy of its own.
+    """
+
+    posts: dict[int, Post]
+    flags: _Flags | None = None
 
 
 def _post_with_links(post_id: int, *, viewer_id: int | None) -> Post | None:
@@ -204,27 +231,46 @@ def _post_with_links(post_id: int, *, viewer_id: int | None) -> Post | None:
 
 
 @database_sync_to_async
-def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> dict[int, Post]:
+def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> _Loaded:
     """The post as each local viewer sees it, in one thread hop and a fixed number of queries."""
     if len(viewer_ids) <= FEW_VIEWERS:
         posts = {v: _post_with_links(post_id, viewer_id=v) for v in viewer_ids}
-        return {v: p for v, p in posts.items() if p is not None}
+        return _Loaded({v: p for v, p in posts.items() if p is not None})
     base = _post_with_links(post_id, viewer_id=None)
     if base is None:
-        return {}
+        return _Loaded({})
     flags = _Flags(base, viewer_ids)
-    return {v: _copy_post(base, v, flags) for v in viewer_ids}
+    # One copy per distinct set of flags, not per viewer: a popular author's followers
+    # fall into a handful of groups, and copying the post for each of thousands of them
+    # was most of this hop (which every one of them waits for).
+    copies: dict[tuple[frozenset[int], ...], Post] = {}
+    shared: dict[int, Post] = {}
+    for v in viewer_ids:
+        key = flags.key(v)
+        post = copies.get(key)
+        if post is None:
+            post = copies[key] = _copy_post(base, v, flags)
+        shared[v] = post
+    return _Loaded(shared, flags)
 
 
-async def _post_for(event: PostAdded, viewer_id: int) -> Post | None:
-    """This viewer's copy of the post; the first subscription to ask loads it for all."""
-    task: asyncio.Task[dict[int, Post]] | None = event.shared.get("task")
+async def _post_for(event: PostAdded, viewer_id: int, *, private: bool) -> Post | None:
+    """This viewer's post; the first subscription to ask loads it for all.
+
+    `private`: the selection may reach the database, whose resolvers cache what they read
+    (a lazily loaded relation, its viewer flags) on the objects: it gets a copy of its own
+    instead of the one it shares with the viewers whose flags equal its own.
+    """
+    task: asyncio.Task[_Loaded] | None = event.shared.get("task")
     if task is None:
         task = asyncio.ensure_future(_posts_for_viewers(event.post_id, event.local_users))
         event.shared["task"] = task
     # Shielded: one cancelled subscriber must not cancel the load its siblings await.
-    posts = await asyncio.shield(task)
-    return posts.get(viewer_id)
+    loaded = await asyncio.shield(task)
+    post = loaded.posts.get(viewer_id)
+    if post is None or not private or loaded.flags is None:
+        return post
+    return _copy_post(post, viewer_id, loaded.flags)
 
 
 # What _copy_post holds in memory, by GraphQL field: a selection within these needs no
@@ -281,7 +327,7 @@ async def _home_feed_posts(viewer_id: int, *, inline: bool) -> AsyncGenerator[Po
             # Live only (the home feed itself is the catch-up), so a resync reads nothing.
             if not isinstance(item, PostAdded):
                 continue
-            post = await _post_for(item, viewer_id)
+            post = await _post_for(item, viewer_id, private=not inline)
             if post is not None:
                 EVENTS_DELIVERED.labels(kind=POST).inc()
                 yield cast(PostType, post)

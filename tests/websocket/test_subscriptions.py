@@ -349,3 +349,38 @@ async def test_fields_that_need_the_database_still_resolve_in_a_home_feed_event(
     event = (await client.next_data("feed"))["homeFeedPostAdded"]
     assert event == {"body": "child", "replyTo": {"hashtags": ["tag"]}, "replies": {"edges": []}}
     await client.close()
+
+
+async def test_viewers_with_equal_flags_share_a_post_but_a_database_selection_reads_its_own(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    # erin and fred have the same flags on the new post and its parent, so they share one
+    # copy; the grandparent is read lazily, and only erin liked it.
+    bob, dave = await user("bob"), await user("dave")
+    viewers = [await user(name) for name in ("alice", "carol", "erin", "fred")]
+    for viewer in viewers:
+        await follow(viewer, bob)
+    erin, fred = viewers[2:]
+    grandparent = await post(dave, "grandparent")
+    parent = await post(dave, "parent", reply_to=grandparent)
+    await like(erin, grandparent)
+    query = (
+        "subscription { homeFeedPostAdded { body viewerHasLiked "
+        "replyTo { replyTo { body viewerHasLiked } } } }"
+    )
+    clients = {}
+    for viewer in viewers:
+        client = WSClient()
+        await client.connect(token_for(viewer))
+        await client.subscribe("feed", query)
+        clients[viewer.username] = client
+    await subscribed(event_broker, 4)
+
+    await post(bob, "child", reply_to=parent)
+    seen = {name: (await c.next_data("feed"))["homeFeedPostAdded"] for name, c in clients.items()}
+    for name, event in seen.items():
+        liked = name == erin.username
+        assert event["replyTo"]["replyTo"] == {"body": "grandparent", "viewerHasLiked": liked}
+        assert event["viewerHasLiked"] is False
+        await clients[name].close()
+    assert fred.username in seen
