@@ -11,7 +11,7 @@ from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
 from graph.notifications.subscriptions import NotificationSubscription
 from graph.security.errors import ApiSchema
-from graph.security.limits import security_extensions
+from graph.security.limits import FreshErrorsValidationCache, security_extensions
 from graph.security.ratelimit import apply_rate_limits
 from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
@@ -30,9 +30,12 @@ schema = ApiSchema(
     extensions=[
         OperationMetrics,
         # Parsed documents reused across requests (keyed by query text and the token
-        # limit). No ValidationCache: the limit rules are built per request, so it never hits.
+        # limit); the same document object then keys the validation cache below.
         lambda: ParserCache(maxsize=256),
         *security_extensions(),
+        # Keyed by document and rule classes: graph/security/rules.py reuses one class per
+        # limit value, so a repeated query skips validation (tests/security pins the hit).
+        lambda: FreshErrorsValidationCache(maxsize=256),
         RejectInvalidCredentials,
         DjangoOptimizerExtension,
     ],

@@ -5,14 +5,16 @@ factory, so Strawberry builds a fresh extension per request and a changed
 setting (or a test's override) applies to the next request.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
+from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from graph.security.rules import AliasLimiter, DepthLimiter, NodeLimiter
@@ -52,3 +54,32 @@ def _introspection() -> SchemaExtension:
 
 def security_extensions() -> list[Callable[[], SchemaExtension]]:
     return [_tokens, _depth, _aliases, _nodes, _introspection]
+
+
+class FreshErrorsValidationCache(ValidationCache):
+    """Strawberry's ValidationCache, handing each request its own copies of cached errors.
+
+    graph.security.errors rewrites errors in place (codes, and suggestions stripped in
+    production); on the shared cached objects that would leak from one request, or one
+    setting, to the next."""
+
+    def on_validate(self) -> Iterator[None]:
+        # As the parent does, but copying before the yield: Strawberry processes the
+        # errors inside the validation step.
+        context = self.execution_context
+        errors = self.cached_validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        context.pre_execution_errors = [
+            GraphQLError(
+                error.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                original_error=error.original_error,
+                extensions=error.extensions,
+            )
+            for error in errors
+        ]
+        yield

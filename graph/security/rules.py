@@ -12,6 +12,7 @@ of the `first` arguments on the path down to each.
 """
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -67,9 +68,32 @@ class _PerFragment:
         return value
 
 
+def _first_values(variables: dict[str, Any] | None) -> tuple[tuple[str, int | None], ...]:
+    """What the node rule reads of the variables, hashable: each name, with its value when
+    it is an int (a `first`) and None otherwise (present but not an int). Cursors and other
+    values do not change the count, so requests that differ only in them share one rule
+    class, and so one ValidationCache entry."""
+    return tuple(
+        sorted(
+            (name, value if isinstance(value, int) and not isinstance(value, bool) else None)
+            for name, value in (variables or {}).items()
+        )
+    )
+
+
 def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[ValidationRule]:
     """A validation rule bound to this request's limit and variable values."""
-    values: dict[str, Any] = variables or {}
+    return _node_limit_rule(max_nodes, _first_values(variables))
+
+
+# Rule classes are reused while the limit and the `first` values stay the same: Strawberry's
+# ValidationCache keys on the rule classes, so a class built per request never hits.
+# Bounded, because variable names and values come from clients.
+@lru_cache(maxsize=256)
+def _node_limit_rule(
+    max_nodes: int, first_values: tuple[tuple[str, int | None], ...]
+) -> type[ValidationRule]:
+    values: dict[str, Any] = dict(first_values)
     # Counts are capped just over the limit: past it the exact number does not matter,
     # and the cap keeps products of huge `first` values small.
     cap = max_nodes + 1
@@ -153,6 +177,7 @@ def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[Va
     return NodeLimitRule
 
 
+@lru_cache(maxsize=32)  # one class per limit value: see _node_limit_rule
 def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
     """Nested selection sets: `{ me { id } }` has depth 1. Introspection is not counted."""
 
@@ -197,6 +222,7 @@ def depth_limit_rule(max_depth: int) -> type[ValidationRule]:
     return DepthLimitRule
 
 
+@lru_cache(maxsize=32)  # one class per limit value: see _node_limit_rule
 def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
     """Aliases written in the document (each fragment once: depth and nodes bound the rest)."""
 
