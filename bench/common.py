@@ -61,6 +61,13 @@ def setup_django(database_url: str, redis_url: str | None = None, **extra: str) 
     django.setup()
 
 
+def write_report(out: Path | None, report: dict[str, Any]) -> None:
+    """Saves a bench run's figures as JSON (bench/report.py renders them)."""
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

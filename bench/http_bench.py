@@ -173,9 +173,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         server, "peer", url, files / "peer.json", files / "peer-tokens.json", args
                     )
                 )
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
+    common.write_report(args.out, report)
     return report
 
 

@@ -213,9 +213,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         for server in servers:
             server.stop()
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2))
+    common.write_report(args.out, report)
     return report
 
 

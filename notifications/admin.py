@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from notifications.models import Notification
+from social.admin import ViewOnlyAdmin
 
 
 class ReadFilter(admin.SimpleListFilter):
@@ -25,7 +26,8 @@ class ReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ViewOnlyAdmin):
+    # View-only: only the services create and update notifications (and publish their events).
     list_display = ("id", "recipient", "kind", "actor", "post", "created_at", "is_read")
     list_select_related = ("recipient", "actor", "post")
     list_filter = ("kind", ReadFilter, "created_at")
@@ -37,13 +39,3 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="read", ordering="read_at")
     def is_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
-
-    # Only the services create and update notifications (and publish their events).
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
