@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Registers OpClass for the user-search trigram indexes; inert on SQLite.
+    "django.contrib.postgres",
     "corsheaders",
     "channels",
     "strawberry_django",
