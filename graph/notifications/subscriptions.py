@@ -21,6 +21,7 @@ from strawberry_django.resolvers import resolving_async
 
 from graph.context import Info
 from graph.errors import unauthenticated
+from graph.notifications.live import live_loader
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor, encode_cursor
 from graph.types.notifications import NotificationEvent, NotificationType
@@ -31,7 +32,6 @@ from notifications.models import Notification
 from notifications.selectors import (
     REPLAY_PAGE,
     latest_notification_id,
-    notification_by_id,
     notifications_after,
     unread_count,
 )
@@ -76,12 +76,6 @@ def _replay_page(viewer_id: int, after_id: int) -> tuple[list[Notification], int
 
 
 @database_sync_to_async
-def _live_notification(viewer_id: int, notification_id: int) -> tuple[Notification | None, int]:
-    notification = notification_by_id(notification_id=notification_id, recipient_id=viewer_id)
-    return notification, unread_count(recipient_id=viewer_id)
-
-
-@database_sync_to_async
 def _start_id(viewer_id: int, after: str | None) -> int:
     if after is not None:
         return int(decode_cursor(CURSOR_KIND, after, 1)[0])
@@ -89,8 +83,12 @@ def _start_id(viewer_id: int, after: str | None) -> int:
 
 
 async def _notification_events(
-    viewer_id: int, after: str | None
+    viewer_id: int, after: str | None, *, inline: bool
 ) -> AsyncGenerator[NotificationEvent, None]:
+    if inline:
+        # Set in the operation's task context, where its results are resolved.
+        resolving_async.set(True)
+    loader = live_loader()
     async with get_broker().subscribe(kind=NOTIFICATION, user_id=viewer_id) as subscription:
         # Subscribed first: whatever commits from here on is queued for us.
         sent = SentIds(await _start_id(viewer_id, after))
@@ -105,9 +103,12 @@ async def _notification_events(
                 if len(rows) < REPLAY_PAGE:
                     return
 
-        async for event in replay():
-            EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
-            yield event
+        if after is not None:
+            # Without `after` there is nothing to replay: a notification committed since
+            # the subscription began is in the queue, newer than the start id or not.
+            async for event in replay():
+                EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
+                yield event
         while True:
             item = await subscription.get()
             if item is RESYNC:
@@ -118,8 +119,10 @@ async def _notification_events(
                 continue
             if not isinstance(item, NotificationAdded) or item.notification_id in sent:
                 continue
-            notification, unread = await _live_notification(viewer_id, item.notification_id)
-            if notification is None:
+            notification, unread = await loader.load(
+                notification_id=item.notification_id, recipient_id=viewer_id
+            )
+            if notification is None or notification.pk in sent:
                 continue
             sent.add(notification.pk)
             EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
@@ -304,6 +307,15 @@ _POST_IN_MEMORY: dict[str, Any] = _PARENT_IN_MEMORY | {
 }
 
 
+# What the notification reads (`live_notifications`, `notifications_after`) hold in memory.
+_NOTIFICATION_IN_MEMORY: dict[str, Any] = dict.fromkeys(
+    ["__typename", "id", "kind", "createdAt", "read"]
+) | {"actor": _USER_IN_MEMORY, "post": _POST_IN_MEMORY}
+_EVENT_IN_MEMORY: dict[str, Any] = dict.fromkeys(
+    ["__typename", "cursor", "unreadNotificationCount"]
+) | {"notification": _NOTIFICATION_IN_MEMORY}
+
+
 def _in_memory(selections: list[Any], allowed: dict[str, Any]) -> bool:
     for selection in selections:
         # Fragments and anything unknown take the safe path (a thread hop per field).
@@ -351,7 +363,8 @@ class NotificationSubscription:
         if after is not None:
             # A bad cursor is refused before anything is subscribed.
             decode_cursor(CURSOR_KIND, after, 1)
-        async for event in _notification_events(viewer_id, after):
+        inline = _in_memory(info.selected_fields[0].selections, _EVENT_IN_MEMORY)
+        async for event in _notification_events(viewer_id, after, inline=inline):
             yield event
 
     @strawberry.subscription(
