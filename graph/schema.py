@@ -6,6 +6,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
+from graph.execution import SharedEventExecutor
 from graph.extensions import RejectInvalidCredentials
 from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
@@ -26,6 +27,8 @@ schema = ApiSchema(
     query=Query,
     mutation=apply_rate_limits(Mutation),
     subscription=Subscription,
+    # Shares one execution of a broadcast event among the subscriptions that render it alike.
+    execution_context_class=SharedEventExecutor,
     # OperationMetrics first: it times and counts everything the others do.
     extensions=[
         OperationMetrics,

@@ -21,6 +21,7 @@ from strawberry_django.resolvers import resolving_async
 
 from graph.context import Info
 from graph.errors import unauthenticated
+from graph.execution import share_results, unshare_results
 from graph.notifications.live import live_loader
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor, encode_cursor
@@ -153,6 +154,7 @@ def _copy_post(post: Post, viewer_id: int, flags: "_Flags") -> Post:
     """The shared post as `viewer_id` sees it: every viewer flag set, so no resolver queries
     (or writes a cached flag onto an object another viewer shares)."""
     clone = copy.copy(post)
+    unshare_results(clone)
     clone.viewer_has_liked = (viewer_id, post.pk) in flags.likes  # type: ignore[attr-defined]
     cache = clone._state.fields_cache
     if cache.get("author") is not None:
@@ -180,6 +182,7 @@ class _Flags:
 
     def __init__(self, post: Post, viewer_ids: list[int]) -> None:
         people = {post.author_id, *(link.user_id for link in post.mention_links.all())}
+        self.people = people
         liked = [post.pk]
         if post.reply_to_id is not None and post.reply_to is not None:
             people.add(post.reply_to.author_id)
@@ -246,13 +249,16 @@ def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> _Loaded:
     # One copy per distinct set of flags, not per viewer: a popular author's followers
     # fall into a handful of groups, and copying the post for each of thousands of them
     # was most of this hop (which every one of them waits for).
-    copies: dict[tuple[frozenset[int], ...], Post] = {}
+    # Those who appear in the post (author, parent's author, mentioned) get a copy of their
+    # own: it shows them their own email, so its result cannot be shared (graph/execution.py).
+    copies: dict[tuple[tuple[frozenset[int], ...], int | None], Post] = {}
     shared: dict[int, Post] = {}
     for v in viewer_ids:
-        key = flags.key(v)
+        key = (flags.key(v), v if v in flags.people else None)
         post = copies.get(key)
         if post is None:
             post = copies[key] = _copy_post(base, v, flags)
+            share_results(post)
         shared[v] = post
     return _Loaded(shared, flags)
 

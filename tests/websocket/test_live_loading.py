@@ -142,3 +142,82 @@ async def test_a_selection_that_reaches_the_database_still_resolves(
     replies = data["notificationAdded"]["notification"]["post"]["replyTo"]["replies"]
     assert [edge["node"]["body"] for edge in replies["edges"]] == ["second"]
     await client.close()
+
+
+FEED = "subscription { homeFeedPostAdded { body hashtags author { username email } } }"
+FEED_WITH_VARIABLE = """
+subscription ($tags: Boolean!) { homeFeedPostAdded { body hashtags @include(if: $tags) } }
+"""
+
+
+async def _followers_online(
+    author: User,
+    count: int,
+    query: str,
+    token_for: Callable[[User], str],
+    variables: Callable[[int], dict[str, Any]] = lambda i: {},
+) -> list[WSClient]:
+    clients = []
+    for i in range(count):
+        follower = await user(f"follower{i}")
+        await follow(follower, author)
+        client = WSClient()
+        await client.connect(token_for(follower))
+        await client.subscribe("feed", query, variables(i))
+        clients.append(client)
+    return clients
+
+
+async def test_a_broadcast_is_executed_once_for_viewers_who_see_it_alike(
+    event_broker: Broker, token_for: Callable[[User], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.types import posts
+
+    executions: list[int] = []
+    original = posts.post_hashtags
+    monkeypatch.setattr(posts, "post_hashtags", lambda p: executions.append(p.pk) or original(p))
+    author = await user("author")
+    clients = await _followers_online(author, 6, FEED, token_for)
+    own = WSClient()
+    await own.connect(token_for(author))
+    await own.subscribe("feed", FEED)
+    await subscribed(event_broker, 7)
+
+    await post(author, "news #Today")
+
+    for client in clients:
+        data = (await client.next_data("feed"))["homeFeedPostAdded"]
+        assert data == {
+            "body": "news #Today",
+            "hashtags": ["today"],
+            "author": {"username": "author", "email": None},
+        }
+    # The author's own copy shows them their email, so it is executed for them alone.
+    mine = (await own.next_data("feed"))["homeFeedPostAdded"]
+    assert mine["author"] == {"username": "author", "email": "author@example.com"}
+    assert len(executions) == 2, executions  # six followers alike, and the author
+    for client in [*clients, own]:
+        await client.close()
+
+
+async def test_operations_with_variables_are_executed_each_for_itself(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    author = await user("author")
+    # One query text; every other follower asks for the tags.
+    clients = await _followers_online(
+        author, 5, FEED_WITH_VARIABLE, token_for, lambda i: {"tags": i % 2 == 0}
+    )
+    await subscribed(event_broker, 5)
+
+    await post(author, "news #Today")
+
+    for i, client in enumerate(clients):
+        data = (await client.next_data("feed"))["homeFeedPostAdded"]
+        expected = (
+            {"body": "news #Today", "hashtags": ["today"]}
+            if i % 2 == 0
+            else {"body": "news #Today"}
+        )
+        assert data == expected
+        await client.close()

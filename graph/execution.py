@@ -1,0 +1,66 @@
+"""Executing a subscription event once for all the subscriptions that would render it alike.
+
+A post by a popular author reaches thousands of `homeFeedPostAdded` subscriptions on one
+process. Viewers whose flags on the post are equal already share one copy of it
+(graph/notifications/subscriptions.py); with the same operation they would also produce
+the same result, so the first subscription executes it and the rest reuse the result.
+Per-subscriber execution was the largest part of a broadcast (bench/RESULTS.md).
+
+Only payloads marked with `share_results` take part, and only operations without
+variables (a variable can change what is selected, through @include or @skip).
+Everything else executes as graphql-core would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from graphql import ExecutionResult, OperationType
+from graphql.pyutils import AwaitableOrValue
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+_RESULTS = "_graphql_shared_results"
+
+
+def share_results(payload: Any) -> None:
+    """Lets the subscriptions handed this payload share their execution of it.
+
+    Only for a payload whose every field resolves the same for each subscription that
+    receives it: no viewer-dependent field may read anything but the payload itself.
+    """
+    setattr(payload, _RESULTS, {})
+
+
+def unshare_results(payload: Any) -> None:
+    """For a copy of a shared payload that one subscription gets to itself."""
+    payload.__dict__.pop(_RESULTS, None)
+
+
+async def _shared(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
+    # Shielded: a subscription that ends must not cancel its siblings' result.
+    return await asyncio.shield(task)
+
+
+class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor; queries, mutations and unmarked payloads run unchanged."""
+
+    def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
+        results: dict[int, tuple[Any, Any]] | None = getattr(self.root_value, _RESULTS, None)
+        operation = self.operation
+        if (
+            results is None
+            or operation.operation != OperationType.SUBSCRIPTION
+            or operation.variable_definitions
+        ):
+            return super().execute_operation(serially)
+        # The parser cache hands every subscription of one query text the same node;
+        # it is kept in the entry, so its id cannot be reused while the entry lives.
+        entry = results.get(id(operation))
+        if entry is None:
+            outcome = super().execute_operation(serially)
+            if self.is_awaitable(outcome):
+                outcome = asyncio.ensure_future(outcome)
+            entry = results[id(operation)] = (operation, outcome)
+        outcome = entry[1]
+        return _shared(outcome) if isinstance(outcome, asyncio.Future) else outcome
