@@ -8,7 +8,7 @@ from graph.ids import pk_of
 from graph.node import node_loader
 from graph.pagination import keyset_page
 from graph.permissions import require_viewer_id
-from graph.types.posts import PostConnection, PostType, post_connection
+from graph.types.posts import PostConnection, PostType, connection_shape, post_connection
 from graph.types.users import UserConnection
 from social.selectors.posts import (
     HASHTAG_FEED_ORDER,
@@ -57,8 +57,7 @@ class SocialQuery:
     ) -> PostConnection:
         viewer_id = require_viewer_id(info)
         return post_connection(
-            info,
-            home_feed(viewer_id=viewer_id),
+            home_feed(viewer_id=viewer_id, shape=connection_shape(info)),
             kind="home",
             keys=NEWEST_FIRST,
             first=first,
@@ -70,8 +69,7 @@ class SocialQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PostConnection:
         return post_connection(
-            info,
-            public_feed(viewer_id=info.context.viewer_id),
+            public_feed(viewer_id=info.context.viewer_id, shape=connection_shape(info)),
             kind="public",
             keys=NEWEST_FIRST,
             first=first,
@@ -85,8 +83,7 @@ class SocialQuery:
         self, info: Info, tag: str, first: int | None = None, after: str | None = None
     ) -> PostConnection:
         return post_connection(
-            info,
-            hashtag_feed(tag=tag, viewer_id=info.context.viewer_id),
+            hashtag_feed(tag=tag, viewer_id=info.context.viewer_id, shape=connection_shape(info)),
             kind="hashtag",
             keys=HASHTAG_FEED_ORDER,
             first=first,

@@ -14,9 +14,10 @@ from graph.types.users import UserType
 from social.models import Post
 from social.selectors.posts import (
     OLDEST_FIRST,
+    PostShape,
+    UserFlags,
     post_hashtags,
     post_mentions,
-    post_prefetches,
     post_replies,
     post_viewer_has_liked,
 )
@@ -53,8 +54,9 @@ class PostType(relay.Node):
         self, root: Post, info: Info, first: int | None = None, after: str | None = None
     ) -> "PostConnection":
         return post_connection(
-            info,
-            post_replies(post_id=root.pk, viewer_id=info.context.viewer_id),
+            post_replies(
+                post_id=root.pk, viewer_id=info.context.viewer_id, shape=connection_shape(info)
+            ),
             kind="replies",
             keys=OLDEST_FIRST,
             first=first,
@@ -113,8 +115,34 @@ def _selected_paths(info: Info) -> set[str]:
     return paths
 
 
+def _user_flags(paths: set[str], user: str) -> UserFlags | None:
+    """The follow flags selected on the user at `user`; None when it is not selected."""
+    if user not in paths:
+        return None
+    return UserFlags(
+        viewer_follows=f"{user}.viewerFollows" in paths,
+        follows_viewer=f"{user}.followsViewer" in paths,
+    )
+
+
+def _post_shape(paths: set[str], post: str) -> PostShape:
+    parent = f"{post}.replyTo"
+    return PostShape(
+        viewer_has_liked=f"{post}.viewerHasLiked" in paths,
+        author=_user_flags(paths, f"{post}.author"),
+        hashtags=f"{post}.hashtags" in paths,
+        mentions=_user_flags(paths, f"{post}.mentions"),
+        reply_to=_post_shape(paths, parent) if parent in paths else None,
+    )
+
+
+def connection_shape(info: Info) -> PostShape:
+    """What the PostConnection being resolved shows of each post: the joins, viewer flags
+    and prefetches its selection needs, and no others (fragments included)."""
+    return _post_shape(_selected_paths(info), "edges.node")
+
+
 def post_connection(
-    info: Info,
     queryset: QuerySet[Post],
     *,
     kind: str,
@@ -122,17 +150,7 @@ def post_connection(
     first: int | None,
     after: str | None,
 ) -> PostConnection:
-    """A keyset page of posts that prefetches the tags and mentions the query asks for, and no
-    others: a feed that shows neither costs one query, one that shows all of them three or five."""
-    paths = _selected_paths(info)
-    queryset = queryset.prefetch_related(None).prefetch_related(
-        *post_prefetches(
-            viewer_id=info.context.viewer_id,
-            hashtags="edges.node.hashtags" in paths,
-            mentions="edges.node.mentions" in paths,
-            parent_hashtags="edges.node.replyTo.hashtags" in paths,
-            parent_mentions="edges.node.replyTo.mentions" in paths,
-        )
+    """A keyset page of posts; shape `queryset` with `connection_shape` first."""
+    return PostConnection.build(
+        keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
     )
-    page = keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
-    return PostConnection.build(page)

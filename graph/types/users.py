@@ -75,11 +75,12 @@ class UserType(relay.Node):
     def posts(
         self, root: User, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated["PostConnection", strawberry.lazy("graph.types.posts")]:
-        from graph.types.posts import post_connection
+        from graph.types.posts import connection_shape, post_connection
 
         return post_connection(
-            info,
-            user_posts(user_id=root.pk, viewer_id=info.context.viewer_id),
+            user_posts(
+                user_id=root.pk, viewer_id=info.context.viewer_id, shape=connection_shape(info)
+            ),
             kind="posts",
             keys=NEWEST_FIRST,
             first=first,

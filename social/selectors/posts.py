@@ -3,10 +3,15 @@
 Every queryset here comes from `annotate_posts_for_viewer`: author and parent
 joined, tags and mentions prefetched, and the viewer's flags (`viewer_has_liked`,
 `author.viewer_follows`, ...) fetched as annotations, so a page costs a fixed
-number of queries whatever its size.
+number of queries whatever its size. A `PostShape` says which of those parts to
+load: the API passes the parts its query selects.
 """
 
+import functools
+from dataclasses import dataclass, field
+
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models.query import ModelIterable
 
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
 from social.selectors.flags import (
@@ -21,74 +26,137 @@ from social.text import normalize_hashtag
 NEWEST_FIRST = ("-created_at", "-id")
 OLDEST_FIRST = ("created_at", "id")
 
-_POST_FLAGS = copying_iterable(
-    [
-        ("author_viewer_follows", "author.viewer_follows"),
-        ("author_follows_viewer", "author.follows_viewer"),
-        ("reply_to_viewer_has_liked", "reply_to.viewer_has_liked"),
-        ("reply_to_author_viewer_follows", "reply_to.author.viewer_follows"),
-        ("reply_to_author_follows_viewer", "reply_to.author.follows_viewer"),
-    ]
-)
 _MENTION_FLAGS = copying_iterable(
     [("user_viewer_follows", "user.viewer_follows"), ("user_follows_viewer", "user.follows_viewer")]
 )
+
+
+@dataclass(frozen=True)
+class UserFlags:
+    """Which of the viewer's follow flags to fetch with a user."""
+
+    viewer_follows: bool = True
+    follows_viewer: bool = True
+
+
+@dataclass(frozen=True)
+class PostShape:
+    """What a reader shows of each post beyond its own columns.
+
+    Each part costs a join, an Exists() subquery or a prefetch query (and compiling them
+    costs more CPU than running them), so a list loads only the parts its query selects.
+    """
+
+    viewer_has_liked: bool = True
+    author: UserFlags | None = UserFlags()  # None: the author is not joined
+    hashtags: bool = True
+    mentions: UserFlags | None = UserFlags()  # None: the mentions are not prefetched
+    reply_to: "PostShape | None" = None  # None: the parent is not joined
+
+
+# What `annotate_posts_for_viewer` loads unless told otherwise: author and parent (with its
+# author) joined, every viewer flag of the three, the post's own tags and mentions.
+FULL_SHAPE = PostShape(reply_to=PostShape(hashtags=False, mentions=None))
 
 
 def _viewer_has_liked(viewer_id: int, post_ref: str) -> Exists:
     return Exists(Like.objects.filter(user_id=viewer_id, post_id=OuterRef(post_ref)))
 
 
-def _mention_links(viewer_id: int | None) -> QuerySet[PostMention]:
+def _mention_links(viewer_id: int | None, flags: UserFlags = UserFlags()) -> QuerySet[PostMention]:
     links = PostMention.objects.select_related("user").order_by("position")
-    if viewer_id is not None:
-        links = links.annotate(
-            user_viewer_follows=viewer_follows(viewer_id, "user_id"),
-            user_follows_viewer=follows_viewer(viewer_id, "user_id"),
-        )
-    return with_iterable(links, _MENTION_FLAGS)
+    if viewer_id is None:
+        return links
+    annotations = {}
+    if flags.viewer_follows:
+        annotations["user_viewer_follows"] = viewer_follows(viewer_id, "user_id")
+    if flags.follows_viewer:
+        annotations["user_follows_viewer"] = follows_viewer(viewer_id, "user_id")
+    return with_iterable(links.annotate(**annotations), _MENTION_FLAGS) if annotations else links
 
 
-def post_prefetches(
-    *,
-    viewer_id: int | None,
-    hashtags: bool = True,
-    mentions: bool = True,
-    parent_hashtags: bool = False,
-    parent_mentions: bool = False,
-) -> list[Prefetch]:
-    """One query each for the posts' (or their parents') tags and mentions, as asked."""
-    wanted = [
-        (hashtags, "hashtag_links", PostHashtag.objects.order_by("position")),
-        (mentions, "mention_links", _mention_links(viewer_id)),
-        (parent_hashtags, "reply_to__hashtag_links", PostHashtag.objects.order_by("position")),
-        (parent_mentions, "reply_to__mention_links", _mention_links(viewer_id)),
-    ]
-    return [Prefetch(lookup, queryset=links) for want, lookup, links in wanted if want]
+@functools.cache
+def _copying(copies: tuple[tuple[str, str], ...]) -> type[ModelIterable]:
+    # One class per distinct shape, built once.
+    return copying_iterable(copies)
 
 
-def annotate_posts_for_viewer(queryset: QuerySet[Post], *, viewer_id: int | None) -> QuerySet[Post]:
+@dataclass
+class _Plan:
+    """The select_related paths, annotations, prefetches and annotation copies of a shape."""
+
+    viewer_id: int | None
+    joins: list[str] = field(default_factory=list)
+    annotations: dict[str, Exists] = field(default_factory=dict)
+    prefetches: list[Prefetch] = field(default_factory=list)
+    copies: list[tuple[str, str]] = field(default_factory=list)
+
+    def flag(self, name: str, target: str, condition: Exists) -> None:
+        """Annotates `name`; copied onto `target` ("relation.attribute") unless that is it."""
+        self.annotations[name] = condition
+        if target != name:
+            self.copies.append((name, target))
+
+    def add(self, shape: PostShape, path: tuple[str, ...], post_ref: str) -> None:
+        lookup = "".join(f"{name}__" for name in path)  # "reply_to__"
+        alias = "".join(f"{name}_" for name in path)  # "reply_to_"
+        target = "".join(f"{name}." for name in path)  # "reply_to."
+        viewer_id = self.viewer_id
+        if path and shape.author is None and shape.reply_to is None:
+            self.joins.append(lookup.removesuffix("__"))
+        if viewer_id is not None and shape.viewer_has_liked:
+            self.flag(
+                f"{alias}viewer_has_liked",
+                f"{target}viewer_has_liked",
+                _viewer_has_liked(viewer_id, post_ref),
+            )
+        if shape.author is not None:
+            self.joins.append(f"{lookup}author")
+            author_ref = f"{lookup}author_id"
+            if viewer_id is not None and shape.author.viewer_follows:
+                self.flag(
+                    f"{alias}author_viewer_follows",
+                    f"{target}author.viewer_follows",
+                    viewer_follows(viewer_id, author_ref),
+                )
+            if viewer_id is not None and shape.author.follows_viewer:
+                self.flag(
+                    f"{alias}author_follows_viewer",
+                    f"{target}author.follows_viewer",
+                    follows_viewer(viewer_id, author_ref),
+                )
+        if shape.hashtags:
+            tags = PostHashtag.objects.order_by("position")
+            self.prefetches.append(Prefetch(f"{lookup}hashtag_links", queryset=tags))
+        if shape.mentions is not None:
+            links = _mention_links(viewer_id, shape.mentions)
+            self.prefetches.append(Prefetch(f"{lookup}mention_links", queryset=links))
+        if shape.reply_to is not None:
+            self.add(shape.reply_to, (*path, "reply_to"), f"{lookup}reply_to_id")
+
+
+def annotate_posts_for_viewer(
+    queryset: QuerySet[Post], *, viewer_id: int | None, shape: PostShape = FULL_SHAPE
+) -> QuerySet[Post]:
     """Posts ready to be shown to `viewer_id` (None when signed out) in a fixed number of queries:
-    one for the rows, one for their hashtags, one for their mentions. Callers that know they
-    need fewer (or the parents' too) swap the prefetches: see `post_prefetches`."""
-    queryset = queryset.select_related("author", "reply_to__author").prefetch_related(
-        *post_prefetches(viewer_id=viewer_id)
-    )
-    if viewer_id is not None:
-        queryset = queryset.annotate(
-            viewer_has_liked=_viewer_has_liked(viewer_id, "pk"),
-            author_viewer_follows=viewer_follows(viewer_id, "author_id"),
-            author_follows_viewer=follows_viewer(viewer_id, "author_id"),
-            reply_to_viewer_has_liked=_viewer_has_liked(viewer_id, "reply_to_id"),
-            reply_to_author_viewer_follows=viewer_follows(viewer_id, "reply_to__author_id"),
-            reply_to_author_follows_viewer=follows_viewer(viewer_id, "reply_to__author_id"),
-        )
-    return with_iterable(queryset, _POST_FLAGS)
+    one for the rows, one for their hashtags, one for their mentions. `shape` narrows (or
+    widens) what is joined, flagged and prefetched; the default is FULL_SHAPE."""
+    plan = _Plan(viewer_id)
+    plan.add(shape, (), "pk")
+    if plan.joins:
+        queryset = queryset.select_related(*plan.joins)
+    if plan.prefetches:
+        queryset = queryset.prefetch_related(*plan.prefetches)
+    if plan.annotations:
+        queryset = queryset.annotate(**plan.annotations)
+    if plan.copies:
+        queryset = with_iterable(queryset, _copying(tuple(plan.copies)))
+    return queryset
 
 
-def posts_visible(*, viewer_id: int | None = None) -> QuerySet[Post]:
+def posts_visible(*, viewer_id: int | None = None, shape: PostShape = FULL_SHAPE) -> QuerySet[Post]:
     return annotate_posts_for_viewer(
-        Post.objects.filter(author__is_active=True), viewer_id=viewer_id
+        Post.objects.filter(author__is_active=True), viewer_id=viewer_id, shape=shape
     )
 
 
@@ -98,7 +166,7 @@ def post_by_id(*, post_id: int, viewer_id: int | None = None) -> Post | None:
     return posts_visible(viewer_id=viewer_id).prefetch_related(None).filter(pk=post_id).first()
 
 
-def home_feed(*, viewer_id: int) -> QuerySet[Post]:
+def home_feed(*, viewer_id: int, shape: PostShape = FULL_SHAPE) -> QuerySet[Post]:
     """The viewer's own posts and those of everyone they follow; page with NEWEST_FIRST."""
     # One IN over a UNION ALL, not "author = viewer OR author IN (followed)": with the OR,
     # PostgreSQL walks the whole created_at index and filters row by row, ten times the
@@ -108,20 +176,24 @@ def home_feed(*, viewer_id: int) -> QuerySet[Post]:
         .values("followee_id")
         .union(User.objects.filter(pk=viewer_id).values("pk"), all=True)
     )
-    return posts_visible(viewer_id=viewer_id).filter(author_id__in=authors)
+    return posts_visible(viewer_id=viewer_id, shape=shape).filter(author_id__in=authors)
 
 
-def public_feed(*, viewer_id: int | None = None) -> QuerySet[Post]:
+def public_feed(*, viewer_id: int | None = None, shape: PostShape = FULL_SHAPE) -> QuerySet[Post]:
     """Top-level posts: no replies, not even those whose parent was deleted; NEWEST_FIRST."""
     # Both conditions: rows written in bulk (seeds) may set reply_to without is_reply.
-    return posts_visible(viewer_id=viewer_id).filter(reply_to__isnull=True, is_reply=False)
+    return posts_visible(viewer_id=viewer_id, shape=shape).filter(
+        reply_to__isnull=True, is_reply=False
+    )
 
 
 # The tag row's copy of the post's date and its post id: the order of hashtag_feed_idx.
 HASHTAG_FEED_ORDER = ("-tag_created_at", "-tag_post_id")
 
 
-def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:
+def hashtag_feed(
+    *, tag: str, viewer_id: int | None = None, shape: PostShape = FULL_SHAPE
+) -> QuerySet[Post]:
     """Posts carrying #tag, case-insensitive, with or without '#'; page with HASHTAG_FEED_ORDER.
 
     Sorted on the PostHashtag row, not the post, so a page is one range scan of
@@ -129,7 +201,7 @@ def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:
     filter's join, and their values equal the post's (created_at, id)."""
     tag = normalize_hashtag(tag)
     tagged = (
-        posts_visible(viewer_id=viewer_id)
+        posts_visible(viewer_id=viewer_id, shape=shape)
         .filter(hashtag_links__tag=tag)
         .annotate(
             tag_created_at=F("hashtag_links__created_at"), tag_post_id=F("hashtag_links__post_id")
@@ -139,14 +211,18 @@ def hashtag_feed(*, tag: str, viewer_id: int | None = None) -> QuerySet[Post]:
     return tagged if tag and "\x00" not in tag else tagged.none()
 
 
-def user_posts(*, user_id: int, viewer_id: int | None = None) -> QuerySet[Post]:
+def user_posts(
+    *, user_id: int, viewer_id: int | None = None, shape: PostShape = FULL_SHAPE
+) -> QuerySet[Post]:
     """Everything the user wrote, replies included; page with NEWEST_FIRST."""
-    return posts_visible(viewer_id=viewer_id).filter(author_id=user_id)
+    return posts_visible(viewer_id=viewer_id, shape=shape).filter(author_id=user_id)
 
 
-def post_replies(*, post_id: int, viewer_id: int | None = None) -> QuerySet[Post]:
+def post_replies(
+    *, post_id: int, viewer_id: int | None = None, shape: PostShape = FULL_SHAPE
+) -> QuerySet[Post]:
     """Direct replies to the post; page with OLDEST_FIRST so a thread reads top to bottom."""
-    return posts_visible(viewer_id=viewer_id).filter(reply_to_id=post_id)
+    return posts_visible(viewer_id=viewer_id, shape=shape).filter(reply_to_id=post_id)
 
 
 def post_viewer_has_liked(post: Post, *, viewer_id: int | None) -> bool:
