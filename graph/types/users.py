@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from graph.types.posts import PostConnection
 
 
-@strawberry_django.type(User, name="User")
+# A plain strawberry type over User rows, for basic column fields: see PostType.
+@strawberry.type(name="User")
 class UserType(relay.Node):
     # Explicit, so strawberry does not re-scan the annotations for every node.
     pk: relay.NodeID[int]
@@ -34,6 +35,10 @@ class UserType(relay.Node):
     follower_count: int
     following_count: int
     post_count: int
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: object) -> bool:
+        return isinstance(obj, (User, cls))
 
     @strawberry.field(
         description="Only the user themself sees their email; null for everyone else."
