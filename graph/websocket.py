@@ -16,11 +16,15 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -57,10 +61,100 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_INTERNAL_ERROR = 4500
 
 
+class KeepAlive:
+    """One loop per process sends every signed-in socket its keep-alive message.
+
+    A task per socket (strawberry's, or a ping loop of our own) held a coroutine, a
+    timer and a task object for every idle socket; this holds one dict entry each.
+    Keeps proxies from dropping an idle socket; a socket whose keep-alive cannot be
+    sent is closed (daphne's own WebSocket pings close the ones whose peer vanished).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.handlers: dict[Any, None] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, handler: Any) -> None:
+        self.handlers[handler] = None
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._run(), name="ws-keep-alive")
+
+    def discard(self, handler: Any) -> None:
+        self.handlers.pop(handler, None)
+        if not self.handlers and self.task is not None:
+            # No socket left to ping: no task left either.
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        while self.handlers:
+            interval = float(settings.WS_KEEPALIVE_INTERVAL)
+            if interval <= 0:
+                self.handlers.clear()
+                break
+            await asyncio.sleep(interval)
+            for handler in list(self.handlers):
+                if handler not in self.handlers:
+                    continue  # left while an earlier send was awaited
+                try:
+                    await handler.send_keep_alive()
+                except Exception:
+                    logger.warning("WebSocket keep-alive failed; closing", exc_info=True)
+                    self.handlers.pop(handler, None)
+                    with contextlib.suppress(Exception):
+                        await handler.websocket.close(CLOSE_INTERNAL_ERROR, "Keep-alive failed")
+        if self.task is asyncio.current_task():
+            self.task = None
+
+
+_keep_alive: KeepAlive | None = None
+
+
+def keep_alive() -> KeepAlive:
+    """This event loop's keep-alive loop (each async test has a loop of its own)."""
+    global _keep_alive
+    loop = asyncio.get_running_loop()
+    if _keep_alive is None or _keep_alive.loop is not loop:
+        _keep_alive = KeepAlive(loop)
+    return _keep_alive
+
+
+def _keep_alive_on() -> bool:
+    return float(settings.WS_KEEPALIVE_INTERVAL) > 0
+
+
+def _retrieve(task: "asyncio.Future[Any]") -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("WebSocket close failed", exc_info=task.exception())
+
+
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws with server pings and strict message shapes."""
 
-    keep_alive_task: asyncio.Task[None] | None = None
+    init_timer: asyncio.TimerHandle | None = None
+    timeout_close: "asyncio.Future[None] | None" = None
+
+    def on_request_accepted(self) -> None:
+        # A timer, not strawberry's task per socket: nothing is left once init arrives.
+        self.init_timer = asyncio.get_running_loop().call_later(
+            self.connection_init_wait_timeout.total_seconds(), self._init_timed_out
+        )
+
+    def _init_timed_out(self) -> None:
+        self.init_timer = None
+        if self.connection_init_received:
+            return
+        self.connection_timed_out = True
+        self.timeout_close = asyncio.ensure_future(
+            self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+        )
+        self.timeout_close.add_done_callback(_retrieve)
+
+    def _cancel_init_timer(self) -> None:
+        if self.init_timer is not None:
+            self.init_timer.cancel()
+            self.init_timer = None
 
     async def handle_message(self, message: Message) -> None:
         # The base handler assumes a JSON object; a list or a number would crash it.
@@ -77,41 +171,63 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_message(message)
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if not self.connection_timed_out:
+            self._cancel_init_timer()
         await super().handle_connection_init(message)
-        interval = float(settings.WS_KEEPALIVE_INTERVAL)
-        if self.connection_acknowledged and interval > 0 and self.keep_alive_task is None:
-            self.keep_alive_task = asyncio.create_task(self._ping(interval))
+        if self.connection_acknowledged and _keep_alive_on():
+            keep_alive().add(self)
 
-    async def _ping(self, interval: float) -> None:
-        # Keeps proxies from dropping an idle socket; clients answer with pong.
-        while True:
-            await asyncio.sleep(interval)
-            await self.send_message({"type": "ping"})
+    async def send_keep_alive(self) -> None:
+        # Clients answer with pong.
+        await self.send_message({"type": "ping"})
 
     async def shutdown(self) -> None:
-        if self.keep_alive_task is not None:
-            self.keep_alive_task.cancel()
-            with contextlib.suppress(BaseException):
-                await self.keep_alive_task
+        self._cancel_init_timer()
+        keep_alive().discard(self)
         await super().shutdown()
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
     """Legacy graphql-ws, given the connection-init timeout the base handler lacks."""
 
+    init_timer: asyncio.TimerHandle | None = None
+    timeout_close: "asyncio.Future[None] | None" = None
+
     async def handle(self) -> None:
-        timer = asyncio.create_task(self._init_timeout())
+        # A timer, not a task per socket; keep-alives come from the process-wide loop.
+        self.init_timer = asyncio.get_running_loop().call_later(
+            float(settings.WS_CONNECTION_INIT_TIMEOUT), self._init_timed_out
+        )
         try:
             await super().handle()
         finally:
-            timer.cancel()
-            with contextlib.suppress(BaseException):
-                await timer
+            self._cancel_init_timer()
+            keep_alive().discard(self)
 
-    async def _init_timeout(self) -> None:
-        await asyncio.sleep(float(settings.WS_CONNECTION_INIT_TIMEOUT))
+    def _init_timed_out(self) -> None:
+        self.init_timer = None
         if not self.connection_acknowledged:
-            await self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+            self.timeout_close = asyncio.ensure_future(
+                self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
+            )
+            self.timeout_close.add_done_callback(_retrieve)
+
+    def _cancel_init_timer(self) -> None:
+        if self.init_timer is not None:
+            self.init_timer.cancel()
+            self.init_timer = None
+
+    async def handle_connection_init(self, message: Any) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged:
+            self._cancel_init_timer()
+            if _keep_alive_on():
+                # As strawberry's own keep-alive did: one "ka" right after the ack.
+                await self.send_keep_alive()
+                keep_alive().add(self)
+
+    async def send_keep_alive(self) -> None:
+        await self.send_message({"type": "ka"})
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
@@ -144,7 +260,38 @@ class WebSocketAdapter(ChannelsWebSocketAdapter):
 
 @database_sync_to_async
 def _active_user(user_id: int) -> User | None:
-    return User.objects.filter(pk=user_id, is_active=True).first()
+    # A slice, not .first(): no ORDER BY to compile for a primary-key lookup.
+    return next(iter(User.objects.filter(pk=user_id, is_active=True)[:1]), None)
+
+
+class _Inbox:
+    """The consumer's incoming messages for the protocol handler: a FIFO lighter than
+    the asyncio.Queue strawberry gives each socket (four deques and an Event, ~3 KB)."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: deque[Any] | None = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
 
 
 def _origin_host_allowed(origin: str) -> bool:
@@ -162,9 +309,9 @@ class GraphQLConsumer(GraphQLWSConsumer):
     graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]
 
     def __init__(self, schema: Any, **options: Any) -> None:
+        # Keep-alives come from one loop per process (KeepAlive), not a task per socket.
+        options.setdefault("keep_alive", False)
         # Read per connection, so a changed setting applies to the next socket.
-        options.setdefault("keep_alive", float(settings.WS_KEEPALIVE_INTERVAL) > 0)
-        options.setdefault("keep_alive_interval", float(settings.WS_KEEPALIVE_INTERVAL) or None)
         options.setdefault(
             "connection_init_wait_timeout",
             dt.timedelta(seconds=float(settings.WS_CONNECTION_INIT_TIMEOUT)),
@@ -174,6 +321,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         )
         options.setdefault("allowed_origins", list(settings.CORS_ALLOWED_ORIGINS))
         super().__init__(schema, **options)
+        self.message_queue = _Inbox()  # type: ignore[assignment]
         self.close_override: tuple[int, str] | None = None
         self.counted_user_id: int | None = None
         self.accepted = False
@@ -181,6 +329,29 @@ class GraphQLConsumer(GraphQLWSConsumer):
         # For the session's log lines (observability.logging), never a secret.
         self.connection_id = uuid.uuid4().hex
         self.opened_at = time.monotonic()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if get_channel_layer(self.channel_layer_alias) is not None:
+            await super().__call__(scope, receive, send)
+            return
+        # Without a channel layer there is one source of messages: await it here, not in
+        # channels' extra task (and asyncio.wait) per socket.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
+
+    async def dispatch(self, message: Any) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None or not message["type"].startswith("websocket."):
+            await super().dispatch(message)
+            return
+        # Channels would first close stale database connections in a thread hop for
+        # every message; these handlers never touch the database on the event loop
+        # (their reads go through database_sync_to_async, which closes them itself).
+        await handler(message)
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         return super().is_websocket_origin_allowed(request, origin) or _origin_host_allowed(origin)

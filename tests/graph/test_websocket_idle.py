@@ -1,0 +1,129 @@
+"""What an idle WebSocket costs: one keep-alive loop per process, no timer or task per socket
+beyond its protocol handler and its operations (graph/websocket.py)."""
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from graph import websocket
+from notifications.broker import Broker
+from social.models import User
+from tests.factories import make_user
+from tests.websocket import fixtures
+from tests.websocket.client import PROTOCOLS, TRANSPORT_WS, WSClient, subscribed
+
+pytestmark = pytest.mark.django_db(transaction=True)
+_ws_settings = fixtures._ws_settings
+event_broker = fixtures.event_broker
+token_for = fixtures.token_for
+
+NOTIFICATION_ADDED = "subscription { notificationAdded { cursor } }"
+HOME_FEED = "subscription { homeFeedPostAdded { body } }"
+SHARED = {"ws-keep-alive", "event-broker"}
+
+
+def _pending() -> set[asyncio.Task[Any]]:
+    return {t for t in asyncio.all_tasks() if not t.done()}
+
+
+async def _keep_alive(client: WSClient) -> str:
+    output = await client.communicator.receive_output(2)
+    return str(json.loads(output["text"])["type"])
+
+
+async def _users(count: int) -> list[User]:
+    from channels.db import database_sync_to_async
+
+    return [await database_sync_to_async(make_user)(username=f"idle{n}") for n in range(count)]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_one_loop_sends_every_socket_its_keep_alives(
+    protocol: str, settings: Any, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    settings.WS_KEEPALIVE_INTERVAL = 0.1
+    ping = "ping" if protocol == TRANSPORT_WS else "ka"
+    clients = [WSClient(protocol) for _ in range(3)]
+    for client, user in zip(clients, await _users(3), strict=True):
+        await client.connect(token_for(user))
+    for client in clients:
+        assert [await _keep_alive(client), await _keep_alive(client)] == [ping, ping]
+    assert [t.get_name() for t in _pending()].count("ws-keep-alive") == 1
+
+    for client in clients:
+        await client.close()
+    # No socket left: no keep-alive loop left either.
+    assert "ws-keep-alive" not in {t.get_name() for t in _pending()}
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_an_idle_socket_holds_no_task_beyond_its_handler_and_operations(
+    protocol: str, settings: Any, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    settings.WS_KEEPALIVE_INTERVAL = 25
+    (alice,) = await _users(1)
+    before = _pending()
+    client = WSClient(protocol)
+    await client.connect(token_for(alice))
+    await client.subscribe("1", NOTIFICATION_ADDED)
+    await client.subscribe("2", HOME_FEED)
+    await subscribed(event_broker, 2)
+
+    own = {t for t in _pending() - before if t.get_name() not in SHARED}
+    own.discard(asyncio.current_task())  # type: ignore[arg-type]
+    # The application, its protocol handler, one per operation: no keep-alive task and
+    # no connection-init timeout task per socket.
+    assert len(own) == 4, own
+    await client.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_socket_initialised_in_time_is_not_closed_by_the_init_timeout(
+    protocol: str, settings: Any, event_broker: Broker
+) -> None:
+    settings.WS_CONNECTION_INIT_TIMEOUT = 0.2
+    client = WSClient(protocol)
+    await client.connect()
+    await asyncio.sleep(0.4)
+    assert await client.nothing()
+    await client.close()
+
+
+class _DeadSocket:
+    def __init__(self) -> None:
+        self.closed: list[int] = []
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed.append(code)
+
+
+class _Handler:
+    def __init__(self, fails: bool) -> None:
+        self.fails = fails
+        self.sent = 0
+        self.websocket = _DeadSocket()
+
+    async def send_keep_alive(self) -> None:
+        if self.fails:
+            raise ConnectionResetError("peer gone")
+        self.sent += 1
+
+
+async def test_a_socket_whose_keep_alive_cannot_be_sent_is_closed_and_forgotten(
+    settings: Any,
+) -> None:
+    settings.WS_KEEPALIVE_INTERVAL = 0.05
+    loop = websocket.keep_alive()
+    dead, alive = _Handler(fails=True), _Handler(fails=False)
+    loop.add(dead)
+    loop.add(alive)
+    await asyncio.sleep(0.18)
+    assert dead.websocket.closed == [websocket.CLOSE_INTERNAL_ERROR]
+    assert dead not in loop.handlers
+    # Its neighbour is still pinged.
+    assert alive.sent >= 2
+    loop.discard(alive)
+    assert loop.task is None
