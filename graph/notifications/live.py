@@ -13,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from channels.db import database_sync_to_async
-
+from graph.subscription_db import subscription_db
 from notifications.models import Notification
 from notifications.selectors import live_notifications, unread_counts
 
@@ -22,7 +21,7 @@ Key = tuple[int, int]  # (notification id, recipient id)
 Loaded = tuple[Notification | None, int]  # the notification (None if gone), unread count
 
 
-@database_sync_to_async
+@subscription_db
 def _read(keys: list[Key]) -> dict[Key, Loaded]:
     rows = live_notifications(keys=keys)
     unread = unread_counts(recipient_ids={recipient for _, recipient in keys})

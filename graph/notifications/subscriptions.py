@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import strawberry
-from channels.db import database_sync_to_async
 from strawberry.types.nodes import SelectedField
 from strawberry_django.resolvers import resolving_async
 
@@ -25,6 +24,7 @@ from graph.execution import share_results, unshare_results
 from graph.notifications.live import live_loader
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor, encode_cursor
+from graph.subscription_db import subscription_db
 from graph.types.notifications import NotificationEvent, NotificationType
 from graph.types.posts import PostType
 from notifications.broker import RESYNC, get_broker
@@ -69,14 +69,14 @@ def _event(notification: Notification, unread: int) -> NotificationEvent:
     )
 
 
-@database_sync_to_async
+@subscription_db
 def _replay_page(viewer_id: int, after_id: int) -> tuple[list[Notification], int]:
     return notifications_after(recipient_id=viewer_id, after_id=after_id), unread_count(
         recipient_id=viewer_id
     )
 
 
-@database_sync_to_async
+@subscription_db
 def _start_id(viewer_id: int, after: str | None) -> int:
     if after is not None:
         return int(decode_cursor(CURSOR_KIND, after, 1)[0])
@@ -236,7 +236,7 @@ def _post_with_links(post_id: int, *, viewer_id: int | None) -> Post | None:
     return annotate_posts_for_viewer(visible, viewer_id=viewer_id).first()
 
 
-@database_sync_to_async
+@subscription_db
 def _posts_for_viewers(post_id: int, viewer_ids: list[int]) -> _Loaded:
     """The post as each local viewer sees it, in one thread hop and a fixed number of queries."""
     if len(viewer_ids) <= FEW_VIEWERS:

@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
+from graph.subscription_db import close_subscription_db
 from notifications import broker
 from social.models import User
 from social.services.tokens import access_token_issue
@@ -27,8 +28,9 @@ async def event_broker() -> AsyncIterator[broker.Broker]:
     current = broker.get_broker()
     yield current
     await current.close()
-    # The ORM thread's connection would keep PostgreSQL from dropping the test database.
+    # The ORM threads' connections would keep PostgreSQL from dropping the test database.
     await sync_to_async(connections.close_all, thread_sensitive=True)()
+    await close_subscription_db()
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""The database thread of the live side: one thread per process that keeps its connection.
+
+Subscriptions read the database from the event loop (a notification to deliver, a post to
+broadcast, a backlog to replay). Through Channels' `database_sync_to_async` each call gave
+its pooled connection back when it ended and waited in the pool's queue for the next one,
+behind every HTTP request of the process: with 20 likes a second on two processes, targeted
+notifications arrived 2.5 s (p50) after their mutation had answered with the default pool of
+8, and 5 ms with a pool too large to wait (bench/RESULTS.md). This thread takes one
+connection and keeps it, so the live side never waits for one; a connection that breaks is
+closed and replaced on the next call, as Django does between requests.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+from asgiref.sync import SyncToAsync
+from channels.db import database_sync_to_async
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# One worker: the calls are short, CPU-bound under the GIL, and each holds a connection.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="subscription-db")
+
+
+def _broken() -> bool:
+    """Whether a connection of this thread no longer works (it is closed if so)."""
+    broken = False
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
+            broken = True
+    return broken
+
+
+class _KeepingConnection(SyncToAsync[P, R]):
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        # Closes a connection that failed (or changed its autocommit) in the last call.
+        close_old_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        except (OperationalError, InterfaceError):
+            # A kept connection is not health-checked (with the pool, Django leaves that to
+            # the pool, and this one is never given back): if it broke while idle (a
+            # PostgreSQL restart, a terminated backend), the call runs again on a new one.
+            # These calls only read, so running one twice changes nothing.
+            if not _broken():
+                raise
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            for connection in connections.all(initialized_only=True):
+                if connection.connection is not None:
+                    # Not closed for its age (CONN_MAX_AGE is 0 with the pool): kept.
+                    connection.close_at = None
+            close_old_connections()
+
+
+def _pooled() -> bool:
+    return bool(connections["default"].settings_dict.get("OPTIONS", {}).get("pool"))
+
+
+def subscription_db(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """`func`, which only reads, run on the live side's database thread.
+
+    Only with a connection pool: without one there is no queue to wait in, and SQLite
+    (whose in-memory test database lets one thread in at a time) keeps the calls on
+    Channels' database thread, with the writes of the same process.
+    """
+    kept = _KeepingConnection(func, thread_sensitive=False, executor=_executor)
+    shared = database_sync_to_async(func)
+
+    @functools.wraps(func)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await (kept if _pooled() else shared)(*args, **kwargs)
+
+    return call
+
+
+async def close_subscription_db() -> None:
+    """Gives the thread's connection back (tests: a test database must have no sessions)."""
+    await SyncToAsync(connections.close_all, thread_sensitive=False, executor=_executor)()
