@@ -165,9 +165,10 @@ def start_daphne(env: dict[str, str], processes: int = 2, port: int | None = Non
     server = Server(name=f"daphne x{processes}", url=f"http://127.0.0.1:{port}", sock=sock)
     # daphne adopts an inherited socket the systemd way (fd 3, LISTEN_FDS/FDNAMES/PID); the
     # shell sets LISTEN_PID to its own pid, which exec hands on to daphne.
-    daphne = VENV_BIN / "daphne"
+    daphne = f"{VENV_BIN / 'python'} -m bench.daphne_server"
     command = (
         f"export LISTEN_FDS=1 LISTEN_FDNAMES=http LISTEN_PID=$$; exec {daphne} -v 0 "
+        "--websocket_connect_timeout 30 "
         "-e systemd:domain=INET:index=0 "
         f"config.asgi:application 3<&{fd}"
     )

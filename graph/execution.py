@@ -42,8 +42,27 @@ async def _shared(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
     return await asyncio.shield(task)
 
 
+class _Executed:
+    """Stands in for a per-event executor whose result another subscription produced."""
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+
+    def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
+        outcome = self.outcome
+        return _shared(outcome) if isinstance(outcome, asyncio.Future) else outcome
+
+
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor; queries, mutations and unmarked payloads run unchanged."""
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # Copying the executor for each subscriber cost as much as executing did.
+        results: dict[int, tuple[Any, Any]] | None = getattr(payload, _RESULTS, None)
+        entry = results.get(id(self.operation)) if results is not None else None
+        if entry is not None:
+            return _Executed(entry[1])
+        return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
         results: dict[int, tuple[Any, Any]] | None = getattr(self.root_value, _RESULTS, None)
@@ -62,5 +81,4 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
             if self.is_awaitable(outcome):
                 outcome = asyncio.ensure_future(outcome)
             entry = results[id(operation)] = (operation, outcome)
-        outcome = entry[1]
-        return _shared(outcome) if isinstance(outcome, asyncio.Future) else outcome
+        return _Executed(entry[1]).execute_operation(serially)
