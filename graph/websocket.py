@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
@@ -46,6 +45,7 @@ from strawberry.types.unset import UnsetType
 from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
 from graph.schema import schema
+from graph.subscription_db import subscription_db
 from notifications.broker import get_broker
 from observability.logging import log_ws_event
 from observability.metrics import WEBSOCKETS_OPEN
@@ -258,9 +258,10 @@ class WebSocketAdapter(ChannelsWebSocketAdapter):
         await super().close(code, reason)
 
 
-@database_sync_to_async
+@subscription_db
 def _active_user(user_id: int) -> User | None:
-    # A slice, not .first(): no ORDER BY to compile for a primary-key lookup.
+    # On the live side's database thread, which keeps its connection: no pool checkout
+    # (and its health-check query) per connect. A slice, not .first(): no ORDER BY.
     return next(iter(User.objects.filter(pk=user_id, is_active=True)[:1]), None)
 
 
@@ -350,7 +351,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             return
         # Channels would first close stale database connections in a thread hop for
         # every message; these handlers never touch the database on the event loop
-        # (their reads go through database_sync_to_async, which closes them itself).
+        # (their reads run in database threads, which close or keep them themselves).
         await handler(message)
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
@@ -420,6 +421,10 @@ class GraphQLConsumer(GraphQLWSConsumer):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization")
+        # The credential is not kept for the life of the socket (nothing reads it later).
+        context.connection_params = {
+            key: value for key, value in params.items() if key.lower() != "authorization"
+        }
         if raw is not None:
             # A token in connection_init wins over the session cookie.
             context.set_viewer(None)
@@ -457,7 +462,10 @@ class SessionWhenCookie:
         cookie = dict(scope.get("headers", ())).get(b"cookie", b"")
         if settings.SESSION_COOKIE_NAME.encode() in cookie:
             return await self.with_session(scope, receive, send)
-        return await self.inner(dict(scope, user=AnonymousUser()), receive, send)
+        # Set in place, not on a copy: this frame keeps the server's scope alive for as
+        # long as the socket is open, and a copy would be one more dict per socket.
+        scope["user"] = AnonymousUser()
+        return await self.inner(scope, receive, send)
 
 
 websocket_application = SessionWhenCookie(

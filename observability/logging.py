@@ -52,4 +52,6 @@ def log_ws_event(event: str, **fields: Any) -> None:
     connection_id, user_id, operation_name, duration_ms, close_code, reason.
     Secret-looking keys (token, authorization, payload, ...) are dropped.
     """
+    if not ws_logger.isEnabledFor(logging.INFO):
+        return  # e.g. LOG_LEVEL=WARNING: not even the fields are built
     ws_logger.info("ws", extra={"event": event, **safe_fields(fields)})

@@ -127,3 +127,22 @@ async def test_a_socket_whose_keep_alive_cannot_be_sent_is_closed_and_forgotten(
     assert alive.sent >= 2
     loop.discard(alive)
     assert loop.task is None
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_the_token_of_a_deactivated_user_closes_with_4403(
+    protocol: str, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    from channels.db import database_sync_to_async
+
+    (gone,) = await _users(1)
+    token = token_for(gone)
+    gone.is_active = False
+    await database_sync_to_async(gone.save)(update_fields=["is_active"])
+    client = WSClient(protocol)
+    answer = await client.init({"authorization": f"Bearer {token}"})
+    if protocol != TRANSPORT_WS:
+        assert answer["type"] == "connection_error"
+        answer = await client.receive()
+    assert answer["type"] == "closed" and answer["code"] == 4403, answer
+    assert event_broker.connections == {}
