@@ -2,7 +2,6 @@
 
 from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
-from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
@@ -40,6 +39,8 @@ schema = ApiSchema(
         # limit value, so a repeated query skips validation (tests/security pins the hit).
         lambda: FreshErrorsValidationCache(maxsize=256),
         RejectInvalidCredentials,
-        DjangoOptimizerExtension,
+        # No DjangoOptimizerExtension: the selectors shape each queryset from the selection
+        # (social/selectors/posts.py PostShape) and no resolver hands it a QuerySet, so its
+        # per-field hook only added a wrapper around every field.
     ],
 )
