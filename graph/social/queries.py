@@ -8,7 +8,7 @@ from graph.ids import pk_of
 from graph.node import node_loader
 from graph.pagination import keyset_page
 from graph.permissions import require_viewer_id
-from graph.types.posts import PostConnection, PostType, connection_shape, post_connection
+from graph.types.posts import PostConnection, PostType, post_connection
 from graph.types.users import UserConnection
 from social.selectors.posts import (
     HASHTAG_FEED_ORDER,
@@ -57,7 +57,8 @@ class SocialQuery:
     ) -> PostConnection:
         viewer_id = require_viewer_id(info)
         return post_connection(
-            home_feed(viewer_id=viewer_id, shape=connection_shape(info)),
+            info,
+            lambda shape: home_feed(viewer_id=viewer_id, shape=shape),
             kind="home",
             keys=NEWEST_FIRST,
             first=first,
@@ -69,7 +70,8 @@ class SocialQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PostConnection:
         return post_connection(
-            public_feed(viewer_id=info.context.viewer_id, shape=connection_shape(info)),
+            info,
+            lambda shape: public_feed(viewer_id=info.context.viewer_id, shape=shape),
             kind="public",
             keys=NEWEST_FIRST,
             first=first,
@@ -83,7 +85,8 @@ class SocialQuery:
         self, info: Info, tag: str, first: int | None = None, after: str | None = None
     ) -> PostConnection:
         return post_connection(
-            hashtag_feed(tag=tag, viewer_id=info.context.viewer_id, shape=connection_shape(info)),
+            info,
+            lambda shape: hashtag_feed(tag=tag, viewer_id=info.context.viewer_id, shape=shape),
             kind="hashtag",
             keys=HASHTAG_FEED_ORDER,
             first=first,

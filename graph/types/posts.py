@@ -1,4 +1,5 @@
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import cast
 
@@ -16,6 +17,7 @@ from social.selectors.posts import (
     OLDEST_FIRST,
     PostShape,
     UserFlags,
+    attach_hashtags,
     post_hashtags,
     post_mentions,
     post_replies,
@@ -61,10 +63,10 @@ class PostType(relay.Node):
     def replies(
         self, root: Post, info: Info, first: int | None = None, after: str | None = None
     ) -> "PostConnection":
+        viewer_id = info.context.viewer_id
         return post_connection(
-            post_replies(
-                post_id=root.pk, viewer_id=info.context.viewer_id, shape=connection_shape(info)
-            ),
+            info,
+            lambda shape: post_replies(post_id=root.pk, viewer_id=viewer_id, shape=shape),
             kind="replies",
             keys=OLDEST_FIRST,
             first=first,
@@ -144,21 +146,23 @@ def _post_shape(paths: set[str], post: str) -> PostShape:
     )
 
 
-def connection_shape(info: Info) -> PostShape:
-    """What the PostConnection being resolved shows of each post: the joins, viewer flags
-    and prefetches its selection needs, and no others (fragments included)."""
-    return _post_shape(_selected_paths(info), "edges.node")
-
-
 def post_connection(
-    queryset: QuerySet[Post],
+    info: Info,
+    select: Callable[[PostShape], QuerySet[Post]],
     *,
     kind: str,
     keys: Sequence[str],
     first: int | None,
     after: str | None,
 ) -> PostConnection:
-    """A keyset page of posts; shape `queryset` with `connection_shape` first."""
-    return PostConnection.build(
-        keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
-    )
+    """A keyset page of `select(shape)`, where the shape holds the joins, viewer flags and
+    prefetches the connection's selection needs (fragments included) and no others.
+
+    The page's own tags are read after the page, as plain lists (`attach_hashtags`): the
+    same one query as a prefetch, without a model and a queryset per post."""
+    shape = _post_shape(_selected_paths(info), "edges.node")
+    queryset = select(dataclasses.replace(shape, hashtags=False))
+    page = keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
+    if shape.hashtags:
+        attach_hashtags(page.nodes)
+    return PostConnection.build(page)

@@ -80,12 +80,12 @@ class UserType(relay.Node):
     def posts(
         self, root: User, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated["PostConnection", strawberry.lazy("graph.types.posts")]:
-        from graph.types.posts import connection_shape, post_connection
+        from graph.types.posts import post_connection
 
+        viewer_id = info.context.viewer_id
         return post_connection(
-            user_posts(
-                user_id=root.pk, viewer_id=info.context.viewer_id, shape=connection_shape(info)
-            ),
+            info,
+            lambda shape: user_posts(user_id=root.pk, viewer_id=viewer_id, shape=shape),
             kind="posts",
             keys=NEWEST_FIRST,
             first=first,

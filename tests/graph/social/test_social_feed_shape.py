@@ -127,3 +127,13 @@ def test_annotate_posts_for_viewer_still_sets_every_flag_by_default(
         ("bob", True),
     ]
     assert FULL_SHAPE.reply_to is not None and FULL_SHAPE.reply_to.author is not None
+
+
+def test_the_page_tags_are_one_query_in_order(gql: GqlCall, network: dict[str, Any]) -> None:
+    make_post(network["ann"], "#zeta then #Alpha and #zeta again")
+    make_post(network["ann"], "no tags")
+    nodes, queries = _feed(gql, network["viewer"], "hashtags replyTo { hashtags }")
+    # The rows, the page's tags, the parents' tags (prefetched).
+    assert len(queries) == 3
+    assert [n["hashtags"] for n in nodes] == [[], ["zeta", "alpha"], ["re"], ["top"]]
+    assert nodes[2]["replyTo"] == {"hashtags": ["top"]}
