@@ -40,6 +40,11 @@ class UserType(relay.Node):
     def is_type_of(cls, obj: object, info: object) -> bool:
         return isinstance(obj, (User, cls))
 
+    @strawberry.field(name="id", description="The Globally Unique ID of this object")
+    def _id(self, root: User) -> relay.GlobalID:
+        # relay.Node's own resolver looks the type up in the schema again for every row.
+        return relay.GlobalID("User", str(root.pk))
+
     @strawberry.field(
         description="Only the user themself sees their email; null for everyone else."
     )
