@@ -3,7 +3,7 @@
 import copy
 from collections.abc import Collection, Iterable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from notifications.models import Notification
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
@@ -49,15 +49,16 @@ def notifications_after(*, recipient_id: int, after_id: int | None) -> list[Noti
     return list(queryset.order_by("id")[:REPLAY_PAGE])
 
 
-def latest_notification_id(*, recipient_id: int) -> int:
-    """The newest notification id of the recipient (0 when they have none)."""
-    latest = (
-        Notification.objects.filter(recipient_id=recipient_id)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
+def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]:
+    """The newest notification id of each recipient (0 for none), in one query: one index
+    probe per recipient, where a max() would read all of a popular user's rows."""
+    newest = Notification.objects.filter(recipient_id=OuterRef("pk")).order_by("-id").values("id")
+    found = (
+        User.objects.filter(pk__in=recipient_ids)
+        .annotate(latest=Subquery(newest[:1]))
+        .values_list("pk", "latest")
     )
-    return latest or 0
+    return dict.fromkeys(recipient_ids, 0) | {pk: latest or 0 for pk, latest in found}
 
 
 def unread_count(*, recipient_id: int) -> int:

@@ -1,46 +1,47 @@
-"""One database read for the live notifications of every subscription on this process.
+"""Database reads of the live side, shared by every subscription on this process.
 
-Each `notificationAdded` subscription that hears of a new notification asks this loader
-for it. Requests that arrive while a read runs wait for the next read, which serves all of
-them at once (`live_notifications`: six queries whatever the number). Under load the
-batches grow instead of the queue: one read per notification, each on the one database
-thread that every subscription shares, made deliveries wait behind one another for
-seconds (bench/RESULTS.md, "Subscription latency tuning").
+Each `notificationAdded` subscription that hears of a new notification asks for it here,
+and each new subscription asks for its starting point. Requests that arrive while a read
+runs wait for the next read, which serves all of them at once (`live_notifications`: six
+queries however many). Under load the batches grow instead of the queue: one read per
+notification, on the one database thread every subscription shares, made deliveries wait
+behind one another for seconds (bench/RESULTS.md, "Subscription latency tuning"), and a
+read per subscribe was the largest database cost of a connection storm.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from graph.subscription_db import subscription_db
 from notifications.models import Notification
-from notifications.selectors import live_notifications, unread_counts
+from notifications.selectors import latest_notification_ids, live_notifications, unread_counts
 
-Key = tuple[int, int]  # (notification id, recipient id)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+NotificationKey = tuple[int, int]  # (notification id, recipient id)
 Loaded = tuple[Notification | None, int]  # the notification (None if gone), unread count
 
 
-@subscription_db
-def _read(keys: list[Key]) -> dict[Key, Loaded]:
-    rows = live_notifications(keys=keys)
-    unread = unread_counts(recipient_ids={recipient for _, recipient in keys})
-    return {key: (rows.get(key), unread[key[1]]) for key in keys}
+class CoalescingLoader(Generic[K, V]):
+    """Reads the keys asked for together: one read in flight, the next takes all who wait."""
 
+    def __init__(self, read: Callable[[list[K]], Awaitable[dict[K, V]]]) -> None:
+        self._read = read
+        self._waiting: dict[K, list[asyncio.Future[V]]] = {}
+        self._running: asyncio.Future[None] | None = None
 
-class LiveNotificationLoader:
-    """Coalesces the reads of one event loop's subscriptions; one read in flight at a time."""
-
-    def __init__(self) -> None:
-        self._waiting: dict[Key, list[asyncio.Future[Loaded]]] = {}
-        self._running: asyncio.Task[None] | None = None
-
-    async def load(self, *, notification_id: int, recipient_id: int) -> Loaded:
-        """The notification as its recipient sees it, and their fresh unread count."""
-        future: asyncio.Future[Loaded] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault((notification_id, recipient_id), []).append(future)
+    async def load(self, key: K) -> V:
+        future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(future)
         if self._running is None:
-            self._running = asyncio.ensure_future(self._run())
+            # Named: it is the process's, not the socket's (tests count tasks per socket).
+            self._running = asyncio.get_running_loop().create_task(self._run(), name="live-read")
         return await future
 
     async def _run(self) -> None:
@@ -50,7 +51,7 @@ class LiveNotificationLoader:
             while self._waiting:
                 batch, self._waiting = self._waiting, {}
                 try:
-                    loaded = await _read(list(batch))
+                    values = await self._read(list(batch))
                 except Exception as exc:  # each waiter raises it, as a read of its own would
                     for futures in batch.values():
                         for future in futures:
@@ -60,20 +61,44 @@ class LiveNotificationLoader:
                 for key, futures in batch.items():
                     for future in futures:
                         if not future.done():  # its subscription may have ended meanwhile
-                            future.set_result(loaded[key])
+                            future.set_result(values[key])
         finally:
             self._running = None
 
 
-_loaders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveNotificationLoader] = (
+@subscription_db
+def _read_notifications(keys: list[NotificationKey]) -> dict[NotificationKey, Loaded]:
+    rows = live_notifications(keys=keys)
+    unread = unread_counts(recipient_ids={recipient for _, recipient in keys})
+    return {key: (rows.get(key), unread[key[1]]) for key in keys}
+
+
+@subscription_db
+def _read_latest_ids(recipient_ids: list[int]) -> dict[int, int]:
+    return latest_notification_ids(recipient_ids=recipient_ids)
+
+
+@dataclass
+class LiveLoaders:
+    # The notification as its recipient sees it, and their fresh unread count.
+    notifications: CoalescingLoader[NotificationKey, Loaded] = field(
+        default_factory=lambda: CoalescingLoader(_read_notifications)
+    )
+    # The recipient's newest notification id (0 for none): where a subscription starts.
+    latest_ids: CoalescingLoader[int, int] = field(
+        default_factory=lambda: CoalescingLoader(_read_latest_ids)
+    )
+
+
+_loaders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveLoaders] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def live_loader() -> LiveNotificationLoader:
-    """This event loop's loader (each async test runs its own loop)."""
+def live_loaders() -> LiveLoaders:
+    """This event loop's loaders (each async test runs its own loop)."""
     loop = asyncio.get_running_loop()
-    loader = _loaders.get(loop)
-    if loader is None:
-        loader = _loaders[loop] = LiveNotificationLoader()
-    return loader
+    loaders = _loaders.get(loop)
+    if loaders is None:
+        loaders = _loaders[loop] = LiveLoaders()
+    return loaders

@@ -21,7 +21,7 @@ from strawberry_django.resolvers import resolving_async
 from graph.context import Info
 from graph.errors import unauthenticated
 from graph.execution import share_results, unshare_results
-from graph.notifications.live import live_loader
+from graph.notifications.live import live_loaders
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor, encode_cursor
 from graph.subscription_db import subscription_db
@@ -32,7 +32,6 @@ from notifications.events import NOTIFICATION, POST, NotificationAdded, PostAdde
 from notifications.models import Notification
 from notifications.selectors import (
     REPLAY_PAGE,
-    latest_notification_id,
     notifications_after,
     unread_count,
 )
@@ -76,11 +75,10 @@ def _replay_page(viewer_id: int, after_id: int) -> tuple[list[Notification], int
     )
 
 
-@subscription_db
-def _start_id(viewer_id: int, after: str | None) -> int:
+async def _start_id(viewer_id: int, after: str | None) -> int:
     if after is not None:
         return int(decode_cursor(CURSOR_KIND, after, 1)[0])
-    return latest_notification_id(recipient_id=viewer_id)
+    return await live_loaders().latest_ids.load(viewer_id)
 
 
 async def _notification_events(
@@ -89,7 +87,7 @@ async def _notification_events(
     if inline:
         # Set in the operation's task context, where its results are resolved.
         resolving_async.set(True)
-    loader = live_loader()
+    notifications = live_loaders().notifications
     async with get_broker().subscribe(kind=NOTIFICATION, user_id=viewer_id) as subscription:
         # Subscribed first: whatever commits from here on is queued for us.
         sent = SentIds(await _start_id(viewer_id, after))
@@ -120,9 +118,7 @@ async def _notification_events(
                 continue
             if not isinstance(item, NotificationAdded) or item.notification_id in sent:
                 continue
-            notification, unread = await loader.load(
-                notification_id=item.notification_id, recipient_id=viewer_id
-            )
+            notification, unread = await notifications.load((item.notification_id, viewer_id))
             if notification is None or notification.pk in sent:
                 continue
             sent.add(notification.pk)

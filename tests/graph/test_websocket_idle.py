@@ -22,7 +22,7 @@ token_for = fixtures.token_for
 
 NOTIFICATION_ADDED = "subscription { notificationAdded { cursor } }"
 HOME_FEED = "subscription { homeFeedPostAdded { body } }"
-SHARED = {"ws-keep-alive", "event-broker"}
+SHARED = {"ws-keep-alive", "event-broker", "live-read"}
 
 
 def _pending() -> set[asyncio.Task[Any]]:

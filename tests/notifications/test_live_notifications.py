@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from notifications.models import Notification
-from notifications.selectors import live_notifications, unread_counts
+from notifications.selectors import latest_notification_ids, live_notifications, unread_counts
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
 
@@ -107,3 +107,19 @@ def test_unread_counts_per_recipient() -> None:
         bob.pk: 0,
         carol.pk: 0,
     }
+
+
+def test_latest_notification_ids(django_assert_num_queries: Any) -> None:
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    make_follow(bob, alice)
+    make_follow(carol, alice)
+    make_follow(alice, bob)
+    newest = {
+        user.pk: Notification.objects.filter(recipient=user).order_by("-id")[0].pk
+        for user in (alice, bob)
+    }
+    with django_assert_num_queries(1):
+        assert latest_notification_ids(recipient_ids=[alice.pk, bob.pk, carol.pk]) == {
+            **newest,
+            carol.pk: 0,
+        }
