@@ -36,17 +36,57 @@ def _raise_fd_limit() -> int:
     return hard
 
 
-def _subscriptions_active(server: common.Server) -> int:
-    """graphql_subscriptions_active from the server's /metrics (127.0.0.1 is allowed)."""
+def _metrics(server: common.Server) -> str:
+    """The server's /metrics (127.0.0.1 is allowed); empty if it does not answer."""
     try:
         with urllib.request.urlopen(server.url + "/metrics", timeout=5) as response:  # noqa: S310
-            text = response.read().decode()
+            return str(response.read().decode())
     except OSError:
-        return -1
-    for line in text.splitlines():
+        return ""
+
+
+def _subscriptions_active(server: common.Server) -> int:
+    for line in _metrics(server).splitlines():
         if line.startswith("graphql_subscriptions_active"):
             return int(float(line.split()[-1]))
     return -1
+
+
+def _delivery_buckets(servers: list[common.Server], kind: str) -> dict[float, float]:
+    """events_delivery_seconds of `kind`, cumulative count per upper bound, all servers."""
+    prefix = f'events_delivery_seconds_bucket{{kind="{kind}",le="'
+    buckets: dict[float, float] = {}
+    for server in servers:
+        for line in _metrics(server).splitlines():
+            if line.startswith(prefix):
+                bound = float(line[len(prefix) :].split('"', 1)[0])
+                buckets[bound] = buckets.get(bound, 0.0) + float(line.split()[-1])
+    return buckets
+
+
+def delivery_quantiles(
+    before: dict[float, float], after: dict[float, float]
+) -> dict[str, float | int | None]:
+    """Server-side commit -> delivery delay of the events counted between two scrapes:
+    count, and p50/p99 in ms interpolated within histogram buckets (as Prometheus'
+    histogram_quantile does), so a figure is only as fine as its bucket."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = counts[-1] if counts else 0.0
+    report: dict[str, float | int | None] = {"count": int(total)}
+    for name, q in (("p50_ms", 0.5), ("p99_ms", 0.99)):
+        value = None
+        if total:
+            rank, lower, below = q * total, 0.0, 0.0
+            for bound, count in zip(bounds, counts, strict=True):
+                if count >= rank:
+                    upper = bound if bound != float("inf") else lower
+                    share = (rank - below) / (count - below) if count > below else 1.0
+                    value = round(1000 * (lower + (upper - lower) * share), 1)
+                    break
+                lower, below = bound, count
+        report[name] = value
+    return report
 
 
 def plan(args: argparse.Namespace) -> dict[str, Any]:
@@ -204,8 +244,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     f"({report['subscriptions_active']} subscriptions)",
                     flush=True,
                 )
+                delivered_before = {
+                    kind: _delivery_buckets(servers, kind) for kind in ("notification", "post")
+                }
                 driver.stdin.write("go\n")
                 driver.stdin.flush()
+            elif event["phase"] in ("targeted", "broadcast"):
+                kind = "notification" if event["phase"] == "targeted" else "post"
+                server_side = delivery_quantiles(
+                    delivered_before[kind], _delivery_buckets(servers, kind)
+                )
+                report[f"{event['phase']}_server_commit_to_delivery"] = server_side
+                print(f"  server-side commit -> delivery ({kind}): {server_side}", flush=True)
             elif event["phase"] == "result":
                 report["result"] = event
         driver.wait(timeout=60)

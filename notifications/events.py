@@ -9,6 +9,7 @@ post by a user with thousands of followers is one Redis message per process.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,10 +29,11 @@ POST = "post"
 
 @dataclass(eq=False)
 class NotificationAdded:
-    """A notification row was committed for `recipient_id`."""
+    """A notification row was committed for `recipient_id` (at `committed_at`, epoch s)."""
 
     notification_id: int
     recipient_id: int
+    committed_at: float | None = None
 
 
 @dataclass(eq=False)
@@ -44,15 +46,25 @@ class PostAdded:
 
     post_id: int
     local_users: list[int]
+    committed_at: float | None = None
     shared: dict[str, Any] = field(default_factory=dict)
 
 
 def event_from_message(message: dict[str, Any], *, local_users: list[int]) -> object:
+    committed_at = message.get("at")
+    committed_at = float(committed_at) if isinstance(committed_at, int | float) else None
     if message.get("kind") == NOTIFICATION:
         return NotificationAdded(
-            notification_id=int(message["id"]), recipient_id=int(message["users"][0])
+            notification_id=int(message["id"]),
+            recipient_id=int(message["users"][0]),
+            committed_at=committed_at,
         )
-    return PostAdded(post_id=int(message["id"]), local_users=local_users)
+    return PostAdded(post_id=int(message["id"]), local_users=local_users, committed_at=committed_at)
+
+
+def _stamped(message: dict[str, Any]) -> dict[str, Any]:
+    # Called after the commit: the delivery metric measures from here.
+    return {**message, "at": round(time.time(), 4)}
 
 
 def _publish(kind: str, message: dict[str, Any]) -> None:
@@ -74,7 +86,7 @@ def publish_notifications(notifications: Sequence[Notification]) -> None:
 
     def send() -> None:
         for message in messages:
-            _publish(NOTIFICATION, message)
+            _publish(NOTIFICATION, _stamped(message))
 
     if messages:
         transaction.on_commit(send)
@@ -97,6 +109,6 @@ def publish_post_created(post: Post) -> None:
         except Exception:
             logger.exception("could not read the recipients of post %s", post_id)
             return
-        _publish(POST, {"kind": POST, "id": post_id, "users": users})
+        _publish(POST, _stamped({"kind": POST, "id": post_id, "users": users}))
 
     transaction.on_commit(send)

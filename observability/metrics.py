@@ -18,3 +18,10 @@ EVENTS_PUBLISHED = Counter(
 EVENTS_DELIVERED = Counter(
     "events_delivered_total", "Events delivered to a subscription on this process.", ["kind"]
 )
+EVENT_DELIVERY_SECONDS = Histogram(
+    "events_delivery_seconds",
+    "From the commit that caused a live event to its hand-over to a subscription's GraphQL "
+    "execution on this process (clocks of the publishing and delivering hosts).",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)

@@ -9,6 +9,7 @@ yielded, so resolving the selection set touches no database.
 
 import asyncio
 import copy
+import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from notifications.selectors import (
     notifications_after,
     unread_count,
 )
-from observability.metrics import EVENTS_DELIVERED
+from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
 from social.models import Follow, Like, Post, User
 from social.selectors.posts import annotate_posts_for_viewer
 
@@ -73,6 +74,12 @@ def _replay_page(viewer_id: int, after_id: int) -> tuple[list[Notification], int
     return notifications_after(recipient_id=viewer_id, after_id=after_id), unread_count(
         recipient_id=viewer_id
     )
+
+
+def _delivered(kind: str, committed_at: float | None) -> None:
+    EVENTS_DELIVERED.labels(kind=kind).inc()
+    if committed_at is not None:
+        EVENT_DELIVERY_SECONDS.labels(kind=kind).observe(max(0.0, time.time() - committed_at))
 
 
 async def _start_id(viewer_id: int, after: str | None) -> int:
@@ -122,7 +129,7 @@ async def _notification_events(
             if notification is None or notification.pk in sent:
                 continue
             sent.add(notification.pk)
-            EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
+            _delivered(NOTIFICATION, item.committed_at)
             yield _event(notification, unread)
 
 
@@ -343,7 +350,7 @@ async def _home_feed_posts(viewer_id: int, *, inline: bool) -> AsyncGenerator[Po
                 continue
             post = await _post_for(item, viewer_id, private=not inline)
             if post is not None:
-                EVENTS_DELIVERED.labels(kind=POST).inc()
+                _delivered(POST, item.committed_at)
                 yield cast(PostType, post)
 
 

@@ -111,3 +111,16 @@ def test_subscription_bench_delivers_everything_on_a_tiny_server(tmp_path: Path)
     assert broadcast["expected"] > 0
     assert broadcast["delivered"] == broadcast["expected"], result
     assert report["rss_per_idle_socket_kb"] is not None
+    assert report["targeted_server_commit_to_delivery"]["count"] == 3, report
+    assert report["broadcast_server_commit_to_delivery"]["count"] == broadcast["expected"]
+
+
+def test_delivery_quantiles_interpolate_within_buckets() -> None:
+    from bench.subs_bench import delivery_quantiles
+
+    inf = float("inf")
+    before = {0.01: 5.0, 0.1: 5.0, 1.0: 5.0, inf: 5.0}  # counted before the phase
+    after = {0.01: 55.0, 0.1: 103.0, 1.0: 105.0, inf: 105.0}
+    # 100 events in the phase: 50 under 10 ms, 48 in (10, 100], 2 in (100 ms, 1 s].
+    assert delivery_quantiles(before, after) == {"count": 100, "p50_ms": 10.0, "p99_ms": 550.0}
+    assert delivery_quantiles(after, after) == {"count": 0, "p50_ms": None, "p99_ms": None}

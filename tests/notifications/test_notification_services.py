@@ -68,7 +68,12 @@ def test_events_go_out_after_commit_and_never_after_a_rollback(
         assert published == []  # not before the commit
     assert len(callbacks) == 1
     notification = Notification.objects.get(recipient=alice)
-    assert published == [{"kind": "notification", "id": notification.pk, "users": [alice.pk]}]
+    (message,) = published
+    assert {k: message[k] for k in ("kind", "id", "users")} == {
+        "kind": "notification",
+        "id": notification.pk,
+        "users": [alice.pk],
+    }
 
     published.clear()
     carol = make_user("carol")
@@ -111,3 +116,16 @@ def test_a_redis_failure_is_logged_and_swallowed(
         make_follow(bob, alice)
     assert Notification.objects.filter(recipient=alice).count() == 1
     assert "could not publish a notification event" in caplog.text
+
+
+def test_events_carry_their_commit_time(
+    published: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    import time
+
+    alice, bob = make_user("alice"), make_user("bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_follow(bob, alice)
+    (message,) = published
+    assert message["kind"] == "notification"
+    assert time.time() - 5 < message["at"] <= time.time()

@@ -220,3 +220,26 @@ async def test_operations_with_variables_are_executed_each_for_itself(
         )
         assert data == expected
         await client.close()
+
+
+async def test_the_delivery_delay_from_commit_is_measured(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    from prometheus_client import REGISTRY
+
+    def delivered() -> float:
+        labels = {"kind": "notification"}
+        return REGISTRY.get_sample_value("events_delivery_seconds_count", labels) or 0.0
+
+    alice, bob = await user("alice"), await user("bob")
+    client = WSClient()
+    await client.connect(token_for(alice))
+    await client.subscribe("n", KINDS)
+    await subscribed(event_broker, 1)
+    before = delivered()
+
+    await follow(bob, alice)
+
+    await client.next_data("n")
+    assert delivered() == before + 1
+    await client.close()
