@@ -1,9 +1,10 @@
 """Reads of notifications, each ready for its recipient (actor and post with viewer flags)."""
 
 import copy
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from notifications.models import Notification
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
@@ -65,41 +66,45 @@ def unread_count(*, recipient_id: int) -> int:
     return Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).count()
 
 
-def unread_counts(*, recipient_ids: Collection[int]) -> dict[int, int]:
-    """The unread count of each recipient, in one query."""
-    counted = (
-        Notification.objects.filter(recipient_id__in=recipient_ids, read_at__isnull=True)
-        .values("recipient_id")
-        .annotate(unread=Count("pk"))
-        .values_list("recipient_id", "unread")
-    )
-    return dict.fromkeys(recipient_ids, 0) | dict(counted)
-
-
-def live_notifications(*, keys: Collection[tuple[int, int]]) -> dict[tuple[int, int], Notification]:
+def live_notifications(
+    *, keys: Collection[tuple[int, int]], links: bool = True, flags: bool = True
+) -> dict[tuple[int, int], Notification]:
     """The notifications named by (id, recipient id), each as its own recipient sees it.
 
     What `notifications_for` gives one recipient, for many at once and in a fixed number of
     queries however many there are: actor, post, the post's author, parent and parent's
-    author, tags and mentions, with every viewer flag set for the row's recipient. Built for
-    the live path, where one process delivers many users' notifications at the same moment:
-    per-recipient querysets (six Exists() annotations each) made every delivery wait behind
-    the others. A key whose recipient is not the row's recipient is left out.
+    author, tags and mentions, with every viewer flag set for the row's recipient, and the
+    recipient's unread count as `recipient_unread`. Built for the live path, where one
+    process delivers many users' notifications at the same moment: per-recipient querysets
+    (six Exists() annotations each) made every delivery wait behind the others. Without
+    `links` (tags, mentions) or `flags` (viewer flags), two queries fewer each: for a
+    subscription that selects none of them. A key whose recipient is not the row's
+    recipient is left out.
     """
-    rows = list(
+    unread = (
+        Notification.objects.filter(recipient_id=OuterRef("recipient_id"), read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    queryset = (
         Notification.objects.filter(pk__in={pk for pk, _ in keys})
         .select_related("actor", "post__author", "post__reply_to__author")
-        .prefetch_related(
+        .annotate(recipient_unread=Coalesce(Subquery(unread), 0))
+    )
+    if links:
+        queryset = queryset.prefetch_related(
             Prefetch("post__hashtag_links", queryset=PostHashtag.objects.order_by("position")),
             Prefetch(
                 "post__mention_links",
                 queryset=PostMention.objects.select_related("user").order_by("position"),
             ),
         )
-    )
     wanted = set(keys)
-    rows = [row for row in rows if (row.pk, row.recipient_id) in wanted]
-    _set_viewer_flags(rows)
+    rows = [row for row in queryset if (row.pk, row.recipient_id) in wanted]
+    if flags:
+        _set_viewer_flags(rows, links=links)
     return {(row.pk, row.recipient_id): row for row in rows}
 
 
@@ -111,7 +116,7 @@ def _posts_of(row: Notification) -> Iterable[Post]:
             yield post.reply_to
 
 
-def _set_viewer_flags(rows: list[Notification]) -> None:
+def _set_viewer_flags(rows: Sequence[Notification], *, links: bool) -> None:
     """Sets each row's viewer flags for its recipient, from two queries for all rows.
 
     The resolvers read these attributes (`fetched_flag`) instead of querying. Mention links
@@ -122,21 +127,21 @@ def _set_viewer_flags(rows: list[Notification]) -> None:
         return
     recipients = {row.recipient_id for row in rows}
     posts = [post for row in rows for post in _posts_of(row)]
-    for row in rows:
-        if row.post is not None:
-            links = row.post._prefetched_objects_cache["mention_links"]  # type: ignore[attr-defined]
-            owned = []
-            for link in links:
-                mine = copy.copy(link)
-                mine._state.fields_cache["user"] = copy.copy(link.user)
-                owned.append(mine)
-            links._result_cache = owned
+    mentioned = [row for row in rows if links and row.post is not None]
+    for row in mentioned:
+        cached = row.post._prefetched_objects_cache["mention_links"]  # type: ignore[union-attr]
+        owned = []
+        for link in cached:
+            mine = copy.copy(link)
+            mine._state.fields_cache["user"] = copy.copy(link.user)
+            owned.append(mine)
+        cached._result_cache = owned
     people: set[int] = set()
     for row in rows:
         people.add(row.actor_id)
         people.update(post.author_id for post in _posts_of(row))
-        if row.post is not None:
-            people.update(link.user_id for link in row.post.mention_links.all())
+    for row in mentioned:
+        people.update(link.user_id for link in row.post.mention_links.all())  # type: ignore[union-attr]
     liked = set(
         Like.objects.filter(
             user_id__in=recipients, post_id__in={post.pk for post in posts}
@@ -159,6 +164,6 @@ def _set_viewer_flags(rows: list[Notification]) -> None:
         for post in _posts_of(row):
             post.viewer_has_liked = (viewer_id, post.pk) in liked  # type: ignore[attr-defined]
             set_user(post.author, viewer_id)
-        if row.post is not None:
-            for link in row.post.mention_links.all():
-                set_user(link.user, viewer_id)
+    for row in mentioned:
+        for link in row.post.mention_links.all():  # type: ignore[union-attr]
+            set_user(link.user, row.recipient_id)

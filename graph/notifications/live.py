@@ -2,11 +2,12 @@
 
 Each `notificationAdded` subscription that hears of a new notification asks for it here,
 and each new subscription asks for its starting point. Requests that arrive while a read
-runs wait for the next read, which serves all of them at once (`live_notifications`: six
-queries however many). Under load the batches grow instead of the queue: one read per
-notification, on the one database thread every subscription shares, made deliveries wait
-behind one another for seconds (bench/RESULTS.md, "Subscription latency tuning"), and a
-read per subscribe was the largest database cost of a connection storm.
+runs wait for the next read, which serves all of them at once (`live_notifications`: one
+to five queries however many, by what the subscriptions select). Under load the batches
+grow instead of the queue: one read per notification, on the one database thread every
+subscription shares, made deliveries wait behind one another for seconds
+(bench/RESULTS.md, "Subscription latency tuning"), and a read per subscribe was the
+largest database cost of a connection storm.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from typing import Generic, TypeVar
 
 from graph.subscription_db import subscription_db
 from notifications.models import Notification
-from notifications.selectors import latest_notification_ids, live_notifications, unread_counts
+from notifications.selectors import latest_notification_ids, live_notifications
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-NotificationKey = tuple[int, int]  # (notification id, recipient id)
+# (notification id, recipient id, tags and mentions wanted, viewer flags wanted)
+NotificationKey = tuple[int, int, bool, bool]
 Loaded = tuple[Notification | None, int]  # the notification (None if gone), unread count
 
 
@@ -68,9 +70,16 @@ class CoalescingLoader(Generic[K, V]):
 
 @subscription_db
 def _read_notifications(keys: list[NotificationKey]) -> dict[NotificationKey, Loaded]:
-    rows = live_notifications(keys=keys)
-    unread = unread_counts(recipient_ids={recipient for _, recipient in keys})
-    return {key: (rows.get(key), unread[key[1]]) for key in keys}
+    rows = live_notifications(
+        keys={(pk, recipient) for pk, recipient, _, _ in keys},
+        links=any(key[2] for key in keys),
+        flags=any(key[3] for key in keys),
+    )
+    loaded: dict[NotificationKey, Loaded] = {}
+    for key in keys:
+        row = rows.get(key[:2])
+        loaded[key] = (row, row.recipient_unread if row is not None else 0)  # type: ignore[attr-defined]
+    return loaded
 
 
 @subscription_db

@@ -89,7 +89,7 @@ async def _start_id(viewer_id: int, after: str | None) -> int:
 
 
 async def _notification_events(
-    viewer_id: int, after: str | None, *, inline: bool
+    viewer_id: int, after: str | None, *, inline: bool, links: bool = True, flags: bool = True
 ) -> AsyncGenerator[NotificationEvent, None]:
     if inline:
         # Set in the operation's task context, where its results are resolved.
@@ -125,7 +125,9 @@ async def _notification_events(
                 continue
             if not isinstance(item, NotificationAdded) or item.notification_id in sent:
                 continue
-            notification, unread = await notifications.load((item.notification_id, viewer_id))
+            notification, unread = await notifications.load(
+                (item.notification_id, viewer_id, links, flags)
+            )
             if notification is None or notification.pk in sent:
                 continue
             sent.add(notification.pk)
@@ -325,6 +327,19 @@ _EVENT_IN_MEMORY: dict[str, Any] = dict.fromkeys(
 ) | {"notification": _NOTIFICATION_IN_MEMORY}
 
 
+_LINK_FIELDS = frozenset({"hashtags", "mentions"})
+_FLAG_FIELDS = frozenset({"viewerHasLiked", "viewerFollows", "followsViewer"})
+
+
+def _names(selections: list[Any]) -> set[str]:
+    """Every field name in an in-memory selection (plain fields only: see _in_memory)."""
+    names: set[str] = set()
+    for selection in selections:
+        names.add(selection.name)
+        names |= _names(selection.selections)
+    return names
+
+
 def _in_memory(selections: list[Any], allowed: dict[str, Any]) -> bool:
     for selection in selections:
         # Fragments and anything unknown take the safe path (a thread hop per field).
@@ -372,8 +387,18 @@ class NotificationSubscription:
         if after is not None:
             # A bad cursor is refused before anything is subscribed.
             decode_cursor(CURSOR_KIND, after, 1)
-        inline = _in_memory(info.selected_fields[0].selections, _EVENT_IN_MEMORY)
-        async for event in _notification_events(viewer_id, after, inline=inline):
+        selections = info.selected_fields[0].selections
+        inline = _in_memory(selections, _EVENT_IN_MEMORY)
+        # In memory, the selection names all it reads: the live read skips what it shows not.
+        names = _names(selections) if inline else None
+        events = _notification_events(
+            viewer_id,
+            after,
+            inline=inline,
+            links=names is None or bool(names & _LINK_FIELDS),
+            flags=names is None or bool(names & _FLAG_FIELDS),
+        )
+        async for event in events:
             yield event
 
     @strawberry.subscription(

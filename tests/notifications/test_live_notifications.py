@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from notifications.models import Notification
-from notifications.selectors import latest_notification_ids, live_notifications, unread_counts
+from notifications.selectors import latest_notification_ids, live_notifications
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
 
@@ -96,17 +96,32 @@ def test_a_deleted_post_leaves_the_notification_without_one() -> None:
     assert loaded.post is None and loaded.actor.username == "bob"
 
 
-def test_unread_counts_per_recipient() -> None:
+def test_each_row_carries_its_recipients_unread_count() -> None:
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     make_follow(bob, alice)
     make_follow(carol, alice)
     make_follow(alice, bob)
     Notification.objects.filter(recipient=bob).update(read_at="2026-01-01T00:00Z")
-    assert unread_counts(recipient_ids={alice.pk, bob.pk, carol.pk}) == {
-        alice.pk: 2,
-        bob.pk: 0,
-        carol.pk: 0,
-    }
+    loaded = live_notifications(keys=_keys(alice, bob))
+    assert sorted((n.recipient_id, n.recipient_unread) for n in loaded.values()) == [  # type: ignore[attr-defined]
+        (alice.pk, 2),
+        (alice.pk, 2),
+        (bob.pk, 0),
+    ]
+
+
+def test_a_selection_without_tags_mentions_or_flags_costs_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    alice, bob = make_user("alice"), make_user("bob")
+    post = make_post(alice, "hello @bob #tea")
+    make_like(bob, post)
+    keys = _keys(alice, bob)
+    with django_assert_num_queries(1):
+        loaded = live_notifications(keys=keys, links=False, flags=False)
+        for n in loaded.values():
+            assert n.actor.username and (n.post is None or n.post.author.username)
+    assert {n.kind for n in loaded.values()} == {"LIKE", "MENTION"}
 
 
 def test_latest_notification_ids(django_assert_num_queries: Any) -> None:
