@@ -61,6 +61,11 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_INTERNAL_ERROR = 4500
 
 
+# Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
+# after the last.
+KEEP_ALIVE_SLICE = 25
+
+
 class KeepAlive:
     """One loop per process sends every signed-in socket its keep-alive message.
 
@@ -93,19 +98,30 @@ class KeepAlive:
             if interval <= 0:
                 self.handlers.clear()
                 break
-            await asyncio.sleep(interval)
-            for handler in list(self.handlers):
-                if handler not in self.handlers:
-                    continue  # left while an earlier send was awaited
-                try:
-                    await handler.send_keep_alive()
-                except Exception:
-                    logger.warning("WebSocket keep-alive failed; closing", exc_info=True)
-                    self.handlers.pop(handler, None)
-                    with contextlib.suppress(Exception):
-                        await handler.websocket.close(CLOSE_INTERNAL_ERROR, "Keep-alive failed")
+            # A round is spread over the interval, KEEP_ALIVE_SLICE sockets at a time:
+            # pinging thousands back to back held the event loop for ~150 ms each
+            # interval, the p99 of a targeted notification (bench/RESULTS.md).
+            handlers = list(self.handlers)
+            slices = [
+                handlers[start : start + KEEP_ALIVE_SLICE]
+                for start in range(0, len(handlers), KEEP_ALIVE_SLICE)
+            ]
+            for chunk in slices:
+                await asyncio.sleep(interval / len(slices))
+                for handler in chunk:
+                    if handler in self.handlers:  # else it left meanwhile
+                        await self._send(handler)
         if self.task is asyncio.current_task():
             self.task = None
+
+    async def _send(self, handler: Any) -> None:
+        try:
+            await handler.send_keep_alive()
+        except Exception:
+            logger.warning("WebSocket keep-alive failed; closing", exc_info=True)
+            self.handlers.pop(handler, None)
+            with contextlib.suppress(Exception):
+                await handler.websocket.close(CLOSE_INTERNAL_ERROR, "Keep-alive failed")
 
 
 _keep_alive: KeepAlive | None = None

@@ -146,3 +146,23 @@ async def test_the_token_of_a_deactivated_user_closes_with_4403(
         answer = await client.receive()
     assert answer["type"] == "closed" and answer["code"] == 4403, answer
     assert event_broker.connections == {}
+
+
+async def test_a_keep_alive_round_is_spread_over_the_interval(settings: Any) -> None:
+    settings.WS_KEEPALIVE_INTERVAL = 0.2
+    loop = websocket.keep_alive()
+    handlers = [_Handler(fails=False) for _ in range(4 * websocket.KEEP_ALIVE_SLICE)]
+    for handler in handlers:
+        loop.add(handler)
+    # A quarter of the interval in, only the first slice has had its keep-alive.
+    await asyncio.sleep(0.07)
+    assert sum(h.sent for h in handlers) == websocket.KEEP_ALIVE_SLICE
+    # Then the others, slice by slice: every socket has its keep-alive.
+    for _ in range(100):
+        if all(h.sent for h in handlers):
+            break
+        await asyncio.sleep(0.02)
+    assert all(h.sent for h in handlers)
+    for handler in handlers:
+        loop.discard(handler)
+    assert loop.task is None
