@@ -39,7 +39,9 @@ def _raise_fd_limit() -> int:
 def _metrics(server: common.Server) -> str:
     """The server's /metrics (127.0.0.1 is allowed); empty if it does not answer."""
     try:
-        with urllib.request.urlopen(server.url + "/metrics", timeout=5) as response:  # noqa: S310
+        # Generous: a process busy with thousands of sockets answers slowly, and a missing
+        # scrape would drop that process from the delivery figures.
+        with urllib.request.urlopen(server.url + "/metrics", timeout=60) as response:  # noqa: S310
             return str(response.read().decode())
     except OSError:
         return ""
