@@ -93,6 +93,33 @@ def subs_table(reports: list[dict[str, Any]]) -> list[str]:
             report.get("rss_per_idle_socket_kb"),
         ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += ["", *_delivery_table(reports)]
+    return lines
+
+
+def _delivery_table(reports: list[dict[str, Any]]) -> list[str]:
+    """Commit -> delivery, server-side (events_delivery_seconds), next to the client's two
+    bounds of it: from createdAt (written before the commit) and from the mutation's answer
+    (received after it)."""
+    lines = [
+        "| clients | targeted, server: commit -> delivery p50 / p99 ms | targeted, client: "
+        "createdAt -> receipt p50 / p99 ms | targeted, client: answer -> receipt p50 / p99 ms "
+        "| broadcast, server: commit -> delivery p50 / p99 ms |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for report in reports:
+        targeted = report.get("result", {}).get("targeted", {})
+        answer = targeted.get("after_answer", {})
+        server_t = report.get("targeted_server_commit_to_delivery") or {}
+        server_b = report.get("broadcast_server_commit_to_delivery") or {}
+        cells = [
+            f"{report['clients']:,}",
+            f"{server_t.get('p50_ms')} / {server_t.get('p99_ms')}",
+            f"{targeted.get('p50_ms')} / {targeted.get('p99_ms')}",
+            f"{answer.get('p50_ms')} / {answer.get('p99_ms')}",
+            f"{server_b.get('p50_ms')} / {server_b.get('p99_ms')}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
