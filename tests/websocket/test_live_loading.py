@@ -1,5 +1,7 @@
 """How live notifications are read: together for all sockets, with every flag in memory."""
 
+import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -7,6 +9,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from graph.notifications import live
+from graph.subscription_db import subscription_db
 from notifications.broker import Broker
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
@@ -70,8 +73,13 @@ async def test_deliveries_that_arrive_together_share_one_read(
         clients.append(client)
     await subscribed(event_broker, len(readers))
 
-    # One commit, six MENTION notifications, six sockets told at once.
+    # The live side's database thread is busy (as under load) while one commit sends six
+    # MENTION notifications to six sockets: their reads queue up and go together. (Over
+    # Redis the six messages may arrive a few ms apart, so an idle thread could read the
+    # first alone; without the busy thread this test would depend on that timing.)
+    busy = asyncio.ensure_future(subscription_db(time.sleep)(0.5))
     await post(author, " ".join(f"@{r.username}" for r in readers))
+    await busy
 
     for client in clients:
         event = (await client.next_data("n"))["notificationAdded"]
