@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections import deque
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +46,7 @@ from graph.context import Context
 from graph.schema import schema
 from graph.subscription_db import subscription_db
 from notifications.broker import get_broker
+from notifications.fifo import LightFifo
 from observability.logging import log_ws_event
 from observability.metrics import WEBSOCKETS_OPEN
 from social.models import User
@@ -145,32 +145,52 @@ def _retrieve(task: "asyncio.Future[Any]") -> None:
         logger.error("WebSocket close failed", exc_info=task.exception())
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """graphql-transport-ws with server pings and strict message shapes."""
+class _InitTimeout:
+    """Closes a socket with 4408 when connection_init has not come in time.
+
+    A timer, not the task per socket strawberry uses: nothing is left once init arrives.
+    """
 
     init_timer: asyncio.TimerHandle | None = None
     timeout_close: "asyncio.Future[None] | None" = None
+    websocket: Any
 
-    def on_request_accepted(self) -> None:
-        # A timer, not strawberry's task per socket: nothing is left once init arrives.
-        self.init_timer = asyncio.get_running_loop().call_later(
-            self.connection_init_wait_timeout.total_seconds(), self._init_timed_out
-        )
+    def _start_init_timer(self, seconds: float) -> None:
+        self.init_timer = asyncio.get_running_loop().call_later(seconds, self._init_timed_out)
+
+    def _initialised(self) -> bool:
+        raise NotImplementedError
 
     def _init_timed_out(self) -> None:
         self.init_timer = None
-        if self.connection_init_received:
+        if self._initialised():
             return
-        self.connection_timed_out = True
+        self._mark_timed_out()
         self.timeout_close = asyncio.ensure_future(
             self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
         )
         self.timeout_close.add_done_callback(_retrieve)
 
+    def _mark_timed_out(self) -> None:
+        """What the protocol's handler must know of a timeout, before the socket closes."""
+
     def _cancel_init_timer(self) -> None:
         if self.init_timer is not None:
             self.init_timer.cancel()
             self.init_timer = None
+
+
+class TransportWSHandler(_InitTimeout, BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws with server pings and strict message shapes."""
+
+    def on_request_accepted(self) -> None:
+        self._start_init_timer(self.connection_init_wait_timeout.total_seconds())
+
+    def _initialised(self) -> bool:
+        return bool(self.connection_init_received)
+
+    def _mark_timed_out(self) -> None:
+        self.connection_timed_out = True
 
     async def handle_message(self, message: Message) -> None:
         # The base handler assumes a JSON object; a list or a number would crash it.
@@ -203,35 +223,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().shutdown()
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+class LegacyWSHandler(_InitTimeout, BaseGraphQLWSHandler[Context, None]):
     """Legacy graphql-ws, given the connection-init timeout the base handler lacks."""
 
-    init_timer: asyncio.TimerHandle | None = None
-    timeout_close: "asyncio.Future[None] | None" = None
-
     async def handle(self) -> None:
-        # A timer, not a task per socket; keep-alives come from the process-wide loop.
-        self.init_timer = asyncio.get_running_loop().call_later(
-            float(settings.WS_CONNECTION_INIT_TIMEOUT), self._init_timed_out
-        )
+        # Keep-alives come from the process-wide loop.
+        self._start_init_timer(float(settings.WS_CONNECTION_INIT_TIMEOUT))
         try:
             await super().handle()
         finally:
             self._cancel_init_timer()
             keep_alive().discard(self)
 
-    def _init_timed_out(self) -> None:
-        self.init_timer = None
-        if not self.connection_acknowledged:
-            self.timeout_close = asyncio.ensure_future(
-                self.websocket.close(CLOSE_INIT_TIMEOUT, "Connection initialisation timeout")
-            )
-            self.timeout_close.add_done_callback(_retrieve)
-
-    def _cancel_init_timer(self) -> None:
-        if self.init_timer is not None:
-            self.init_timer.cancel()
-            self.init_timer = None
+    def _initialised(self) -> bool:
+        return bool(self.connection_acknowledged)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -281,36 +286,6 @@ def _active_user(user_id: int) -> User | None:
     return next(iter(User.objects.filter(pk=user_id, is_active=True)[:1]), None)
 
 
-class _Inbox:
-    """The consumer's incoming messages for the protocol handler: a FIFO lighter than
-    the asyncio.Queue strawberry gives each socket (four deques and an Event, ~3 KB)."""
-
-    __slots__ = ("_items", "_waiter")
-
-    def __init__(self) -> None:
-        self._items: deque[Any] | None = None
-        self._waiter: asyncio.Future[None] | None = None
-
-    def put_nowait(self, item: Any) -> None:
-        if self._items is None:
-            self._items = deque()
-        self._items.append(item)
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def get(self) -> Any:
-        while not self._items:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        item = self._items.popleft()
-        if not self._items:
-            self._items = None
-        return item
-
-
 def _origin_host_allowed(origin: str) -> bool:
     host = urlsplit(origin).netloc
     domain, _port = split_domain_port(host)
@@ -338,7 +313,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         )
         options.setdefault("allowed_origins", list(settings.CORS_ALLOWED_ORIGINS))
         super().__init__(schema, **options)
-        self.message_queue = _Inbox()  # type: ignore[assignment]
+        self.message_queue = LightFifo()  # type: ignore[assignment]
         self.close_override: tuple[int, str] | None = None
         self.counted_user_id: int | None = None
         self.accepted = False

@@ -20,7 +20,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +29,7 @@ import redis
 import redis.asyncio
 from django.conf import settings
 
+from notifications.fifo import LightFifo
 from observability.metrics import SUBSCRIPTIONS_ACTIVE
 
 logger = logging.getLogger(__name__)
@@ -56,54 +57,32 @@ class Resync:
 RESYNC = Resync()
 
 
-class Subscription:
-    """One running GraphQL subscription of one user on this process.
+class Subscription(LightFifo):
+    """One running GraphQL subscription of one user on this process: a bounded FIFO of
+    its events (see notifications.fifo for why not an asyncio.Queue)."""
 
-    A bounded FIFO of its own, lighter than an asyncio.Queue (which holds four deques
-    and an Event, ~3 KB, for each of the thousands of idle subscriptions of a process):
-    the deque exists only while events wait, the future only while the reader does.
-    """
-
-    __slots__ = ("_items", "_waiter", "kind", "overflowed", "user_id")
+    __slots__ = ("kind", "overflowed", "user_id")
 
     def __init__(self, kind: str, user_id: int) -> None:
+        super().__init__()
         self.kind = kind
         self.user_id = user_id
         self.overflowed = False
-        self._items: deque[Any] | None = None
-        self._waiter: asyncio.Future[None] | None = None
-
-    def qsize(self) -> int:
-        return len(self._items) if self._items is not None else 0
 
     def put(self, event: Any) -> None:
-        if self._items is None:
-            self._items = deque()
-        elif len(self._items) >= QUEUE_SIZE:
+        if self.qsize() >= QUEUE_SIZE:
             # Dropping silently would be a gap: mark it, and the reader resynchronises.
             self.overflowed = True
             return
-        self._items.append(event)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self.put_nowait(event)
 
     async def get(self) -> Any:
         if self.overflowed:
             self.overflowed = False
             # Whatever is queued is older than what a resync reads again.
-            self._items = None
+            self.clear()
             return RESYNC
-        while not self._items:
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        event = self._items.popleft()
-        if not self._items:
-            self._items = None
-        return event
+        return await super().get()
 
 
 class _Registration:
