@@ -3,8 +3,10 @@
 Each subscription registers with this process's broker BEFORE it reads anything
 from the database, so an event committed while it reads is queued, not lost; a
 set of the ids already sent drops the duplicates that this overlap produces.
-Everything an event needs is loaded in one database round trip before it is
-yielded, so resolving the selection set touches no database.
+Everything an event needs is loaded before it is yielded, in a read shared with the
+other subscriptions of the process (graph/notifications/live.py for notifications, one
+load per post for a broadcast), so resolving a selection within what is loaded
+(`_in_memory`) touches no database and runs on the event loop without a thread hop.
 """
 
 import asyncio
