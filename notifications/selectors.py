@@ -3,11 +3,12 @@
 import copy
 from collections.abc import Collection, Iterable, Sequence
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from notifications.models import Notification
-from social.models import Follow, Like, Post, PostHashtag, PostMention, User
+from social.models import Post, PostHashtag, PostMention, User
+from social.selectors.flags import likes_and_follows
 from social.selectors.posts import annotate_posts_for_viewer
 from social.selectors.users import annotate_users_for_viewer
 
@@ -142,16 +143,8 @@ def _set_viewer_flags(rows: Sequence[Notification], *, links: bool) -> None:
         people.update(post.author_id for post in _posts_of(row))
     for row in mentioned:
         people.update(link.user_id for link in row.post.mention_links.all())  # type: ignore[union-attr]
-    liked = set(
-        Like.objects.filter(
-            user_id__in=recipients, post_id__in={post.pk for post in posts}
-        ).values_list("user_id", "post_id")
-    )
-    follows = set(
-        Follow.objects.filter(
-            Q(follower_id__in=recipients, followee_id__in=people)
-            | Q(follower_id__in=people, followee_id__in=recipients)
-        ).values_list("follower_id", "followee_id")
+    liked, follows = likes_and_follows(
+        viewer_ids=recipients, post_ids={post.pk for post in posts}, people=people
     )
 
     def set_user(user: User, viewer_id: int) -> None:

@@ -39,7 +39,8 @@ from notifications.selectors import (
     unread_count,
 )
 from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
-from social.models import Follow, Like, Post, User
+from social.models import Post, User
+from social.selectors.flags import likes_and_follows
 from social.selectors.posts import annotate_posts_for_viewer
 
 # How many sent ids a subscription remembers to drop duplicates (replay/live overlap).
@@ -130,7 +131,7 @@ async def _notification_events(
             notification, unread = await notifications.load(
                 (item.notification_id, viewer_id, links, flags)
             )
-            if notification is None or notification.pk in sent:
+            if notification is None:
                 continue
             sent.add(notification.pk)
             _delivered(NOTIFICATION, item.committed_at)
@@ -185,7 +186,7 @@ def _copy_post(post: Post, viewer_id: int, flags: "_Flags") -> Post:
 
 
 class _Flags:
-    """The viewer flags of one post for many viewers, each read in one query."""
+    """The viewer flags of one post for many viewers, in two queries for all of them."""
 
     def __init__(self, post: Post, viewer_ids: list[int]) -> None:
         people = {post.author_id, *(link.user_id for link in post.mention_links.all())}
@@ -194,21 +195,12 @@ class _Flags:
         if post.reply_to_id is not None and post.reply_to is not None:
             people.add(post.reply_to.author_id)
             liked.append(post.reply_to_id)
-        self.likes = set(
-            Like.objects.filter(post_id__in=liked, user_id__in=viewer_ids).values_list(
-                "user_id", "post_id"
-            )
+        self.likes, follows = likes_and_follows(
+            viewer_ids=viewer_ids, post_ids=liked, people=people
         )
-        self.follows = set(
-            Follow.objects.filter(follower_id__in=viewer_ids, followee_id__in=people).values_list(
-                "follower_id", "followee_id"
-            )
-        )
-        self.followed_by = set(
-            Follow.objects.filter(follower_id__in=people, followee_id__in=viewer_ids).values_list(
-                "follower_id", "followee_id"
-            )
-        )
+        viewers = set(viewer_ids)
+        self.follows = {(v, u) for v, u in follows if v in viewers and u in people}
+        self.followed_by = {(u, v) for u, v in follows if u in people and v in viewers}
         mine: dict[int, tuple[set[int], set[int], set[int]]] = {}
         for index, pairs in enumerate((self.likes, self.follows)):
             for viewer_id, other in pairs:

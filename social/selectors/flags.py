@@ -6,13 +6,13 @@ A feed row is one Post with its author and parent joined in; a flag such as
 fetched, so `post.author.viewer_follows` is set without a query per row.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.db.models.query import ModelIterable
 
-from social.models import Follow
+from social.models import Follow, Like
 
 M = TypeVar("M", bound=Model)
 
@@ -68,3 +68,27 @@ def viewer_follows(viewer_id: int, user_ref: str) -> Exists:
 def follows_viewer(viewer_id: int, user_ref: str) -> Exists:
     """Whether the user whose id is at `user_ref` follows the viewer."""
     return Exists(Follow.objects.filter(follower_id=OuterRef(user_ref), followee_id=viewer_id))
+
+
+def likes_and_follows(
+    *, viewer_ids: Collection[int], post_ids: Collection[int], people: Collection[int]
+) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """Many viewers' flags at once, in two queries: the (viewer, post) likes among `post_ids`,
+    and the (follower, followee) follows between the viewers and `people`, either way.
+
+    For the live side, which shows objects to many viewers in one read: each viewer's
+    `viewer_has_liked` is `(viewer, post) in likes`, `viewer_follows` is `(viewer, user) in
+    follows`, `follows_viewer` is `(user, viewer) in follows`.
+    """
+    likes = set(
+        Like.objects.filter(user_id__in=viewer_ids, post_id__in=post_ids).values_list(
+            "user_id", "post_id"
+        )
+    )
+    follows = set(
+        Follow.objects.filter(
+            Q(follower_id__in=viewer_ids, followee_id__in=people)
+            | Q(follower_id__in=people, followee_id__in=viewer_ids)
+        ).values_list("follower_id", "followee_id")
+    )
+    return likes, follows
