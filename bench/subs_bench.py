@@ -66,6 +66,37 @@ def _delivery_buckets(servers: list[common.Server], kind: str) -> dict[float, fl
     return buckets
 
 
+def _gc_pauses(servers: list[common.Server]) -> dict[str, float]:
+    """python_gc_pause_seconds of every server, summed: per generation, the number of
+    collections, their total seconds, and how many stopped the process over 100 ms."""
+    totals: dict[str, float] = {}
+    for server in servers:
+        for line in _metrics(server).splitlines():
+            if not line.startswith("python_gc_pause_seconds"):
+                continue
+            name, value = line.rsplit(" ", 1)
+            generation = name.split('generation="', 1)[1].split('"', 1)[0]
+            if name.startswith("python_gc_pause_seconds_count"):
+                key = f"gen{generation}_count"
+            elif name.startswith("python_gc_pause_seconds_sum"):
+                key = f"gen{generation}_seconds"
+            elif 'le="0.1"' in name:
+                key = f"gen{generation}_upto_100ms"
+            else:
+                continue
+            totals[key] = totals.get(key, 0.0) + float(value)
+    for generation in "012":
+        count = totals.get(f"gen{generation}_count", 0.0)
+        totals[f"gen{generation}_over_100ms"] = count - totals.pop(
+            f"gen{generation}_upto_100ms", 0.0
+        )
+    return totals
+
+
+def _gc_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {key: round(after[key] - before.get(key, 0.0), 3) for key in sorted(after)}
+
+
 def delivery_quantiles(
     before: dict[float, float], after: dict[float, float]
 ) -> dict[str, float | int | None]:
@@ -246,6 +277,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     f"({report['subscriptions_active']} subscriptions)",
                     flush=True,
                 )
+                gc_before = _gc_pauses(servers)
                 delivered_before = {
                     kind: _delivery_buckets(servers, kind) for kind in ("notification", "post")
                 }
@@ -258,6 +290,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 )
                 report[f"{event['phase']}_server_commit_to_delivery"] = server_side
                 print(f"  server-side commit -> delivery ({kind}): {server_side}", flush=True)
+                gc_now = _gc_pauses(servers)
+                pauses = _gc_delta(gc_before, gc_now)
+                report[f"{event['phase']}_gc_pauses"] = pauses
+                gc_before = gc_now
+                print(f"  garbage collection ({event['phase']}): {pauses}", flush=True)
             elif event["phase"] == "result":
                 report["result"] = event
         driver.wait(timeout=60)

@@ -229,6 +229,13 @@ WS_MAX_MESSAGE_BYTES: int = env.int("WS_MAX_MESSAGE_BYTES", default=64 * 1024)
 # so deployments (or test runs) sharing one Redis each need their own.
 EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")
 
+# Garbage collection of a server process (config/garbage_collection.py): every
+# GC_FREEZE_INTERVAL seconds what is alive is frozen out of automatic collections, and
+# every GC_FULL_COLLECTION_INTERVAL seconds one full collection examines everything.
+# GC_FREEZE_INTERVAL=0 leaves collections to CPython (after the startup freeze).
+GC_FREEZE_INTERVAL: float = env.float("GC_FREEZE_INTERVAL", default=10.0)
+GC_FULL_COLLECTION_INTERVAL: float = env.float("GC_FULL_COLLECTION_INTERVAL", default=600.0)
+
 # Bench-only hand-written views under /bench/ (bench/views.py), for `make bench`.
 BENCH_VIEWS: bool = env.bool("BENCH_VIEWS", default=False)
 

@@ -29,3 +29,9 @@ EVENT_DELIVERY_SECONDS = Histogram(
         *(0.6, 0.75, 0.9, 1, 1.25, 1.5, 2, 3, 5, 10),
     ),
 )
+GC_PAUSE_SECONDS = Histogram(
+    "python_gc_pause_seconds",
+    "Time the garbage collector stopped the process, by generation (2 = full collection).",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)

@@ -1,15 +1,92 @@
 """The server entry point tunes the garbage collector for many long-lived sockets."""
 
+import asyncio
 import gc
-import importlib
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from config import garbage_collection
+from config.garbage_collection import Maintenance, WithGcMaintenance
+
+
+@pytest.fixture(autouse=True)
+def _restore_collector() -> Iterator[None]:
+    before = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*before)
+    garbage_collection._maintenance = None
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
 
 
 def test_loading_the_app_freezes_it_and_spaces_out_full_collections() -> None:
     before = gc.get_threshold()
+    garbage_collection.tune_at_startup()
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (before[0], before[1], 100)
+
+
+@override_settings(GC_FREEZE_INTERVAL=10, GC_FULL_COLLECTION_INTERVAL=600)
+async def test_a_step_freezes_what_is_alive_out_of_automatic_collections() -> None:
+    maintenance = Maintenance(asyncio.get_running_loop())
+    kept = [_Cycle() for _ in range(100)]
+    frozen_before = gc.get_freeze_count()
+    maintenance.step()
+    assert gc.get_freeze_count() >= frozen_before + len(kept)
+
+
+@override_settings(GC_FREEZE_INTERVAL=10, GC_FULL_COLLECTION_INTERVAL=600)
+async def test_a_frozen_cycle_is_collected_by_the_scheduled_full_collection() -> None:
+    maintenance = Maintenance(asyncio.get_running_loop())
+    cycle = _Cycle()
+    alive = weakref.ref(cycle)
+    maintenance.step()  # frozen
+    del cycle
+    gc.collect()
+    assert alive() is not None, "a frozen cycle waits for the full collection"
+    maintenance.last_full -= 600
+    maintenance.step()
+    assert alive() is None
+    assert gc.get_freeze_count() > 0, "the survivors are frozen again"
+
+
+async def _app(scope: Any, receive: Any, send: Any) -> str:
+    return "served"
+
+
+@override_settings(GC_FREEZE_INTERVAL=10)
+async def test_the_first_connection_starts_one_maintenance_task_per_loop() -> None:
+    app = WithGcMaintenance(_app)
+    assert await app({}, None, None) == "served"
+    first = garbage_collection._maintenance
+    assert first is not None and first.task is not None and not first.task.done()
+    await app({}, None, None)
+    assert garbage_collection._maintenance is first
+    first.stop()
+
+
+@override_settings(GC_FREEZE_INTERVAL=0)
+async def test_a_zero_interval_leaves_collections_to_cpython() -> None:
+    await WithGcMaintenance(_app)({}, None, None)
+    assert garbage_collection._maintenance is not None
+    assert garbage_collection._maintenance.task is None
+
+
+@override_settings(GC_FREEZE_INTERVAL=0.01, GC_FULL_COLLECTION_INTERVAL=600)
+async def test_the_task_freezes_on_its_interval() -> None:
+    maintenance = Maintenance(asyncio.get_running_loop())
+    maintenance.start()
     try:
-        importlib.import_module("config.asgi")._tune_garbage_collector()
-        assert gc.get_freeze_count() > 0
-        assert gc.get_threshold() == (before[0], before[1], 100)
-    finally:
         gc.unfreeze()
-        gc.set_threshold(*before)
+        await asyncio.sleep(0.05)
+        assert gc.get_freeze_count() > 0
+    finally:
+        maintenance.stop()

@@ -1,0 +1,114 @@
+"""When the garbage collector may stop a server process that holds thousands of sockets.
+
+A full collection walks every object the garbage collector tracks, and each open
+WebSocket holds about a thousand of them (its protocol objects, consumer, handler and the
+running subscriptions). With 2,500 sockets on a process one full collection stopped it for
+1.7 s, and CPython starts one whenever the long-lived objects have grown by a quarter,
+which a broadcast to thousands of sockets does: the slowest deliveries of a broadcast and
+of targeted notifications were these pauses (bench/RESULTS.md, section 8).
+
+So objects that have lived a while are frozen (`gc.freeze()`: moved out of every
+collection, in constant time) every GC_FREEZE_INTERVAL seconds; automatic collections then
+walk only what is younger, which costs milliseconds whatever the number of sockets.
+Frozen objects are still freed when their last reference goes; only a frozen reference
+cycle that becomes garbage (a closed socket's consumer and tasks, for one) waits for the
+full collection that runs every GC_FULL_COLLECTION_INTERVAL seconds over everything,
+after which the survivors are frozen again. The one long pause is taken on a schedule,
+not whenever a broadcast happens to push CPython past its threshold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def tune_at_startup() -> None:
+    """What the loaded application holds lives as long as the process: frozen out of every
+    collection; and a full collection waits for 100 younger ones instead of 10 (besides
+    CPython's own rule that long-lived objects must have grown by a quarter)."""
+    gc.collect()
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, 100)
+
+
+def full_collection() -> int:
+    """Every object, frozen or not, is examined once; the survivors are frozen again."""
+    started = time.perf_counter()
+    gc.unfreeze()
+    found = gc.collect()
+    gc.freeze()
+    logger.info(
+        "Full garbage collection",
+        extra={
+            "unreachable": found,
+            "frozen": gc.get_freeze_count(),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return found
+
+
+class Maintenance:
+    """The periodic freeze and full collection of one event loop (one per server process)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.task: asyncio.Task[None] | None = None
+        self.last_full = time.monotonic()
+
+    def start(self) -> None:
+        if self.task is None and float(settings.GC_FREEZE_INTERVAL) > 0:
+            self.task = self.loop.create_task(self._run(), name="gc-maintenance")
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(float(settings.GC_FREEZE_INTERVAL))
+            self.step()
+
+    def step(self) -> None:
+        full_every = float(settings.GC_FULL_COLLECTION_INTERVAL)
+        if full_every > 0 and time.monotonic() - self.last_full >= full_every:
+            self.last_full = time.monotonic()
+            full_collection()
+        else:
+            gc.freeze()
+
+
+_maintenance: Maintenance | None = None
+
+
+def maintenance() -> Maintenance:
+    """This event loop's maintenance, started on first use."""
+    global _maintenance
+    loop = asyncio.get_running_loop()
+    if _maintenance is None or _maintenance.loop is not loop:
+        _maintenance = Maintenance(loop)
+        _maintenance.start()
+    return _maintenance
+
+
+class WithGcMaintenance:
+    """ASGI wrapper: the first connection or request on a loop starts its maintenance
+    (daphne has no lifespan events to start it with)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        if _maintenance is None or _maintenance.loop is not asyncio.get_running_loop():
+            maintenance()
+        return await self.inner(scope, receive, send)
