@@ -2,6 +2,7 @@ from typing import cast
 
 import strawberry
 import strawberry_django
+from django.db.models import QuerySet
 
 from graph.context import Info
 from graph.ids import pk_of
@@ -10,9 +11,11 @@ from graph.pagination import keyset_page
 from graph.permissions import require_viewer_id
 from graph.types.posts import PostConnection, PostType, post_connection
 from graph.types.users import UserConnection
+from social.models import Post
 from social.selectors.posts import (
     HASHTAG_FEED_ORDER,
     NEWEST_FIRST,
+    PostShape,
     hashtag_feed,
     home_feed,
     post_by_id,
@@ -24,6 +27,15 @@ from social.selectors.users import SEARCH_ORDER, search_users
 @node_loader("Post")
 def _load_post(info: Info, pk: int) -> PostType | None:
     return cast(PostType | None, post_by_id(post_id=pk, viewer_id=info.context.viewer_id))
+
+
+# The feeds as functions of the shape and of ids only, for prepared pages (post_connection).
+def _home_feed(shape: PostShape, viewer_id: int) -> QuerySet[Post]:
+    return home_feed(viewer_id=viewer_id, shape=shape)
+
+
+def _public_feed(shape: PostShape, viewer_id: int | None) -> QuerySet[Post]:
+    return public_feed(viewer_id=viewer_id, shape=shape)
 
 
 @strawberry.type
@@ -55,10 +67,11 @@ class SocialQuery:
     def home_feed(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> PostConnection:
-        viewer_id = require_viewer_id(info)
         return post_connection(
             info,
-            lambda shape: home_feed(viewer_id=viewer_id, shape=shape),
+            _home_feed,
+            args=(require_viewer_id(info),),
+            prepared=True,
             kind="home",
             keys=NEWEST_FIRST,
             first=first,
@@ -71,7 +84,9 @@ class SocialQuery:
     ) -> PostConnection:
         return post_connection(
             info,
-            lambda shape: public_feed(viewer_id=info.context.viewer_id, shape=shape),
+            _public_feed,
+            args=(info.context.viewer_id,),
+            prepared=True,
             kind="public",
             keys=NEWEST_FIRST,
             first=first,

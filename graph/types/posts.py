@@ -1,7 +1,7 @@
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 import strawberry_django
@@ -10,17 +10,20 @@ from strawberry import relay
 from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
-from graph.pagination import Page, keyset_page, page_edges, page_info
+from graph.pagination import Page, keyset_page, page_edges, page_info, prepared_keyset_page
 from graph.types.users import UserType
 from social.models import Post
 from social.selectors.posts import (
     OLDEST_FIRST,
+    PostRow,
     PostShape,
     UserFlags,
     attach_hashtags,
     post_hashtags,
     post_mentions,
     post_replies,
+    post_row_values,
+    post_rows,
     post_viewer_has_liked,
 )
 
@@ -43,7 +46,7 @@ class PostType(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:
-        return isinstance(obj, (Post, cls))
+        return isinstance(obj, (Post, PostRow, cls))
 
     @strawberry.field(name="id", description="The Globally Unique ID of this object")
     def _id(self, root: Post) -> relay.GlobalID:
@@ -68,10 +71,11 @@ class PostType(relay.Node):
     def replies(
         self, root: Post, info: Info, first: int | None = None, after: str | None = None
     ) -> "PostConnection":
-        viewer_id = info.context.viewer_id
         return post_connection(
             info,
-            lambda shape: post_replies(post_id=root.pk, viewer_id=viewer_id, shape=shape),
+            _replies,
+            args=(root.pk, info.context.viewer_id),
+            prepared=True,
             kind="replies",
             keys=OLDEST_FIRST,
             first=first,
@@ -94,6 +98,10 @@ class PostType(relay.Node):
     )
     def hashtags(self, root: Post) -> list[str]:
         return post_hashtags(root)
+
+
+def _replies(shape: PostShape, post_id: int, viewer_id: int | None) -> QuerySet[Post]:
+    return post_replies(post_id=post_id, viewer_id=viewer_id, shape=shape)
 
 
 @strawberry.type(name="PostEdge")
@@ -153,21 +161,41 @@ def _post_shape(paths: set[str], post: str) -> PostShape:
 
 def post_connection(
     info: Info,
-    select: Callable[[PostShape], QuerySet[Post]],
+    select: Callable[..., QuerySet[Post]],
     *,
+    args: Sequence[int | None] = (),
+    prepared: bool = False,
     kind: str,
     keys: Sequence[str],
     first: int | None,
     after: str | None,
 ) -> PostConnection:
-    """A keyset page of `select(shape)`, where the shape holds the joins, viewer flags and
-    prefetches the connection's selection needs (fragments included) and no others.
+    """A keyset page of `select(shape, *args)`, where the shape holds the joins, viewer flags
+    and prefetches the connection's selection needs (fragments included) and no others.
 
+    `prepared`: `select` is a module-level function of the shape and of `args` (ids) only, so
+    a page without mentions or parents is read as PostRows by SQL compiled once per shape
+    (`prepared_keyset_page`) instead of building the queryset again for every request.
     The page's own tags are read after the page, as plain lists (`attach_hashtags`): the
     same one query as a prefetch, without a model and a queryset per post."""
     shape = _post_shape(_selected_paths(info), "edges.node")
-    queryset = select(dataclasses.replace(shape, hashtags=False))
-    page = keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
+    shape_read = dataclasses.replace(shape, hashtags=False)
+    page: Page[Any]
+    if prepared and shape.mentions is None and shape.reply_to is None:
+        page = prepared_keyset_page(
+            lambda *bound: post_row_values(select(shape_read, *bound), shape_read),
+            args,
+            model=Post,
+            rows=post_rows,
+            key=(select, shape_read),
+            kind=kind,
+            keys=keys,
+            first=first,
+            after=after,
+        )
+    else:
+        queryset = select(shape_read, *args)
+        page = keyset_page(queryset, kind=kind, keys=keys, first=first, after=after)
     if shape.hashtags:
         attach_hashtags(page.nodes)
     return PostConnection.build(page)

@@ -8,8 +8,8 @@ from strawberry import relay
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info
-from social.models import Follow, User
-from social.selectors.posts import NEWEST_FIRST, user_posts
+from social.models import Follow, Post, User
+from social.selectors.posts import NEWEST_FIRST, PostShape, UserRow, user_posts
 from social.selectors.users import (
     FOLLOW_ORDER,
     follower_links,
@@ -38,7 +38,7 @@ class UserType(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:
-        return isinstance(obj, (User, cls))
+        return isinstance(obj, (User, UserRow, cls))
 
     @strawberry.field(name="id", description="The Globally Unique ID of this object")
     def _id(self, root: User) -> relay.GlobalID:
@@ -87,15 +87,20 @@ class UserType(relay.Node):
     ) -> Annotated["PostConnection", strawberry.lazy("graph.types.posts")]:
         from graph.types.posts import post_connection
 
-        viewer_id = info.context.viewer_id
         return post_connection(
             info,
-            lambda shape: user_posts(user_id=root.pk, viewer_id=viewer_id, shape=shape),
+            _user_posts,
+            args=(root.pk, info.context.viewer_id),
+            prepared=True,
             kind="posts",
             keys=NEWEST_FIRST,
             first=first,
             after=after,
         )
+
+
+def _user_posts(shape: PostShape, user_id: int, viewer_id: int | None) -> QuerySet[Post]:
+    return user_posts(user_id=user_id, viewer_id=viewer_id, shape=shape)
 
 
 @strawberry.type(name="UserEdge")

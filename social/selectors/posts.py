@@ -8,10 +8,13 @@ load: the API passes the parts its query selects.
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import DateTimeField, Exists, F, Field, OuterRef, Prefetch, QuerySet
 from django.db.models.query import ModelIterable
 
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
@@ -237,16 +240,120 @@ def post_viewer_has_liked(post: Post, *, viewer_id: int | None) -> bool:
     )
 
 
-def attach_hashtags(posts: Sequence[Post]) -> None:
+class UserRow:
+    """A post's author as plain values (`post_rows`): the columns UserType reads, no model."""
+
+    pk: int
+    id: int
+    username: str
+    email: str
+
+
+class PostRow:
+    """A post of a list as plain values (`post_rows`): the columns PostType reads, its author
+    as a UserRow when joined and its viewer flag when fetched; no model instance."""
+
+    pk: int
+    id: int
+    author_id: int
+    created_at: datetime
+    author: UserRow
+
+
+# What a PostRow and its author hold, as values_list() names.
+POST_ROW_COLUMNS = (
+    "id",
+    "body",
+    "created_at",
+    "edited_at",
+    "reply_count",
+    "like_count",
+    "author_id",
+    "reply_to_id",
+    "is_reply",
+)
+_AUTHOR = "author__"
+AUTHOR_ROW_COLUMNS = tuple(
+    f"{_AUTHOR}{name}"
+    for name in (
+        "username",
+        "email",
+        "display_name",
+        "bio",
+        "avatar_url",
+        "date_joined",
+        "follower_count",
+        "following_count",
+        "post_count",
+    )
+)
+# Annotations of `annotate_posts_for_viewer` that belong to the author.
+_AUTHOR_FLAGS = {
+    "author_viewer_follows": "viewer_follows",
+    "author_follows_viewer": "follows_viewer",
+}
+
+
+def post_row_values(queryset: QuerySet[Post], shape: PostShape) -> QuerySet[Any]:
+    """`queryset` (of `annotate_posts_for_viewer`, a shape without mentions or parent) as the
+    values `post_rows` reads: the post's columns, its author's when joined, its flags."""
+    if shape.mentions is not None or shape.reply_to is not None:
+        raise ValueError("Mentions and parents are read as models.")
+    author = AUTHOR_ROW_COLUMNS if shape.author is not None else ()
+    return queryset.values_list(*POST_ROW_COLUMNS, *author, *queryset.query.annotations)
+
+
+@functools.cache
+def _row_layout(
+    names: tuple[str, ...],
+) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...] | None]:
+    post: list[tuple[str, int]] = []
+    author: list[tuple[str, int]] = []
+    for index, name in enumerate(names):
+        if name.startswith(_AUTHOR):
+            author.append((name.removeprefix(_AUTHOR), index))
+        elif name in _AUTHOR_FLAGS:
+            author.append((_AUTHOR_FLAGS[name], index))
+        else:
+            post.append((name, index))
+    post.append(("pk", names.index("id")))
+    if not any(name.startswith(_AUTHOR) for name in names):
+        return tuple(post), None
+    author += [("pk", names.index("author_id")), ("id", names.index("author_id"))]
+    return tuple(post), tuple(author)
+
+
+def post_rows(names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[PostRow]:
+    """PostRows from the values of `post_row_values` (the column `names`, then the rows)."""
+    post_layout, author_layout = _row_layout(names)
+    posts = []
+    for row in rows:
+        post = PostRow.__new__(PostRow)
+        post.__dict__ = {name: row[index] for name, index in post_layout}
+        if author_layout is not None:
+            author = UserRow.__new__(UserRow)
+            author.__dict__ = {name: row[index] for name, index in author_layout}
+            post.author = author
+        posts.append(post)
+    return posts
+
+
+def _tags_of(*post_ids: int) -> QuerySet[Any]:
+    links = PostHashtag.objects.filter(post_id__in=post_ids).order_by("post_id", "position")
+    return links.values_list("post_id", "tag")
+
+
+def attach_hashtags(posts: "Sequence[Post | PostRow]") -> None:
     """Sets each post's tags as `post.hashtag_list`, in one query for all of them: what a
     prefetch of `hashtag_links` gives, without a model per tag and a queryset per post."""
     tags: dict[int, list[str]] = {post.pk: [] for post in posts}
     if tags:
-        links = PostHashtag.objects.filter(post_id__in=tags).order_by("post_id", "position")
-        for post_id, tag in links.values_list("post_id", "tag"):
+        ids = list(tags)
+        _, rows = prepared_rows(("tags", len(ids)), _tags_of, ids)
+        for post_id, tag in rows:
             tags[post_id].append(tag)
     for post in posts:
-        post.hashtag_list = tags[post.pk]  # type: ignore[attr-defined]
+        post.hashtag_list = tags[post.pk]  # type: ignore[union-attr]
 
 
 def post_hashtags(post: Post) -> list[str]:
@@ -263,3 +370,118 @@ def post_mentions(post: Post) -> list[User]:
     if "mention_links" not in getattr(post, "_prefetched_objects_cache", {}):
         links = links.select_related("user")
     return [link.user for link in links]
+
+
+# Prepared reads: a hot list's SQL compiled once per shape, each request binding only its
+# arguments. Building and compiling the same ORM queryset again cost more CPU per feed page
+# than PostgreSQL spent running it.
+
+_INT_SENTINEL = 2**62  # far beyond any id or count the build could hold as a constant
+_DATETIME_SENTINEL = datetime(1901, 2, 3, 4, 5, 6, 700000, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where argument `index` goes among a prepared query's parameters."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    params: tuple[Any, ...]  # constants, and a _Slot where an argument goes
+    names: tuple[str, ...]  # the columns of a row
+    # Per column index: the backend's and the field's converters, and their expression.
+    converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
+
+
+_prepared: dict[Hashable, _Prepared] = {}
+
+
+def _sentinel(position: int, field: "Field[Any, Any] | None") -> Any:
+    if isinstance(field, DateTimeField):
+        return _DATETIME_SENTINEL + timedelta(microseconds=position)
+    return _INT_SENTINEL + position
+
+
+def _looks_like_sentinel(param: Any) -> bool:
+    if isinstance(param, int):
+        return abs(param) >= _INT_SENTINEL // 2
+    return isinstance(param, (str, datetime)) and str(param).startswith("1901-02-03")
+
+
+def _prepare(
+    build: Callable[..., QuerySet[Any]],
+    fields: "Sequence[Field[Any, Any] | None]",
+    alias: str,
+) -> _Prepared:
+    connection = connections[alias]
+    sentinels = [_sentinel(i, f) for i, f in enumerate(fields)]
+    queryset = build(*sentinels)
+    compiler = queryset.query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    slots: list[tuple[Any, _Slot]] = []
+    for i, (sentinel, field_) in enumerate(zip(sentinels, fields, strict=True)):
+        adapted = sentinel if field_ is None else field_.get_db_prep_value(sentinel, connection)
+        slots.append((adapted, _Slot(i)))
+
+    def bind(param: Any) -> Any:
+        for adapted, slot in slots:
+            if type(param) is type(adapted) and param == adapted:
+                return slot
+        return param
+
+    bound = tuple(bind(param) for param in params)
+    # An argument the build changed on its way into the SQL would be baked in as a constant.
+    if compiler.has_extra_select or any(_looks_like_sentinel(param) for param in bound):
+        raise RuntimeError(f"A prepared query changed its arguments: {sql}")
+    query = queryset.query
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    expressions = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    converters = tuple(
+        (index, tuple(functions), expression)
+        for index, (functions, expression) in compiler.get_converters(expressions).items()
+    )
+    return _Prepared(sql, bound, names, converters)
+
+
+def prepared_rows(
+    key: Hashable,
+    build: Callable[..., QuerySet[Any]],
+    args: Sequence[Any],
+    fields: "Sequence[Field[Any, Any] | None] | None" = None,
+) -> tuple[tuple[str, ...], list[Any]]:
+    """The column names and rows of `build(*args)`, a values_list() queryset, in one query.
+
+    Its SQL is compiled once per `key`, from `build` called with stand-in arguments; `key`
+    must name everything else the SQL depends on (the shape, the page size, which arguments
+    are there). An argument is an int bound as it is, or, where `fields` names a field, a
+    value that field adapts as a filter would (a cursor's date, say); the field may refuse
+    it (ValidationError, ValueError, TypeError) as the filter would."""
+    fields = fields if fields is not None else (None,) * len(args)
+    connection = connections[DEFAULT_DB_ALIAS]
+    full_key = (key, connection.vendor)
+    prepared = _prepared.get(full_key)
+    if prepared is None:
+        prepared = _prepared[full_key] = _prepare(build, fields, DEFAULT_DB_ALIAS)
+    values = [
+        arg if field_ is None else field_.get_db_prep_value(arg, connection)
+        for arg, field_ in zip(args, fields, strict=True)
+    ]
+    params = [values[p.index] if isinstance(p, _Slot) else p for p in prepared.params]
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, params)
+        rows = cursor.fetchall()
+    if prepared.converters:
+        converted = []
+        for row in rows:
+            row = list(row)
+            for index, functions, expression in prepared.converters:
+                value = row[index]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[index] = value
+            converted.append(row)
+        rows = converted
+    return prepared.names, rows
