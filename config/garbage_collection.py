@@ -32,12 +32,16 @@ logger = logging.getLogger(__name__)
 
 def tune_at_startup() -> None:
     """What the loaded application holds lives as long as the process: frozen out of every
-    collection; and a full collection waits for 100 younger ones instead of 10 (besides
-    CPython's own rule that long-lived objects must have grown by a quarter)."""
+    collection. The youngest generation is collected after GC_YOUNG_THRESHOLD new objects
+    instead of CPython's 700: a broadcast keeps thousands of short-lived objects in flight,
+    and each collection walked them again (with 10,000 instead of 700: 1.6 instead of 4.9 s
+    of collections in three broadcasts to 9,000 sockets). A full collection waits for 100
+    middle ones instead of 10 (besides CPython's own rule that long-lived objects must have
+    grown by a quarter)."""
     gc.collect()
     gc.freeze()
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, 100)
+    _young, middle, _ = gc.get_threshold()
+    gc.set_threshold(int(settings.GC_YOUNG_THRESHOLD), middle, 100)
 
 
 def full_collection() -> int:

@@ -235,6 +235,8 @@ EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")
 # GC_FREEZE_INTERVAL=0 leaves collections to CPython (after the startup freeze).
 GC_FREEZE_INTERVAL: float = env.float("GC_FREEZE_INTERVAL", default=10.0)
 GC_FULL_COLLECTION_INTERVAL: float = env.float("GC_FULL_COLLECTION_INTERVAL", default=600.0)
+# New objects between two collections of the youngest generation (CPython: 700).
+GC_YOUNG_THRESHOLD: int = env.int("GC_YOUNG_THRESHOLD", default=10_000)
 
 # Bench-only hand-written views under /bench/ (bench/views.py), for `make bench`.
 BENCH_VIEWS: bool = env.bool("BENCH_VIEWS", default=False)

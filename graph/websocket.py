@@ -117,8 +117,10 @@ class KeepAlive:
     async def _send(self, handler: Any) -> None:
         try:
             await handler.send_keep_alive()
-        except Exception:
-            logger.warning("WebSocket keep-alive failed; closing", exc_info=True)
+        except Exception as error:
+            # Mostly a peer that left while its disconnect is still queued: one line, no
+            # traceback (a client fleet reconnecting at once logged thousands).
+            logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
             self.handlers.pop(handler, None)
             with contextlib.suppress(Exception):
                 await handler.websocket.close(CLOSE_INTERNAL_ERROR, "Keep-alive failed")
