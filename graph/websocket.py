@@ -388,6 +388,12 @@ class GraphQLConsumer(GraphQLWSConsumer):
             return
         await super().receive(text_data=text_data, bytes_data=bytes_data)
 
+    async def websocket_disconnect(self, message: Any) -> None:
+        # Channels' own would then close stale database connections in a thread hop per
+        # socket: thousands queued behind one another when a fleet of clients drops at once.
+        await self.disconnect(message["code"])
+        raise StopConsumer
+
     async def disconnect(self, code: int) -> None:
         if self.run_task is not None:
             await super().disconnect(code)
