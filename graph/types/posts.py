@@ -1,4 +1,5 @@
 import dataclasses
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -11,6 +12,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info, prepared_keyset_page
+from graph.types.common import maybe_in_thread, read_field
 from graph.types.users import UserType
 from social.models import Post
 from social.selectors.posts import (
@@ -28,6 +30,25 @@ from social.selectors.posts import (
 )
 
 
+def _post_id(post: Post | PostRow) -> relay.GlobalID:
+    return relay.GlobalID("Post", str(post.pk))
+
+
+def _author(post: Post | PostRow) -> Any:
+    # Joined in by the selectors; a bare instance costs one query.
+    loaded = isinstance(post, PostRow) or "author" in post._state.fields_cache
+    return maybe_in_thread(operator.attrgetter("author"), post, loaded=loaded)
+
+
+def _hashtags(post: Post | PostRow) -> Any:
+    loaded = "hashtag_list" in post.__dict__ or "hashtag_links" in getattr(
+        post, "_prefetched_objects_cache", ()
+    )
+    return maybe_in_thread(post_hashtags, post, loaded=loaded)
+
+
+# Fields read from the row alone are `read_field`s: resolved as basic fields, without an Info
+# object and the resolver wrappers, which a page pays on each of its rows.
 # A plain strawberry type over Post rows (not strawberry_django.type): its column fields are
 # then "basic" (read with getattr, no Info, no per-field wrapper), the cheapest path of a
 # field, and a feed page reads ~100 of them. The resolvers that may query stay
@@ -48,15 +69,11 @@ class PostType(relay.Node):
     def is_type_of(cls, obj: object, info: object) -> bool:
         return isinstance(obj, (Post, PostRow, cls))
 
-    @strawberry.field(name="id", description="The Globally Unique ID of this object")
-    def _id(self, root: Post) -> relay.GlobalID:
-        # relay.Node's own resolver looks the type up in the schema again for every row.
-        return relay.GlobalID("Post", str(root.pk))
-
-    @strawberry_django.field
-    def author(self, root: Post) -> UserType:
-        # Joined in by the selectors; a bare instance costs one query.
-        return cast(UserType, root.author)
+    # relay.Node's own resolver looks the type up in the schema again for every row.
+    _id = read_field(
+        _post_id, relay.GlobalID, name="id", description="The Globally Unique ID of this object"
+    )
+    author = read_field(_author, UserType)
 
     @strawberry_django.field(
         description="The post this one replies to; null for a top-level post or when that "
@@ -82,9 +99,16 @@ class PostType(relay.Node):
             after=after,
         )
 
-    @strawberry_django.field
+    @strawberry.field
     def viewer_has_liked(self, root: Post, info: Info) -> bool:
-        return post_viewer_has_liked(root, viewer_id=info.context.viewer_id)
+        viewer_id = info.context.viewer_id
+        loaded = viewer_id is None or root.__dict__.get("viewer_has_liked") is not None
+        return cast(
+            bool,
+            maybe_in_thread(
+                lambda post: post_viewer_has_liked(post, viewer_id=viewer_id), root, loaded=loaded
+            ),
+        )
 
     @strawberry_django.field(
         description="Users named as @username in the body who exist, in order of appearance."
@@ -92,12 +116,12 @@ class PostType(relay.Node):
     def mentions(self, root: Post) -> list[UserType]:
         return cast(list[UserType], post_mentions(root))
 
-    @strawberry_django.field(
+    hashtags = read_field(
+        _hashtags,
+        list[str],
         description="Tags written as #tag in the body, lower-cased, without '#', in order of "
-        "appearance."
+        "appearance.",
     )
-    def hashtags(self, root: Post) -> list[str]:
-        return post_hashtags(root)
 
 
 def _replies(shape: PostShape, post_id: int, viewer_id: int | None) -> QuerySet[Post]:

@@ -8,6 +8,7 @@ from strawberry import relay
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info
+from graph.types.common import read_field
 from social.models import Follow, Post, User
 from social.selectors.posts import NEWEST_FIRST, PostShape, UserRow, user_posts
 from social.selectors.users import (
@@ -20,6 +21,10 @@ from social.selectors.users import (
 
 if TYPE_CHECKING:
     from graph.types.posts import PostConnection
+
+
+def _user_id(user: User | UserRow) -> relay.GlobalID:
+    return relay.GlobalID("User", str(user.pk))
 
 
 # A plain strawberry type over User rows, for basic column fields: see PostType.
@@ -40,10 +45,10 @@ class UserType(relay.Node):
     def is_type_of(cls, obj: object, info: object) -> bool:
         return isinstance(obj, (User, UserRow, cls))
 
-    @strawberry.field(name="id", description="The Globally Unique ID of this object")
-    def _id(self, root: User) -> relay.GlobalID:
-        # relay.Node's own resolver looks the type up in the schema again for every row.
-        return relay.GlobalID("User", str(root.pk))
+    # relay.Node's own resolver looks the type up in the schema again for every row.
+    _id = read_field(
+        _user_id, relay.GlobalID, name="id", description="The Globally Unique ID of this object"
+    )
 
     @strawberry.field(
         description="Only the user themself sees their email; null for everyone else."

@@ -1,5 +1,6 @@
 """Post and User fields also resolve in async execution (WebSocket subscriptions)."""
 
+import inspect
 from typing import Any
 
 import pytest
@@ -69,3 +70,19 @@ def test_annotated_posts_carry_the_viewer_flags_onto_related_objects() -> None:
     assert post.reply_to.viewer_has_liked is False  # type: ignore[attr-defined]
     mention = post.mention_links.all()[0].user
     assert mention == bob and mention.viewer_follows is False  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_fields_of_a_bare_post_read_the_database_in_a_thread() -> None:
+    # Basic fields run inline on the event loop: what they cannot read from memory (a
+    # relation not joined, tags not fetched) goes to a thread, as a django resolver would.
+    from graph.types.posts import _author, _hashtags
+
+    def bare() -> Post:
+        return Post.objects.get(pk=make_post(make_user("ann"), "hi #Tag").pk)
+
+    post = await sync_to_async(bare)()
+    author, tags = _author(post), _hashtags(post)
+    assert inspect.isawaitable(author) and inspect.isawaitable(tags)
+    assert (await author).username == "ann"
+    assert await tags == ["tag"]
