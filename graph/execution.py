@@ -18,7 +18,10 @@ from typing import Any
 
 from graphql import ExecutionResult, OperationType
 from graphql.pyutils import AwaitableOrValue
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext
 
 _RESULTS = "_graphql_shared_results"
 
@@ -82,3 +85,44 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
                 outcome = asyncio.ensure_future(outcome)
             entry = results[id(operation)] = (operation, outcome)
         return _Executed(entry[1]).execute_operation(serially)
+
+
+class _NoHooks:
+    """Stands in for Strawberry's per-result hook context when no extension has the hook."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+_NO_HOOKS = _NoHooks()
+
+
+def _overrides(extension: SchemaExtension, hook: str) -> bool:
+    return getattr(type(extension), hook) is not getattr(SchemaExtension, hook)
+
+
+class LeanExtensionsRunner(SchemaExtensionsRunner):
+    """Strawberry's runner, without its per-result work for hooks that nothing implements.
+
+    Each event of a subscription went through a context manager and an exit stack per
+    extension that has no `on_stream_result`, and asked each for `get_results`: per
+    recipient of a broadcast, thousands of times per event on a process.
+    """
+
+    def __init__(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None
+    ) -> None:
+        super().__init__(execution_context, extensions)
+        self._stream_hooks = any(_overrides(e, "on_stream_result") for e in self.extensions)
+        self._with_results = [e for e in self.extensions if _overrides(e, "get_results")]
+
+    def on_stream_result(self, result: Any) -> Any:
+        return super().on_stream_result(result) if self._stream_hooks else _NO_HOOKS
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        if not self._with_results and not ctx.extensions_results:
+            return {}
+        return await super().get_extensions_results(ctx)

@@ -1,11 +1,12 @@
 """The one schema: every domain's queries, mutations and subscriptions merged."""
 
-from strawberry.extensions import ParserCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
-from graph.execution import SharedEventExecutor
+from graph.execution import LeanExtensionsRunner, SharedEventExecutor
 from graph.extensions import RejectInvalidCredentials
 from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
@@ -21,8 +22,16 @@ Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery))
 Mutation = merge_types("Mutation", (AccountMutation, SocialMutation, NotificationMutation))
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 
+
+class Schema(ApiSchema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> LeanExtensionsRunner:
+        return LeanExtensionsRunner(execution_context=execution_context, extensions=extensions)
+
+
 # ApiSchema masks unexpected errors; security_extensions() holds every query limit.
-schema = ApiSchema(
+schema = Schema(
     query=Query,
     mutation=apply_rate_limits(Mutation),
     subscription=Subscription,

@@ -274,7 +274,7 @@ async def _post_for(event: PostAdded, viewer_id: int, *, private: bool) -> Post 
         task = asyncio.ensure_future(_posts_for_viewers(event.post_id, event.local_users))
         event.shared["task"] = task
     # Shielded: one cancelled subscriber must not cancel the load its siblings await.
-    loaded = await asyncio.shield(task)
+    loaded = task.result() if task.done() else await asyncio.shield(task)
     post = loaded.posts.get(viewer_id)
     if post is None or not private or loaded.flags is None:
         return post

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from graph.schema import schema
+from graph.security.errors import ApiSchema
 from tests.security.conftest import RawPost, only_error
 
 pytestmark = pytest.mark.django_db
@@ -136,4 +137,4 @@ def test_tls_deployments_get_secure_cookies_and_hsts() -> None:
 
 
 def test_schema_is_the_hardened_one() -> None:
-    assert type(schema).__name__ == "ApiSchema"
+    assert isinstance(schema, ApiSchema)
