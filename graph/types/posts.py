@@ -12,7 +12,7 @@ from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info, prepared_keyset_page
-from graph.types.common import maybe_in_thread, read_field
+from graph.types.common import encoded_global_id, maybe_in_thread, read_field
 from graph.types.users import UserType
 from social.models import Post
 from social.selectors.posts import (
@@ -30,8 +30,8 @@ from social.selectors.posts import (
 )
 
 
-def _post_id(post: Post | PostRow) -> relay.GlobalID:
-    return relay.GlobalID("Post", str(post.pk))
+def _post_id(post: Post | PostRow) -> str:
+    return encoded_global_id("Post", post.pk)
 
 
 def _author(post: Post | PostRow) -> Any:

@@ -8,7 +8,7 @@ from strawberry import relay
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info
-from graph.types.common import read_field
+from graph.types.common import encoded_global_id, read_field
 from social.models import Follow, Post, User
 from social.selectors.posts import NEWEST_FIRST, PostShape, UserRow, user_posts
 from social.selectors.users import (
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from graph.types.posts import PostConnection
 
 
-def _user_id(user: User | UserRow) -> relay.GlobalID:
-    return relay.GlobalID("User", str(user.pk))
+def _user_id(user: User | UserRow) -> str:
+    return encoded_global_id("User", user.pk)
 
 
 # A plain strawberry type over User rows, for basic column fields: see PostType.
