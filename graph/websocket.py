@@ -41,6 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.unset import UnsetType
 
+from config import garbage_collection
 from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
 from graph.schema import schema
@@ -376,6 +377,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         response = await super().create_websocket_response(request, subprotocol)
         self.accepted = True
         WEBSOCKETS_OPEN.inc()
+        garbage_collection.connection_opened()
         log_ws_event("connect", connection_id=self.connection_id, subprotocol=subprotocol)
         return response
 
@@ -403,6 +405,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         if self.accepted:
             self.accepted = False
             WEBSOCKETS_OPEN.dec()
+            garbage_collection.connection_closed()
             log_ws_event(
                 "disconnect",
                 connection_id=self.connection_id,

@@ -20,6 +20,8 @@ def _restore_collector() -> Iterator[None]:
     gc.unfreeze()
     gc.set_threshold(*before)
     garbage_collection._maintenance = None
+    garbage_collection._Connections.open = 0
+    garbage_collection._Connections.closed_since_full = 0
 
 
 class _Cycle:
@@ -57,6 +59,44 @@ async def test_a_frozen_cycle_is_collected_by_the_scheduled_full_collection() ->
     maintenance.step()
     assert alive() is None
     assert gc.get_freeze_count() > 0, "the survivors are frozen again"
+
+
+@override_settings(GC_FREEZE_INTERVAL=10, GC_FULL_COLLECTION_INTERVAL=600)
+async def test_a_full_collection_follows_when_a_quarter_of_the_sockets_have_closed() -> None:
+    maintenance = Maintenance(asyncio.get_running_loop())
+    for _ in range(1000):
+        garbage_collection.connection_opened()
+    cycle = _Cycle()
+    alive = weakref.ref(cycle)
+    maintenance.step()
+    del cycle
+    for _ in range(150):
+        garbage_collection.connection_closed()
+    maintenance.step()  # 150 closed, 850 open: not yet a quarter
+    assert alive() is not None
+    for _ in range(60):
+        garbage_collection.connection_closed()
+    maintenance.step()  # 210 closed, 790 open
+    assert alive() is None
+    assert garbage_collection._Connections.closed_since_full == 0
+
+
+@override_settings(GC_FREEZE_INTERVAL=10, GC_FULL_COLLECTION_INTERVAL=600)
+async def test_a_few_closed_sockets_wait_for_the_minimum() -> None:
+    maintenance = Maintenance(asyncio.get_running_loop())
+    garbage_collection.connection_opened()
+    garbage_collection.connection_closed()
+    cycle = _Cycle()
+    alive = weakref.ref(cycle)
+    maintenance.step()
+    del cycle
+    maintenance.step()
+    assert alive() is not None
+    for _ in range(garbage_collection.FULL_AFTER_CLOSED_MIN):
+        garbage_collection.connection_opened()
+        garbage_collection.connection_closed()
+    maintenance.step()
+    assert alive() is None
 
 
 async def _app(scope: Any, receive: Any, send: Any) -> str:
