@@ -119,6 +119,8 @@ class Maintenance:
             _Connections.closed_since_full = 0
             full_collection()
         else:
+            # The young garbage first, or its cycles would be frozen with the living.
+            gc.collect(1)
             gc.freeze()
 
 

@@ -99,6 +99,16 @@ async def test_a_few_closed_sockets_wait_for_the_minimum() -> None:
     assert alive() is None
 
 
+@override_settings(GC_FREEZE_INTERVAL=10, GC_FULL_COLLECTION_INTERVAL=600)
+async def test_young_garbage_is_collected_before_the_freeze() -> None:
+    maintenance = Maintenance(asyncio.get_running_loop())
+    cycle = _Cycle()
+    dead = weakref.ref(cycle)
+    del cycle
+    maintenance.step()
+    assert dead() is None
+
+
 async def _app(scope: Any, receive: Any, send: Any) -> str:
     return "served"
 
