@@ -1,8 +1,9 @@
 """Every query limit of the API in one place, read from settings on each request.
 
 graph/schema.py passes `security_extensions()` to the schema. Each entry is a
-factory, so Strawberry builds a fresh extension per request and a changed
-setting (or a test's override) applies to the next request.
+factory (a class), so Strawberry builds a fresh extension per request, and the
+limits are read from settings as it runs: a changed setting (or a test's
+override) applies to the next request.
 """
 
 from collections.abc import Callable, Iterator
@@ -10,14 +11,9 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension, ValidationCache
 
-from graph.security.rules import AliasLimiter, DepthLimiter, NodeLimiter
+from graph.security.rules import alias_limit_rule, depth_limit_rule, node_limit_rule
 
 # Messages of Strawberry's and graphql-core's limit rules, which carry no code of their
 # own; graph.security.errors gives them QUERY_TOO_COMPLEX (tests/security pins each).
@@ -26,34 +22,34 @@ LIMIT_MESSAGES = (
 )
 
 
-def _depth() -> SchemaExtension:
-    # Not Strawberry's QueryDepthLimiter: see graph/security/rules.py.
-    return DepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH)
+class QueryLimits(SchemaExtension):
+    """Every limit of a query document, read from settings for each request: the token count
+    at parsing, then the depth, alias, node and introspection rules at validation.
 
+    One extension rather than one per limit: Strawberry enters every extension's hooks in
+    every phase of every request. The rules are added in that order (as separate
+    AddValidationRules extensions did), so the errors and the validation cache's keys (one
+    class per limit value, graph/security/rules.py) stay the same."""
 
-def _tokens() -> SchemaExtension:
-    return MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS)
-
-
-def _aliases() -> SchemaExtension:
-    # Not Strawberry's MaxAliasesLimiter: see graph/security/rules.py.
-    return AliasLimiter(max_aliases=settings.GRAPHQL_MAX_ALIASES)
-
-
-def _nodes() -> SchemaExtension:
-    return NodeLimiter(max_nodes=settings.GRAPHQL_MAX_NODES)
-
-
-def _introspection() -> SchemaExtension:
-    # DisableIntrospection takes no switch, so this adds its rule only when turned off.
-    rules: list[type[ASTValidationRule]] = (
-        [] if settings.GRAPHQL_INTROSPECTION else [NoSchemaIntrospectionCustomRule]
-    )
-    return AddValidationRules(rules)
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        # As MaxTokensLimiter does.
+        context.parse_options["max_tokens"] = settings.GRAPHQL_MAX_TOKENS
+        # Not Strawberry's QueryDepthLimiter and MaxAliasesLimiter: see graph/security/rules.py.
+        rules: list[type[ASTValidationRule]] = [
+            depth_limit_rule(settings.GRAPHQL_MAX_DEPTH),
+            alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
+            # With this request's variables, known only per request.
+            node_limit_rule(settings.GRAPHQL_MAX_NODES, context.variables),
+        ]
+        if not settings.GRAPHQL_INTROSPECTION:
+            rules.append(NoSchemaIntrospectionCustomRule)
+        context.validation_rules = (*context.validation_rules, *rules)
+        yield
 
 
 def security_extensions() -> list[Callable[[], SchemaExtension]]:
-    return [_tokens, _depth, _aliases, _nodes, _introspection]
+    return [QueryLimits]
 
 
 class FreshErrorsValidationCache(ValidationCache):

@@ -11,7 +11,7 @@ parents, so a request may return the sum, over its connections, of the product
 of the `first` arguments on the path down to each.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +33,6 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from strawberry.extensions import AddValidationRules
 from strawberry.extensions.utils import is_introspection_key
 
 from graph.security.codes import QUERY_TOO_COMPLEX
@@ -246,25 +245,3 @@ def alias_limit_rule(max_aliases: int) -> type[ValidationRule]:
                 )
 
     return AliasLimitRule
-
-
-class AliasLimiter(AddValidationRules):
-    def __init__(self, max_aliases: int) -> None:
-        super().__init__([alias_limit_rule(max_aliases)])
-
-
-class DepthLimiter(AddValidationRules):
-    def __init__(self, max_depth: int) -> None:
-        super().__init__([depth_limit_rule(max_depth)])
-
-
-class NodeLimiter(AddValidationRules):
-    """Adds the node-count rule with this request's variables (known only per request)."""
-
-    def __init__(self, max_nodes: int) -> None:
-        self.max_nodes = max_nodes
-        super().__init__([])
-
-    def on_operation(self) -> Iterator[None]:
-        self.validation_rules = [node_limit_rule(self.max_nodes, self.execution_context.variables)]
-        yield from super().on_operation()
