@@ -183,6 +183,25 @@ def _post_shape(paths: set[str], post: str) -> PostShape:
     )
 
 
+# The User fields read from a column of the same name (the others need only the pk or a flag).
+_USER_COLUMNS = {
+    "username": "author__username",
+    "email": "author__email",
+    "displayName": "author__display_name",
+    "bio": "author__bio",
+    "avatarUrl": "author__avatar_url",
+    "dateJoined": "author__date_joined",
+    "followerCount": "author__follower_count",
+    "followingCount": "author__following_count",
+    "postCount": "author__post_count",
+}
+
+
+def _author_columns(paths: set[str], user: str) -> tuple[str, ...]:
+    """The columns of the user at `user` that its selection reads."""
+    return tuple(column for name, column in _USER_COLUMNS.items() if f"{user}.{name}" in paths)
+
+
 def post_connection(
     info: Info,
     select: Callable[..., QuerySet[Post]],
@@ -202,16 +221,18 @@ def post_connection(
     (`prepared_keyset_page`) instead of building the queryset again for every request.
     The page's own tags are read after the page, as plain lists (`attach_hashtags`): the
     same one query as a prefetch, without a model and a queryset per post."""
-    shape = _post_shape(_selected_paths(info), "edges.node")
+    paths = _selected_paths(info)
+    shape = _post_shape(paths, "edges.node")
     shape_read = dataclasses.replace(shape, hashtags=False)
     page: Page[Any]
     if prepared and shape.mentions is None and shape.reply_to is None:
+        author = _author_columns(paths, "edges.node.author")
         page = prepared_keyset_page(
-            lambda *bound: post_row_values(select(shape_read, *bound), shape_read),
+            lambda *bound: post_row_values(select(shape_read, *bound), shape_read, author),
             args,
             model=Post,
             rows=post_rows,
-            key=(select, shape_read),
+            key=(select, shape_read, author),
             kind=kind,
             keys=keys,
             first=first,

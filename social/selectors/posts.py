@@ -8,6 +8,7 @@ load: the API passes the parts its query selects.
 """
 
 import functools
+import operator
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -294,19 +295,31 @@ _AUTHOR_FLAGS = {
 }
 
 
-def post_row_values(queryset: QuerySet[Post], shape: PostShape) -> QuerySet[Any]:
+def post_row_values(
+    queryset: QuerySet[Post], shape: PostShape, author_columns: Sequence[str] | None = None
+) -> QuerySet[Any]:
     """`queryset` (of `annotate_posts_for_viewer`, a shape without mentions or parent) as the
-    values `post_rows` reads: the post's columns, its author's when joined, its flags."""
+    values `post_rows` reads: the post's columns, its author's when joined (`author_columns`
+    of AUTHOR_ROW_COLUMNS, default all: a UserRow holds no other), its flags."""
     if shape.mentions is not None or shape.reply_to is not None:
         raise ValueError("Mentions and parents are read as models.")
-    author = AUTHOR_ROW_COLUMNS if shape.author is not None else ()
+    author: Sequence[str] = ()
+    if shape.author is not None:
+        chosen = AUTHOR_ROW_COLUMNS if author_columns is None else author_columns
+        author = (f"{_AUTHOR}id", *chosen)
     return queryset.values_list(*POST_ROW_COLUMNS, *author, *queryset.query.annotations)
 
 
+@dataclass(frozen=True)
+class _RowLayout:
+    post_names: tuple[str, ...]
+    post_values: Callable[[Sequence[Any]], tuple[Any, ...]]
+    # The author's names and values, when joined.
+    author: tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]]] | None
+
+
 @functools.cache
-def _row_layout(
-    names: tuple[str, ...],
-) -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...] | None]:
+def _row_layout(names: tuple[str, ...]) -> _RowLayout:
     post: list[tuple[str, int]] = []
     author: list[tuple[str, int]] = []
     for index, name in enumerate(names):
@@ -317,22 +330,34 @@ def _row_layout(
         else:
             post.append((name, index))
     post.append(("pk", names.index("id")))
-    if not any(name.startswith(_AUTHOR) for name in names):
-        return tuple(post), None
-    author += [("pk", names.index("author_id")), ("id", names.index("author_id"))]
-    return tuple(post), tuple(author)
+    joined = any(name.startswith(_AUTHOR) for name in names)
+    if joined:
+        author.append(("pk", names.index("author_id")))
+
+    # Two or more indexes each, so itemgetter gives a tuple.
+    return _RowLayout(
+        post_names=tuple(name for name, _ in post),
+        post_values=operator.itemgetter(*(index for _, index in post)),
+        author=(
+            (tuple(name for name, _ in author), operator.itemgetter(*(i for _, i in author)))
+            if joined
+            else None
+        ),
+    )
 
 
 def post_rows(names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> list[PostRow]:
     """PostRows from the values of `post_row_values` (the column `names`, then the rows)."""
-    post_layout, author_layout = _row_layout(names)
+    layout = _row_layout(names)
+    post_names, post_values = layout.post_names, layout.post_values
     posts = []
     for row in rows:
         post = PostRow.__new__(PostRow)
-        post.__dict__ = {name: row[index] for name, index in post_layout}
-        if author_layout is not None:
+        post.__dict__ = dict(zip(post_names, post_values(row), strict=True))
+        if layout.author is not None:
+            author_names, author_values = layout.author
             author = UserRow.__new__(UserRow)
-            author.__dict__ = {name: row[index] for name, index in author_layout}
+            author.__dict__ = dict(zip(author_names, author_values(row), strict=True))
             post.author = author
         posts.append(post)
     return posts

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from strawberry.utils.str_converters import to_camel_case
 
 from social.models import Post, User
 from social.selectors.posts import FULL_SHAPE, annotate_posts_for_viewer
@@ -137,3 +138,17 @@ def test_the_page_tags_are_one_query_in_order(gql: GqlCall, network: dict[str, A
     assert len(queries) == 3
     assert [n["hashtags"] for n in nodes] == [[], ["zeta", "alpha"], ["re"], ["top"]]
     assert nodes[2]["replyTo"] == {"hashtags": ["top"]}
+
+
+def test_every_user_field_of_a_post_row_author_is_loaded_when_selected() -> None:
+    # A feed's authors are UserRows holding only the columns their selection names: a new
+    # User field read from a column must be added to the columns the feed can load.
+    from graph.types.posts import _USER_COLUMNS
+    from graph.types.users import UserType
+
+    from_pk_or_flags = {"id", "followers", "following", "viewerFollows", "followsViewer", "posts"}
+    names = {
+        field.graphql_name or to_camel_case(field.python_name)
+        for field in UserType.__strawberry_definition__.fields
+    }
+    assert names == set(_USER_COLUMNS) | from_pk_or_flags
