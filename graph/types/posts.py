@@ -183,7 +183,14 @@ def _post_shape(paths: set[str], post: str) -> PostShape:
     )
 
 
-# The User fields read from a column of the same name (the others need only the pk or a flag).
+# The Post and User fields read from a column (the others need only the keys, a flag or
+# another query), and that column as post_row_values names it.
+_POST_COLUMNS = {
+    "body": "body",
+    "editedAt": "edited_at",
+    "replyCount": "reply_count",
+    "likeCount": "like_count",
+}
 _USER_COLUMNS = {
     "username": "author__username",
     "email": "author__email",
@@ -197,9 +204,13 @@ _USER_COLUMNS = {
 }
 
 
-def _author_columns(paths: set[str], user: str) -> tuple[str, ...]:
-    """The columns of the user at `user` that its selection reads."""
-    return tuple(column for name, column in _USER_COLUMNS.items() if f"{user}.{name}" in paths)
+def _row_columns(paths: set[str], post: str) -> tuple[str, ...]:
+    """The columns of the post at `post` and of its author that its selection reads."""
+    author = f"{post}.author"
+    return (
+        *(column for name, column in _POST_COLUMNS.items() if f"{post}.{name}" in paths),
+        *(column for name, column in _USER_COLUMNS.items() if f"{author}.{name}" in paths),
+    )
 
 
 def post_connection(
@@ -226,13 +237,13 @@ def post_connection(
     shape_read = dataclasses.replace(shape, hashtags=False)
     page: Page[Any]
     if prepared and shape.mentions is None and shape.reply_to is None:
-        author = _author_columns(paths, "edges.node.author")
+        columns = _row_columns(paths, "edges.node")
         page = prepared_keyset_page(
-            lambda *bound: post_row_values(select(shape_read, *bound), shape_read, author),
+            lambda *bound: post_row_values(select(shape_read, *bound), shape_read, columns),
             args,
             model=Post,
             rows=post_rows,
-            key=(select, shape_read, author),
+            key=(select, shape_read, columns),
             kind=kind,
             keys=keys,
             first=first,

@@ -261,18 +261,10 @@ class PostRow:
     author: UserRow
 
 
-# What a PostRow and its author hold, as values_list() names.
-POST_ROW_COLUMNS = (
-    "id",
-    "body",
-    "created_at",
-    "edited_at",
-    "reply_count",
-    "like_count",
-    "author_id",
-    "reply_to_id",
-    "is_reply",
-)
+# What a PostRow and its author hold, as values_list() names: always its keys (the cursor's
+# values, its author's pk), then the columns its reader asks for.
+POST_ROW_KEYS = ("id", "created_at", "author_id")
+POST_ROW_COLUMNS = ("body", "edited_at", "reply_count", "like_count", "reply_to_id", "is_reply")
 _AUTHOR = "author__"
 AUTHOR_ROW_COLUMNS = tuple(
     f"{_AUTHOR}{name}"
@@ -296,18 +288,21 @@ _AUTHOR_FLAGS = {
 
 
 def post_row_values(
-    queryset: QuerySet[Post], shape: PostShape, author_columns: Sequence[str] | None = None
+    queryset: QuerySet[Post], shape: PostShape, columns: Sequence[str] | None = None
 ) -> QuerySet[Any]:
     """`queryset` (of `annotate_posts_for_viewer`, a shape without mentions or parent) as the
-    values `post_rows` reads: the post's columns, its author's when joined (`author_columns`
-    of AUTHOR_ROW_COLUMNS, default all: a UserRow holds no other), its flags."""
+    values `post_rows` reads: the post's keys, the `columns` asked for (of POST_ROW_COLUMNS
+    and, when the author is joined, AUTHOR_ROW_COLUMNS; default all: a row holds no other),
+    its flags."""
     if shape.mentions is not None or shape.reply_to is not None:
         raise ValueError("Mentions and parents are read as models.")
-    author: Sequence[str] = ()
+    if columns is None:
+        columns = (*POST_ROW_COLUMNS, *AUTHOR_ROW_COLUMNS)
+    post = [name for name in columns if name in POST_ROW_COLUMNS]
+    author: list[str] = []
     if shape.author is not None:
-        chosen = AUTHOR_ROW_COLUMNS if author_columns is None else author_columns
-        author = (f"{_AUTHOR}id", *chosen)
-    return queryset.values_list(*POST_ROW_COLUMNS, *author, *queryset.query.annotations)
+        author = [f"{_AUTHOR}id", *(name for name in columns if name in AUTHOR_ROW_COLUMNS)]
+    return queryset.values_list(*POST_ROW_KEYS, *post, *author, *queryset.query.annotations)
 
 
 @dataclass(frozen=True)

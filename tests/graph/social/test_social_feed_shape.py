@@ -140,15 +140,20 @@ def test_the_page_tags_are_one_query_in_order(gql: GqlCall, network: dict[str, A
     assert nodes[2]["replyTo"] == {"hashtags": ["top"]}
 
 
-def test_every_user_field_of_a_post_row_author_is_loaded_when_selected() -> None:
-    # A feed's authors are UserRows holding only the columns their selection names: a new
-    # User field read from a column must be added to the columns the feed can load.
-    from graph.types.posts import _USER_COLUMNS
+def test_every_field_of_a_post_row_is_loaded_when_selected() -> None:
+    # A feed's posts and authors are rows holding only the columns their selection names: a
+    # new field read from a column must be added to the columns the feed can load.
+    from graph.types.posts import _POST_COLUMNS, _USER_COLUMNS, PostType
     from graph.types.users import UserType
 
-    from_pk_or_flags = {"id", "followers", "following", "viewerFollows", "followsViewer", "posts"}
-    names = {
-        field.graphql_name or to_camel_case(field.python_name)
-        for field in UserType.__strawberry_definition__.fields
-    }
-    assert names == set(_USER_COLUMNS) | from_pk_or_flags
+    def names(graphql_type: Any) -> set[str]:
+        return {
+            field.graphql_name or to_camel_case(field.python_name)
+            for field in graphql_type.__strawberry_definition__.fields
+        }
+
+    from_keys_or_flags = {"id", "followers", "following", "viewerFollows", "followsViewer", "posts"}
+    assert names(UserType) == set(_USER_COLUMNS) | from_keys_or_flags
+    # replyTo and mentions are read as models (a page selecting them is not prepared).
+    elsewhere = {"id", "createdAt", "author", "replyTo", "replies", "viewerHasLiked", "mentions"}
+    assert names(PostType) == set(_POST_COLUMNS) | elsewhere | {"hashtags"}
