@@ -231,7 +231,8 @@ def post_connection(
     a page without mentions or parents is read as PostRows by SQL compiled once per shape
     (`prepared_keyset_page`) instead of building the queryset again for every request.
     The page's own tags are read after the page, as plain lists (`attach_hashtags`): the
-    same one query as a prefetch, without a model and a queryset per post."""
+    same one query as a prefetch, without a model and a queryset per post; a prepared page
+    on PostgreSQL holds them in its rows already (one query for the page)."""
     paths = _selected_paths(info)
     shape = _post_shape(paths, "edges.node")
     shape_read = dataclasses.replace(shape, hashtags=False)
@@ -239,11 +240,11 @@ def post_connection(
     if prepared and shape.mentions is None and shape.reply_to is None:
         columns = _row_columns(paths, "edges.node")
         page = prepared_keyset_page(
-            lambda *bound: post_row_values(select(shape_read, *bound), shape_read, columns),
+            lambda *bound: post_row_values(select(shape_read, *bound), shape, columns),
             args,
             model=Post,
             rows=post_rows,
-            key=(select, shape_read, columns),
+            key=(select, shape, columns),
             kind=kind,
             keys=keys,
             first=first,
