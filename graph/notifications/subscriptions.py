@@ -392,6 +392,8 @@ class NotificationSubscription:
             links=names is None or bool(names & _LINK_FIELDS),
             flags=names is None or bool(names & _FLAG_FIELDS),
         )
+        # Its parsed selection (~3 KB) would otherwise live as long as the subscription.
+        del info, selections
         async for event in events:
             yield event
 
@@ -404,5 +406,6 @@ class NotificationSubscription:
         if viewer_id is None:
             raise unauthenticated()
         inline = _in_memory(info.selected_fields[0].selections, _POST_IN_MEMORY)
+        del info  # as above
         async for post in _home_feed_posts(viewer_id, inline=inline):
             yield post
