@@ -93,7 +93,33 @@ def subs_table(reports: list[dict[str, Any]]) -> list[str]:
             report.get("rss_per_idle_socket_kb"),
         ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
-    lines += ["", *_delivery_table(reports)]
+    lines += ["", *_delivery_table(reports), "", *_gc_table(reports)]
+    return lines
+
+
+def _gc_table(reports: list[dict[str, Any]]) -> list[str]:
+    """Garbage-collector pauses of all server processes, per phase (python_gc_pause_seconds)."""
+    lines = [
+        "| clients | phase | full collections (s) | young + middle collections (s) "
+        "| pauses over 100 ms |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for report in reports:
+        for phase in ("targeted", "broadcast"):
+            gc = report.get(f"{phase}_gc_pauses")
+            if not gc:
+                continue
+            young = gc.get("gen0_count", 0) + gc.get("gen1_count", 0)
+            young_s = gc.get("gen0_seconds", 0) + gc.get("gen1_seconds", 0)
+            over = sum(gc.get(f"gen{g}_over_100ms", 0) for g in "012")
+            cells = [
+                f"{report['clients']:,}",
+                phase,
+                f"{gc.get('gen2_count', 0):g} ({gc.get('gen2_seconds', 0):.2f})",
+                f"{young:g} ({young_s:.2f})",
+                f"{over:g}",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 

@@ -113,6 +113,8 @@ def test_subscription_bench_delivers_everything_on_a_tiny_server(tmp_path: Path)
     assert report["rss_per_idle_socket_kb"] is not None
     assert report["targeted_server_commit_to_delivery"]["count"] == 3, report
     assert report["broadcast_server_commit_to_delivery"]["count"] == broadcast["expected"]
+    # Garbage-collector pauses per phase, from the servers' /metrics.
+    assert {"gen0_count", "gen2_seconds", "gen2_over_100ms"} <= set(report["broadcast_gc_pauses"])
 
 
 def test_delivery_quantiles_interpolate_within_buckets() -> None:
