@@ -7,8 +7,8 @@ from typing import Any, cast
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry import relay
-from strawberry.types.nodes import SelectedField, Selection
 
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info, prepared_keyset_page
@@ -144,25 +144,49 @@ class PostConnection:
         return cls(edges=page_edges(page, PostEdge), page_info=page_info(page))
 
 
-def _selected_paths(info: Info) -> set[str]:
-    """Dotted paths of the fields selected under the current field ("edges.node.hashtags")."""
+# Paths by the field's nodes in the parsed document, which ParserCache reuses for the same
+# query text: a repeated query skips the walk. Directives are not applied (a field under
+# @skip counts as selected), so the paths depend on the document alone.
+_paths_by_nodes: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str]]] = {}
+_PATHS_CACHE_SIZE = 1000
+
+
+def _selected_paths(info: Info) -> frozenset[str]:
+    """Dotted paths of the fields selected under the current field ("edges.node.hashtags"),
+    through fragments (which add their fields at the same level)."""
+    raw = info._raw_info
+    nodes = tuple(raw.field_nodes)
+    key = tuple(id(node) for node in nodes)
+    cached = _paths_by_nodes.get(key)
+    if cached is not None and all(a is b for a, b in zip(cached[0], nodes, strict=True)):
+        return cached[1]
     paths: set[str] = set()
+    fragments = raw.fragments
 
-    def walk(selections: list[Selection], prefix: str) -> None:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                path = f"{prefix}.{selection.name}" if prefix else selection.name
+    def walk(selection_set: SelectionSetNode | None, prefix: str) -> None:
+        for selection in selection_set.selections if selection_set is not None else ():
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                path = f"{prefix}.{name}" if prefix else name
                 paths.add(path)
-                walk(selection.selections, path)
-            else:  # fragments add their fields at the same level
-                walk(selection.selections, prefix)
+                walk(selection.selection_set, path)
+            elif isinstance(selection, InlineFragmentNode):
+                walk(selection.selection_set, prefix)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    walk(fragment.selection_set, prefix)
 
-    for field in info.selected_fields:
-        walk(field.selections, "")
-    return paths
+    for node in nodes:
+        walk(node.selection_set, "")
+    if len(_paths_by_nodes) >= _PATHS_CACHE_SIZE:
+        _paths_by_nodes.clear()
+    result = frozenset(paths)
+    _paths_by_nodes[key] = (nodes, result)
+    return result
 
 
-def _user_flags(paths: set[str], user: str) -> UserFlags | None:
+def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
     """The follow flags selected on the user at `user`; None when it is not selected."""
     if user not in paths:
         return None
@@ -172,7 +196,7 @@ def _user_flags(paths: set[str], user: str) -> UserFlags | None:
     )
 
 
-def _post_shape(paths: set[str], post: str) -> PostShape:
+def _post_shape(paths: frozenset[str], post: str) -> PostShape:
     parent = f"{post}.replyTo"
     return PostShape(
         viewer_has_liked=f"{post}.viewerHasLiked" in paths,
@@ -204,7 +228,7 @@ _USER_COLUMNS = {
 }
 
 
-def _row_columns(paths: set[str], post: str) -> tuple[str, ...]:
+def _row_columns(paths: frozenset[str], post: str) -> tuple[str, ...]:
     """The columns of the post at `post` and of its author that its selection reads."""
     author = f"{post}.author"
     return (
