@@ -69,7 +69,9 @@ def _delivery_buckets(servers: list[common.Server], kind: str) -> dict[float, fl
 def _gc_pauses(servers: list[common.Server]) -> dict[str, float]:
     """python_gc_pause_seconds of every server, summed: per generation, the number of
     collections, their total seconds, and how many stopped the process over 100 ms."""
-    totals: dict[str, float] = {}
+    totals: dict[str, float] = {
+        f"gen{g}_{what}": 0.0 for g in "012" for what in ("count", "seconds", "upto_100ms")
+    }
     for server in servers:
         for line in _metrics(server).splitlines():
             if not line.startswith("python_gc_pause_seconds"):

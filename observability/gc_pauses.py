@@ -26,3 +26,5 @@ def install() -> None:
     """Idempotent: one callback per process."""
     if _on_gc not in gc.callbacks:
         gc.callbacks.append(_on_gc)
+        for generation in "012":  # shown from the start, not from the first such pause
+            GC_PAUSE_SECONDS.labels(generation=generation)
