@@ -38,7 +38,8 @@ def _expiry(token: str) -> float:
     return float(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
 
 
-def _token_user_id(token: str) -> int:
+def token_user_id(token: str) -> int:
+    """The user id of a valid access token (raises InvalidAccessToken), checked once per token."""
     key = (token, getattr(settings, "JWT_SIGNING_KEY", None) or settings.SECRET_KEY)
     known = _verified.get(key)
     if known is not None and time.time() < known[1]:
@@ -55,7 +56,7 @@ def context_for_token(token: str | None, context: Context) -> Context:
     if token is None:
         return context
     try:
-        context.viewer_id = _token_user_id(token)
+        context.viewer_id = token_user_id(token)
     except InvalidAccessToken:
         context.auth_error = INVALID_TOKEN_MESSAGE
     return context
