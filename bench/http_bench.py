@@ -4,13 +4,18 @@
         --duration 20 --connections 20 --servers daphne,uvicorn --out bench/results/http.json
 
 Every variant serves the same page (bench/queries.py) for the same viewers from the same
-database, in one run, one after the other, through the autocannon driver (bench/load).
+database, in one run, through the autocannon driver (bench/load). With `--rounds N` every
+server runs from the start and the variants take turns, N slices of duration/N seconds
+each: on a shared machine whose speed drifts by minutes, each variant then sees the same
+conditions (req/s is the mean of the slices, p50 their median, p99 their maximum).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -92,20 +97,50 @@ def measure(
     # The warm-up is part of the CPU window; count its requests at the measured rate.
     elapsed = time.monotonic() - started
     requests = max(result["rps"] * elapsed, 1)
+    app_s, pg_s = server.cpu_seconds() - cpu, common.postgres_cpu_seconds() - pg_cpu
     result.update(
         server=server.name,
         page=page,
-        app_cpu_ms_per_request=round((server.cpu_seconds() - cpu) * 1000 / requests, 2),
-        pg_cpu_ms_per_request=round((common.postgres_cpu_seconds() - pg_cpu) * 1000 / requests, 2),
+        app_cpu_ms_per_request=round(app_s * 1000 / requests, 2),
+        pg_cpu_ms_per_request=round(pg_s * 1000 / requests, 2),
+        cpu_window={"app_s": app_s, "pg_s": pg_s, "requests": requests},
     )
+    _print(result)
+    return result
+
+
+def _print(result: dict[str, Any]) -> None:
     print(
-        f"  {server.name:18} {page:8} {result['rps']:8.1f} req/s  p50 {result['p50_ms']} ms  "
+        f"  {result['server']:18} {result['page']:8} {result['rps']:8.1f} req/s  "
+        f"p50 {result['p50_ms']} ms  "
         f"p99 {result['p99_ms']} ms  errors {result['errors'] + result['non2xx']}"
         f"+{result['graphql_errors']}  cpu/req app {result['app_cpu_ms_per_request']} ms "
         f"pg {result['pg_cpu_ms_per_request']} ms",
         flush=True,
     )
-    return result
+
+
+def combine(slices: list[dict[str, Any]]) -> dict[str, Any]:
+    """One variant's slices of a run taken in turns, as one result (the slices kept)."""
+    requests = sum(s["cpu_window"]["requests"] for s in slices)
+    combined = {
+        **slices[0],
+        "rps": round(statistics.fmean(s["rps"] for s in slices), 1),
+        "p50_ms": statistics.median(s["p50_ms"] for s in slices),
+        "p99_ms": max(s["p99_ms"] for s in slices),
+        "app_cpu_ms_per_request": round(
+            sum(s["cpu_window"]["app_s"] for s in slices) * 1000 / requests, 2
+        ),
+        "pg_cpu_ms_per_request": round(
+            sum(s["cpu_window"]["pg_s"] for s in slices) * 1000 / requests, 2
+        ),
+        "slices": [
+            {k: s[k] for k in ("rps", "p50_ms", "p99_ms", "app_cpu_ms_per_request")} for s in slices
+        ],
+    }
+    for key in ("errors", "non2xx", "graphql_errors"):
+        combined[key] = sum(s.get(key, 0) for s in slices)
+    return combined
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -119,6 +154,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--pages", default="graphql,hand", help="graphql, hand")
     parser.add_argument("--no-peer", action="store_true", help="skip PostGraphile")
     parser.add_argument("--label", default="", help="a name for this run in the output")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="variants take turns, duration/rounds s each"
+    )
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
     args = parser.parse_args(argv)
 
@@ -153,21 +191,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         (files / "peer.json").write_text(json.dumps({"query": PEER_HOME_FEED_QUERY}))
         (files / "tokens.json").write_text(json.dumps(tokens))
         (files / "peer-tokens.json").write_text(json.dumps(common.mint_peer_tokens(viewers)))
+        if args.rounds > 1:
+            report["rounds"] = args.rounds
+            report["results"] = _in_turns(args, env, pages, files)
+            common.write_report(args.out, report)
+            return report
         for name in args.servers.split(","):
             with common.running(SERVERS[name](env)) as server:
                 for page in pages:
-                    url = server.url + ("/graphql" if page == "graphql" else "/bench/home-feed")
-                    check = common.wait_until_up(url, {"query": HOME_FEED_QUERY}, tokens[0])
-                    assert "errors" not in check, check
+                    url = _ready(server, page, tokens[0])
                     report["results"].append(
                         measure(server, page, url, files / "ours.json", files / "tokens.json", args)
                     )
         if not args.no_peer:
             with common.running(common.start_postgraphile(args.database)) as server:
-                url = server.url + "/graphql"
-                peer_token = json.loads((files / "peer-tokens.json").read_text())[0]
-                check = common.wait_until_up(url, {"query": PEER_HOME_FEED_QUERY}, peer_token)
-                assert "errors" not in check, check
+                url = _peer_ready(server, files)
                 report["results"].append(
                     measure(
                         server, "peer", url, files / "peer.json", files / "peer-tokens.json", args
@@ -175,6 +213,54 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 )
     common.write_report(args.out, report)
     return report
+
+
+def _ready(server: common.Server, page: str, token: str) -> str:
+    from bench.queries import HOME_FEED_QUERY
+
+    url = server.url + ("/graphql" if page == "graphql" else "/bench/home-feed")
+    check = common.wait_until_up(url, {"query": HOME_FEED_QUERY}, token)
+    assert "errors" not in check, check
+    return url
+
+
+def _peer_ready(server: common.Server, files: Path) -> str:
+    from bench.queries import PEER_HOME_FEED_QUERY
+
+    url = server.url + "/graphql"
+    peer_token = json.loads((files / "peer-tokens.json").read_text())[0]
+    check = common.wait_until_up(url, {"query": PEER_HOME_FEED_QUERY}, peer_token)
+    assert "errors" not in check, check
+    return url
+
+
+def _in_turns(
+    args: argparse.Namespace, env: dict[str, str], pages: list[str], files: Path
+) -> list[dict[str, Any]]:
+    """Every server up at once; each variant gets duration/rounds seconds per round."""
+    token = json.loads((files / "tokens.json").read_text())[0]
+    sliced = argparse.Namespace(**{**vars(args), "duration": max(args.duration // args.rounds, 1)})
+    with contextlib.ExitStack() as stack:
+        variants: list[tuple[common.Server, str, str, Path, Path]] = []
+        for name in args.servers.split(","):
+            server = stack.enter_context(common.running(SERVERS[name](env)))
+            for page in pages:
+                url = _ready(server, page, token)
+                variants.append((server, page, url, files / "ours.json", files / "tokens.json"))
+        if not args.no_peer:
+            server = stack.enter_context(common.running(common.start_postgraphile(args.database)))
+            url = _peer_ready(server, files)
+            variants.append((server, "peer", url, files / "peer.json", files / "peer-tokens.json"))
+        slices: list[list[dict[str, Any]]] = [[] for _ in variants]
+        for round_ in range(args.rounds):
+            print(f" round {round_ + 1} of {args.rounds}", flush=True)
+            for index, (server, page, url, body, tokens_file) in enumerate(variants):
+                slices[index].append(measure(server, page, url, body, tokens_file, sliced))
+    results = [combine(each) for each in slices]
+    print(" combined:", flush=True)
+    for result in results:
+        _print(result)
+    return results
 
 
 if __name__ == "__main__":

@@ -126,3 +126,29 @@ def test_delivery_quantiles_interpolate_within_buckets() -> None:
     # 100 events in the phase: 50 under 10 ms, 48 in (10, 100], 2 in (100 ms, 1 s].
     assert delivery_quantiles(before, after) == {"count": 100, "p50_ms": 10.0, "p99_ms": 550.0}
     assert delivery_quantiles(after, after) == {"count": 0, "p50_ms": None, "p99_ms": None}
+
+
+def test_slices_taken_in_turns_combine_into_one_result() -> None:
+    from bench.http_bench import combine
+
+    def piece(rps: float, p50: float, p99: float, app_s: float, requests: float) -> dict[str, Any]:
+        return {
+            "server": "daphne x2",
+            "page": "graphql",
+            "rps": rps,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "errors": 0,
+            "non2xx": 1,
+            "graphql_errors": 0,
+            "app_cpu_ms_per_request": app_s * 1000 / requests,
+            "cpu_window": {"app_s": app_s, "pg_s": 0.1, "requests": requests},
+        }
+
+    result = combine([piece(100, 10, 50, 1.0, 1000), piece(200, 30, 40, 3.0, 1000)])
+    assert result["rps"] == 150
+    assert result["p50_ms"] == 20 and result["p99_ms"] == 50
+    assert result["app_cpu_ms_per_request"] == 2.0  # 4 s over 2,000 requests
+    assert result["pg_cpu_ms_per_request"] == 0.1
+    assert result["non2xx"] == 2
+    assert [s["rps"] for s in result["slices"]] == [100, 200]
