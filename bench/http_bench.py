@@ -120,6 +120,15 @@ def _print(result: dict[str, Any]) -> None:
     )
 
 
+def _pg_ms(slices: list[dict[str, Any]]) -> float | None:
+    # A PostgreSQL backend that exits within a slice takes its CPU out of the sum (a
+    # negative figure): such slices are left out.
+    kept = [s["cpu_window"] for s in slices if s["cpu_window"]["pg_s"] >= 0]
+    if not kept:
+        return None
+    return round(sum(w["pg_s"] for w in kept) * 1000 / sum(w["requests"] for w in kept), 2)
+
+
 def combine(slices: list[dict[str, Any]]) -> dict[str, Any]:
     """One variant's slices of a run taken in turns, as one result (the slices kept)."""
     requests = sum(s["cpu_window"]["requests"] for s in slices)
@@ -131,9 +140,7 @@ def combine(slices: list[dict[str, Any]]) -> dict[str, Any]:
         "app_cpu_ms_per_request": round(
             sum(s["cpu_window"]["app_s"] for s in slices) * 1000 / requests, 2
         ),
-        "pg_cpu_ms_per_request": round(
-            sum(s["cpu_window"]["pg_s"] for s in slices) * 1000 / requests, 2
-        ),
+        "pg_cpu_ms_per_request": _pg_ms(slices),
         "slices": [
             {k: s[k] for k in ("rps", "p50_ms", "p99_ms", "app_cpu_ms_per_request")} for s in slices
         ],

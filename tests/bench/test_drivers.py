@@ -152,3 +152,6 @@ def test_slices_taken_in_turns_combine_into_one_result() -> None:
     assert result["pg_cpu_ms_per_request"] == 0.1
     assert result["non2xx"] == 2
     assert [s["rps"] for s in result["slices"]] == [100, 200]
+    negative = piece(100, 10, 50, 1.0, 1000)
+    negative["cpu_window"]["pg_s"] = -0.5  # a backend exited within the slice
+    assert combine([piece(100, 10, 50, 1.0, 1000), negative])["pg_cpu_ms_per_request"] == 0.1
