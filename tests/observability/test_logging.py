@@ -159,3 +159,48 @@ def test_a_session_user_is_logged_once_the_page_loaded_them(
     assert response.status_code == 200
     assert line["user_id"] == staff.pk
     assert line["operation_name"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_middleware_runs_async_and_logs_the_same_line(
+    user_factory: Callable[..., User], caplog: Any
+) -> None:
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    from django.db import connections
+
+    user = await sync_to_async(user_factory)()
+    token = await sync_to_async(_token)(user)
+    caplog.set_level(logging.DEBUG, logger="observability.request")  # probes: DEBUG
+
+    client = AsyncClient()
+    response = await client.post(
+        "/graphql",
+        {"query": "query WhoAmI { me { username } }"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "async-id-1"},
+    )
+    assert response.json() == {"data": {"me": {"username": user.username}}}
+    probe = await client.get("/readyz")
+    assert probe.status_code == 200
+
+    graphql_line, probe_line = request_lines(caplog)
+    assert response["X-Request-ID"] == graphql_line["request_id"] == "async-id-1"
+    assert graphql_line["user_id"] == user.pk
+    assert graphql_line["operation_name"] == "WhoAmI"
+    assert probe_line["path"] == "/readyz" and probe_line["status"] == 200
+    # The views' thread keeps its connection until Django's own cleanup, which a test
+    # client does not run: closed here, or the test database cannot be dropped.
+    await sync_to_async(connections.close_all)()
+
+
+async def test_static_files_are_served_on_the_async_path() -> None:
+    from django.test import AsyncClient
+
+    from observability.middleware import StaticFilesMiddleware
+
+    assert StaticFilesMiddleware.async_capable
+    response = await AsyncClient().get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
