@@ -202,6 +202,28 @@ def start_uvicorn(env: dict[str, str], workers: int = 2, port: int | None = None
     return server
 
 
+def start_gunicorn(env: dict[str, str], workers: int = 2, port: int | None = None) -> Server:
+    """HTTP from a WSGI server (config/wsgi.py): no event loop and no thread hop per request."""
+    port = port or free_port()
+    server = Server(name=f"gunicorn gthread x{workers}", url=f"http://127.0.0.1:{port}")
+    server.processes.append(
+        subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "config.wsgi:application",
+                f"--bind=127.0.0.1:{port}",
+                f"--workers={workers}",
+                "--worker-class=gthread",
+                "--threads=4",
+                "--log-level=warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+    )
+    return server
+
+
 def start_postgraphile(database_url: str, port: int | None = None) -> Server:
     """PostGraphile 4 (bench/peer) over the same database, read-only, JWT as ours."""
     port = port or free_port()

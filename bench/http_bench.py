@@ -30,6 +30,7 @@ from bench import common
 SERVERS: dict[str, Callable[[dict[str, str]], common.Server]] = {
     "daphne": lambda env: common.start_daphne(env, processes=2),
     "uvicorn": lambda env: common.start_uvicorn(env, workers=2),
+    "gunicorn": lambda env: common.start_gunicorn(env, workers=2),
     "daphne1": lambda env: common.start_daphne(env, processes=1),
     "daphne4": lambda env: common.start_daphne(env, processes=4),
     "uvicorn4": lambda env: common.start_uvicorn(env, workers=4),

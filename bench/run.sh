@@ -11,6 +11,7 @@ PY=${BENCH_PYTHON:-.venv/bin/python}
 PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 REDIS=${BENCH_REDIS:-redis://127.0.0.1:6379/9}
 DURATION=${BENCH_DURATION:-20}
+ROUNDS_DURATION=${BENCH_ROUNDS_DURATION:-64}
 ONLY=${BENCH_ONLY:-seed,http,subs}
 OUT=bench/results
 mkdir -p "$OUT"
@@ -34,10 +35,13 @@ if [[ $ONLY == *seed* ]]; then
   seed_db bench_big 10000 10     # 100,000 posts
 fi
 if [[ $ONLY == *http* ]]; then
+  # The variants take turns (8 rounds of 8 s each): a shared machine drifts by minutes.
   "$PY" -m bench.http_bench --database "$PG/bench_big" --servers daphne,uvicorn \
-    --duration "$DURATION" --label "100k posts" --out "$OUT/http-big.json"
+    --duration "$ROUNDS_DURATION" --rounds 8 --warmup 1 --label "100k posts, 8 rounds in turns" \
+    --out "$OUT/http-big.json"
   "$PY" -m bench.http_bench --database "$PG/bench_small" --servers daphne \
-    --duration "$DURATION" --label "10k posts" --out "$OUT/http-small.json"
+    --duration "$ROUNDS_DURATION" --rounds 8 --warmup 1 --label "10k posts, 8 rounds in turns" \
+    --out "$OUT/http-small.json"
   "$PY" -m bench.http_bench --database "$PG/bench_big" --pages graphql --no-peer \
     --servers daphne1,daphne4,uvicorn4,daphne-nopool --duration 15 \
     --label "servers, workers, pool (100k posts)" --out "$OUT/http-tuning.json"

@@ -141,3 +141,24 @@ async def test_the_task_freezes_on_its_interval() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         maintenance.stop()
+
+
+def test_the_wsgi_entry_point_serves_http() -> None:
+    import importlib
+    import io
+
+    wsgi = importlib.import_module("config.wsgi")
+    statuses: list[str] = []
+    body = wsgi.application(
+        {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": "/healthz",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.url_scheme": "http",
+        },
+        lambda status, headers: statuses.append(status),
+    )
+    assert statuses == ["200 OK"]
+    assert b"ok" in b"".join(body)

@@ -166,9 +166,8 @@ async def test_under_asgi_the_middleware_runs_async_and_logs_the_same_line(
     user_factory: Callable[..., User], caplog: Any
 ) -> None:
     from asgiref.sync import sync_to_async
-    from django.test import AsyncClient
-
     from django.db import connections
+    from django.test import AsyncClient
 
     user = await sync_to_async(user_factory)()
     token = await sync_to_async(_token)(user)

@@ -1,0 +1,15 @@
+"""WSGI entry point: plain HTTP only (no WebSockets), e.g. behind a WSGI server.
+
+The Procfile serves everything with daphne (config/asgi.py); bench/RESULTS.md compares
+serving the HTTP side from a WSGI server instead.
+"""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+from config import garbage_collection
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+application = get_wsgi_application()
+garbage_collection.tune_at_startup()
