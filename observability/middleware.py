@@ -26,6 +26,14 @@ def _user_id(request: HttpRequest) -> int | None:
     return int(wrapped.pk)
 
 
+def _adopt_mode(middleware: Any, get_response: Any) -> bool:
+    """Async when what follows in the stack is (Django's protocol for dual middleware)."""
+    is_async = iscoroutinefunction(get_response)
+    if is_async:
+        markcoroutinefunction(middleware)
+    return is_async
+
+
 class RequestLogMiddleware:
     """First in MIDDLEWARE: times the whole stack and tags the request with its id.
 
@@ -40,9 +48,7 @@ class RequestLogMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
+        self.async_mode = _adopt_mode(self, get_response)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
@@ -100,9 +106,7 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
 
     def __init__(self, get_response: Any = None, settings: Any = django_settings) -> None:
         super().__init__(get_response, settings=settings)
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
+        self.async_mode = _adopt_mode(self, get_response)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
