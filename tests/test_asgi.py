@@ -143,6 +143,7 @@ async def test_the_task_freezes_on_its_interval() -> None:
         maintenance.stop()
 
 
+@pytest.mark.django_db  # Django's request signals touch the test database's connection
 def test_the_wsgi_entry_point_serves_http() -> None:
     import importlib
     import io
