@@ -145,6 +145,5 @@ class WithGcMaintenance:
         self.inner = inner
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        if _maintenance is None or _maintenance.loop is not asyncio.get_running_loop():
-            maintenance()
+        maintenance()
         return await self.inner(scope, receive, send)
