@@ -179,49 +179,50 @@ def start_daphne(env: dict[str, str], processes: int = 2, port: int | None = Non
     return server
 
 
+def _start_workers(env: dict[str, str], name: str, port: int, command: list[str]) -> Server:
+    """A server that forks its own workers: one process to start and stop."""
+    server = Server(name=name, url=f"http://127.0.0.1:{port}")
+    server.processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+    return server
+
+
 def start_uvicorn(env: dict[str, str], workers: int = 2, port: int | None = None) -> Server:
     port = port or free_port()
-    server = Server(name=f"uvicorn x{workers}", url=f"http://127.0.0.1:{port}")
-    server.processes.append(
-        subprocess.Popen(
-            [
-                str(VENV_BIN / "uvicorn"),
-                "config.asgi:application",
-                "--host=127.0.0.1",
-                f"--port={port}",
-                f"--workers={workers}",
-                "--no-access-log",
-                "--log-level=warning",
-                # Channels' router has no lifespan handler.
-                "--lifespan=off",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+    return _start_workers(
+        env,
+        f"uvicorn x{workers}",
+        port,
+        [
+            str(VENV_BIN / "uvicorn"),
+            "config.asgi:application",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            f"--workers={workers}",
+            "--no-access-log",
+            "--log-level=warning",
+            # Channels' router has no lifespan handler.
+            "--lifespan=off",
+        ],
     )
-    return server
 
 
 def start_gunicorn(env: dict[str, str], workers: int = 2, port: int | None = None) -> Server:
     """HTTP from a WSGI server (config/wsgi.py): no event loop and no thread hop per request."""
     port = port or free_port()
-    server = Server(name=f"gunicorn gthread x{workers}", url=f"http://127.0.0.1:{port}")
-    server.processes.append(
-        subprocess.Popen(
-            [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi:application",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={workers}",
-                "--worker-class=gthread",
-                "--threads=4",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+    return _start_workers(
+        env,
+        f"gunicorn gthread x{workers}",
+        port,
+        [
+            str(VENV_BIN / "gunicorn"),
+            "config.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--worker-class=gthread",
+            "--threads=4",
+            "--log-level=warning",
+        ],
     )
-    return server
 
 
 def start_postgraphile(database_url: str, port: int | None = None) -> Server:
