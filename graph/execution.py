@@ -117,12 +117,12 @@ class LeanExtensionsRunner(SchemaExtensionsRunner):
     ) -> None:
         super().__init__(execution_context, extensions)
         self._stream_hooks = any(_overrides(e, "on_stream_result") for e in self.extensions)
-        self._with_results = [e for e in self.extensions if _overrides(e, "get_results")]
+        self._results_hooks = any(_overrides(e, "get_results") for e in self.extensions)
 
     def on_stream_result(self, result: Any) -> Any:
         return super().on_stream_result(result) if self._stream_hooks else _NO_HOOKS
 
     async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
-        if not self._with_results and not ctx.extensions_results:
+        if not self._results_hooks and not ctx.extensions_results:
             return {}
         return await super().get_extensions_results(ctx)
