@@ -13,12 +13,38 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = Path(os.environ.get("CONTRACT_PATH", ROOT.parent / "shared" / "contract.graphql"))
 
 # Contract operations and types not built yet, each removed by the issue that builds it.
-PENDING: set[str] = set()
+PENDING_SAFETY = {  # issue 13
+    "MuteUserInput", "ReportReason", "ReportInput",
+    "User.isLocked", "User.viewerBlocks", "User.blocksViewer", "User.viewerMutes",
+    "User.viewerFollowRequested", "UpdateProfileInput.isLocked",
+    "NotificationKind.FOLLOW_REQUEST", "NotificationKind.FOLLOW_ACCEPTED",
+    "ErrorCode.BLOCKED", "ErrorCode.SUSPENDED",
+    "Query.blockedUsers", "Query.mutedUsers", "Query.followRequests",
+    "Mutation.blockUser", "Mutation.unblockUser", "Mutation.muteUser", "Mutation.unmuteUser",
+    "Mutation.acceptFollowRequest", "Mutation.rejectFollowRequest", "Mutation.reportUser",
+}  # fmt: skip
+PENDING_ACCOUNTS = {  # issue 14
+    "Session", "OkPayload", "ChangePasswordInput", "ResetPasswordInput", "ChangeEmailInput",
+    "User.emailVerified", "Query.sessions",
+    "Mutation.changePassword", "Mutation.requestPasswordReset", "Mutation.resetPassword",
+    "Mutation.requestEmailVerification", "Mutation.verifyEmail", "Mutation.changeEmail",
+    "Mutation.deleteAccount", "Mutation.revokeSession",
+}  # fmt: skip
+PENDING_MEDIA = {  # issue 15
+    "Upload", "Media", "MediaPayload", "User.avatar", "Post.media",
+    "ErrorCode.TOO_LARGE", "ErrorCode.UNSUPPORTED_MEDIA",
+    "UpdateProfileInput.avatarMediaId", "CreatePostInput.mediaIds", "Mutation.uploadMedia",
+}  # fmt: skip
+PENDING_LIVE = {  # issue 18
+    "Subscription.homeFeedEdgeAdded", "Subscription.unreadNotificationCountChanged",
+}  # fmt: skip
+PENDING: set[str] = PENDING_SAFETY | PENDING_ACCOUNTS | PENDING_MEDIA | PENDING_LIVE
 
 
 def _subject(description: str) -> str:
-    """ "Field User.posts was removed." -> "User.posts"; "Post was removed." -> "Post"."""
-    words = description.removeprefix("Field ").split(" ")
+    """ "Field User.posts was removed." -> "User.posts"; "Post was removed." -> "Post";
+    "Enum value ErrorCode.BLOCKED was removed." -> "ErrorCode.BLOCKED"."""
+    words = description.removeprefix("Field ").removeprefix("Enum value ").split(" ")
     return words[0].rstrip(".")
 
 
@@ -42,3 +68,13 @@ def test_schema_keeps_the_contract() -> None:
         if _subject(change.description) not in PENDING
     ]
     assert breaking == []
+
+
+def test_pending_names_are_not_built_yet() -> None:
+    """An issue that builds a contract name removes it from PENDING."""
+    if not CONTRACT.exists():
+        pytest.skip(f"the API contract is not beside the project ({CONTRACT})")
+    contract = build_schema(CONTRACT.read_text())
+    ours = build_schema(schema.as_str())
+    missing = {_subject(c.description) for c in find_breaking_changes(contract, ours)}
+    assert PENDING - missing == set()
