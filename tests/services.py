@@ -34,15 +34,15 @@ def redis_url() -> str:
 
 def postgres_url() -> str:
     """A reachable PostgreSQL server for tests that start their own processes."""
-    import psycopg2
+    import psycopg
 
     url = os.environ.get("TEST_POSTGRES_URL") or DEFAULT_TEST_POSTGRES_URL
     database_url = os.environ.get("DATABASE_URL", "")
     if database_url.startswith(("postgres://", "postgresql://")):
         url = database_url
     try:
-        psycopg2.connect(url, connect_timeout=3).close()
-    except psycopg2.Error as exc:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error as exc:
         missing(f"PostgreSQL is not reachable at {url}: {exc}")
     return url
 

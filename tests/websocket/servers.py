@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
+import psycopg
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +36,7 @@ def throwaway_database(server_url: str) -> Iterator[str]:
     """A new, migrated-nothing PostgreSQL database on `server_url`'s server; dropped after."""
     name = f"ws_test_{uuid.uuid4().hex[:12]}"
     parts = urlsplit(server_url)
-    admin = psycopg2.connect(server_url, connect_timeout=3)
-    admin.autocommit = True
+    admin = psycopg.connect(server_url, connect_timeout=3, autocommit=True)
     try:
         with admin.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
