@@ -90,3 +90,10 @@ def test_compose_runs_the_release_step_then_two_web_processes_of_the_image() -> 
         assert spec["environment"]["REDIS_URL"].startswith("redis://")
     ports = sorted(port for spec in webs.values() for port in spec["ports"])
     assert ports == ["127.0.0.1:5000:8000", "127.0.0.1:5001:8000"]
+
+
+def test_the_procfile_shown_in_the_operations_guide_is_the_procfile() -> None:
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    shown = re.search(r"```procfile\n(.*?)```", guide, re.S)
+    assert shown is not None
+    assert shown.group(1) == (ROOT / "Procfile").read_text()
