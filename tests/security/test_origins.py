@@ -166,6 +166,24 @@ async def test_with_debug_any_local_dev_server_may_call_over_http_and_websocket(
     assert await ws_outcome(origin="http://localhost.evil.test", token=token) == "refused"
 
 
+def test_with_debug_a_dev_server_page_reads_the_answer_of_a_signed_in_post(
+    settings: Any, alice: User
+) -> None:
+    settings.DEBUG = True
+    settings.CORS_ALLOW_LOCALHOST = True
+    response = Client().post(
+        "/graphql",
+        '{"query": "{ me { username } }"}',
+        content_type="application/json",
+        HTTP_ORIGIN=DEV_SERVER,
+        HTTP_HOST="127.0.0.1:8000",
+        HTTP_AUTHORIZATION=f"Bearer {access_token_issue(user=alice)}",
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"me": {"username": "alice"}}}
+    assert response.headers["access-control-allow-origin"] == DEV_SERVER
+
+
 @pytest.mark.parametrize("origin", LOCAL_ORIGINS)
 async def test_without_debug_local_dev_servers_need_configuring(
     origin: str, alice: User, event_broker: Broker
