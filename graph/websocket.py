@@ -359,7 +359,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         await handler(message)
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
-        return origin_allowed(origin, host=_header(self.scope, b"host"))
+        return origin_allowed(origin, host=_text(dict(self.scope["headers"]).get(b"host")))
 
     async def connect(self) -> None:
         host = dict(self.scope.get("headers", ())).get(b"host")
@@ -458,8 +458,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         return await super().on_ws_connect(context)  # type: ignore[arg-type]
 
 
-def _header(scope: Any, name: bytes) -> str | None:
-    value = dict(scope.get("headers", ())).get(name)
+def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("latin1")
 
 
@@ -476,12 +475,11 @@ class SessionWhenCookie:
         self.with_session = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        cookie = _header(scope, b"cookie") or ""
+        headers = dict(scope.get("headers", ()))
         # A browser always sends Origin: a handshake without one is no browser's, and the
         # cookie alone must not sign it in (the consumer refuses disallowed origins).
-        origin = _header(scope, b"origin")
-        if settings.SESSION_COOKIE_NAME in cookie and origin_allowed(
-            origin, host=_header(scope, b"host")
+        if settings.SESSION_COOKIE_NAME.encode() in headers.get(b"cookie", b"") and origin_allowed(
+            _text(headers.get(b"origin")), host=_text(headers.get(b"host"))
         ):
             return await self.with_session(scope, receive, send)
         # Set in place, not on a copy: this frame keeps the server's scope alive for as

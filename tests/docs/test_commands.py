@@ -202,3 +202,6 @@ def test_documented_commands_run_as_written(document: str, session: Session) -> 
             assert expect is None or expect in output, f"{block.where} printed:\n{output}"
         ran += 1
     assert ran >= 2
+    # Servers keep serving to the end (honcho once stopped every process when one ended).
+    for process, log in session.background:
+        assert process.poll() is None, f"a background command ended:\n{log.read_text()[-3000:]}"
