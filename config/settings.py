@@ -35,7 +35,11 @@ ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser origins allowed over HTTP and WebSocket alike (graph/origins.py): the server's
+# own, CORS_ALLOWED_ORIGINS, and with CORS_ALLOW_LOCALHOST any http(s)://localhost:<port>
+# or 127.0.0.1:<port> page, so a frontend dev server needs no configuration.
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_LOCALHOST: bool = env.bool("CORS_ALLOW_LOCALHOST", default=DEBUG)
 CORS_ALLOW_CREDENTIALS = True
 
 INSTALLED_APPS = [
@@ -63,7 +67,7 @@ MIDDLEWARE = [
     "observability.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "observability.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
-    "corsheaders.middleware.CorsMiddleware",
+    "graph.origins.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

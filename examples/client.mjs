@@ -6,6 +6,10 @@
 //
 // One JSON line per thing that happened, so a person and a test can both read it.
 // EXIT_AFTER_EVENTS=N stops after N notifications (the test uses it).
+//
+// Exit codes: 0 done; 1 any other failure (the "error" line says what);
+// 2 wrong password (USERNAME exists with another password) or sign-in refused;
+// 3 cannot reach API_URL (nothing listening, wrong host or port, no network).
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
@@ -22,6 +26,28 @@ const FOLLOW = process.env.FOLLOW || "";
 const EXIT_AFTER_EVENTS = Number(process.env.EXIT_AFTER_EVENTS || 0);
 
 const print = (event, fields = {}) => console.log(JSON.stringify({ event, ...fields }));
+
+const EXIT = { OK: 0, FAILED: 1, SIGN_IN_REFUSED: 2, UNREACHABLE: 3 };
+
+class Failure extends Error {
+  constructor(message, exitCode) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+// fetch() reports a refused connection or an unknown host as a TypeError whose cause has
+// the system error code; Apollo wraps it, keeping the original as `cause`.
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRESET", "EHOSTUNREACH", "ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+function networkCause(error) {
+  const chain = [];
+  for (let cause = error; cause; cause = cause.cause) chain.push(cause, ...(cause.errors ?? []));
+  const known = chain.find((cause) => NETWORK_CODES.has(cause.code));
+  if (known) return known.code;
+  // Anything else fetch() could not send (a port it refuses, a bad URL).
+  const failed = chain.find((cause) => cause instanceof TypeError && cause.message === "fetch failed");
+  return failed ? (failed.cause?.message ?? failed.message) : null;
+}
 
 let accessToken = null;
 
@@ -85,14 +111,25 @@ async function signIn() {
   });
   let payload = login.data.login;
   if (payload.errors.some((e) => e.code === "INVALID_CREDENTIALS")) {
+    // Unknown user, or a known one with another password: registering tells them apart.
     const registered = await client.mutate({
       mutation: REGISTER,
       variables: { input: { username: USERNAME, email: EMAIL, password: PASSWORD } },
     });
-    payload = registered.data.register;
+    const attempt = registered.data.register;
+    if (attempt.errors.some((e) => e.field === "username" && e.code === "TAKEN")) {
+      throw new Failure(
+        `wrong password for ${USERNAME} (the account exists; check PASSWORD)`,
+        EXIT.SIGN_IN_REFUSED,
+      );
+    }
+    payload = attempt;
     if (payload.errors.length === 0) print("registered", { username: payload.user.username });
   }
-  if (payload.errors.length > 0) throw new Error(`sign-in failed: ${JSON.stringify(payload.errors)}`);
+  if (payload.errors.length > 0) {
+    const reasons = payload.errors.map((e) => `${e.code}: ${e.message}`).join("; ");
+    throw new Failure(`sign-in refused: ${reasons}`, EXIT.SIGN_IN_REFUSED);
+  }
   accessToken = payload.accessToken;
   print("signed_in", { username: payload.user.username, id: payload.user.id });
 }
@@ -154,6 +191,11 @@ try {
   await wsClient.dispose();
   process.exit(0);
 } catch (error) {
+  const unreachable = networkCause(error);
+  if (unreachable) {
+    print("error", { message: `cannot reach API_URL ${API_URL} (${unreachable}): is the server running?` });
+    process.exit(EXIT.UNREACHABLE);
+  }
   print("error", { message: String(error?.message ?? error) });
-  process.exit(1);
+  process.exit(error instanceof Failure ? error.exitCode : EXIT.FAILED);
 }

@@ -1,7 +1,9 @@
 """The WebSocket side of /graphql: graphql-transport-ws and legacy graphql-ws.
 
-Limits (settings WS_*): the Origin must be a host in ALLOWED_HOSTS or an origin
-in CORS_ALLOWED_ORIGINS (clients without Origin, i.e. native apps, are let in);
+Origins: a browser's Origin must pass graph.origins.origin_allowed, the HTTP side's
+rule; clients without Origin (native apps, servers) are let in with a bearer token,
+never with the session cookie alone.
+Limits (settings WS_*):
 connection_init within WS_CONNECTION_INIT_TIMEOUT (else 4408), only once (4429);
 a duplicate subscription id closes with 4409; a malformed message with 4400; a
 message over WS_MAX_MESSAGE_BYTES with 4413; at most
@@ -17,7 +19,6 @@ import logging
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.consumer import get_handler_name
@@ -44,6 +45,7 @@ from strawberry.types.unset import UnsetType
 from config import garbage_collection
 from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
+from graph.origins import origin_allowed
 from graph.schema import schema
 from graph.subscription_db import subscription_db
 from notifications.broker import get_broker
@@ -139,6 +141,21 @@ def keep_alive() -> KeepAlive:
     return _keep_alive
 
 
+def keep_alive_discard(handler: Any) -> None:
+    """Stops pinging `handler`; needs no running loop.
+
+    A socket whose coroutine is closed by the garbage collector (its task dropped
+    unfinished, e.g. when its loop ended) runs its shutdown with no loop running.
+    """
+    current = _keep_alive
+    if current is None or handler not in current.handlers:
+        return
+    if current.loop.is_closed():
+        current.handlers.pop(handler, None)  # its task cannot be cancelled any more
+    else:
+        current.discard(handler)
+
+
 def _keep_alive_on() -> bool:
     return float(settings.WS_KEEPALIVE_INTERVAL) > 0
 
@@ -222,7 +239,7 @@ class TransportWSHandler(_InitTimeout, BaseGraphQLTransportWSHandler[Context, No
 
     async def shutdown(self) -> None:
         self._cancel_init_timer()
-        keep_alive().discard(self)
+        keep_alive_discard(self)
         await super().shutdown()
 
 
@@ -236,7 +253,7 @@ class LegacyWSHandler(_InitTimeout, BaseGraphQLWSHandler[Context, None]):
             await super().handle()
         finally:
             self._cancel_init_timer()
-            keep_alive().discard(self)
+            keep_alive_discard(self)
 
     def _initialised(self) -> bool:
         return bool(self.connection_acknowledged)
@@ -289,12 +306,6 @@ def _active_user(user_id: int) -> User | None:
     return next(iter(User.objects.filter(pk=user_id, is_active=True)[:1]), None)
 
 
-def _origin_host_allowed(origin: str) -> bool:
-    host = urlsplit(origin).netloc
-    domain, _port = split_domain_port(host)
-    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
-
-
 class GraphQLConsumer(GraphQLWSConsumer):
     # Events reach sockets through notifications.broker: no channel-layer channel
     # (and no Redis subscription) per socket.
@@ -314,7 +325,6 @@ class GraphQLConsumer(GraphQLWSConsumer):
         options.setdefault(
             "max_subscriptions_per_connection", settings.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION
         )
-        options.setdefault("allowed_origins", list(settings.CORS_ALLOWED_ORIGINS))
         super().__init__(schema, **options)
         self.message_queue = LightFifo()  # type: ignore[assignment]
         self.close_override: tuple[int, str] | None = None
@@ -349,7 +359,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         await handler(message)
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
-        return super().is_websocket_origin_allowed(request, origin) or _origin_host_allowed(origin)
+        return origin_allowed(origin, host=_text(dict(self.scope["headers"]).get(b"host")))
 
     async def connect(self) -> None:
         host = dict(self.scope.get("headers", ())).get(b"host")
@@ -448,6 +458,10 @@ class GraphQLConsumer(GraphQLWSConsumer):
         return await super().on_ws_connect(context)  # type: ignore[arg-type]
 
 
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin1")
+
+
 class SessionWhenCookie:
     """Channels' session auth, only for handshakes that carry the session cookie.
 
@@ -461,8 +475,12 @@ class SessionWhenCookie:
         self.with_session = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        cookie = dict(scope.get("headers", ())).get(b"cookie", b"")
-        if settings.SESSION_COOKIE_NAME.encode() in cookie:
+        headers = dict(scope.get("headers", ()))
+        # A browser always sends Origin: a handshake without one is no browser's, and the
+        # cookie alone must not sign it in (the consumer refuses disallowed origins).
+        if settings.SESSION_COOKIE_NAME.encode() in headers.get(b"cookie", b"") and origin_allowed(
+            _text(headers.get(b"origin")), host=_text(headers.get(b"host"))
+        ):
             return await self.with_session(scope, receive, send)
         # Set in place, not on a copy: this frame keeps the server's scope alive for as
         # long as the socket is open, and a copy would be one more dict per socket.

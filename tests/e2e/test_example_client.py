@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from tests.e2e.conftest import ROOT, LiveServer, register, require_node_modules
+from tests.e2e.conftest import ROOT, LiveServer, free_port, register, require_node_modules
 
 EXAMPLES = ROOT / "examples"
 FOLLOW = "mutation F($id: ID!) { followUser(userId: $id) { errors { code } } }"
@@ -98,3 +98,45 @@ def test_example_client_signs_in_reads_the_feed_follows_and_prints_live_notifica
     assert (event["kind"], event["actor"], event["post"]) == ("MENTION", "brook", "hello @river")
     assert event["unread"] == 2
     assert second.finish() == 0
+
+
+def _run_to_the_end(server: LiveServer, **env: str) -> tuple[int, list[dict[str, Any]]]:
+    done = subprocess.run(
+        ["node", "client.mjs"],
+        cwd=EXAMPLES,
+        env=server.env | {"API_URL": f"{server.url}/graphql", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, [json.loads(line) for line in done.stdout.splitlines() if line]
+
+
+def test_example_client_reports_a_wrong_password_as_such_with_exit_code_2(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    register(live_server_process, "marsh", "a-long-example-password-3")
+    code, lines = _run_to_the_end(
+        live_server_process, USERNAME="marsh", PASSWORD="not-the-password-of-marsh"
+    )
+    assert code == 2, lines
+    assert lines[-1]["event"] == "error"
+    assert lines[-1]["message"].startswith("wrong password for marsh"), lines
+    assert "taken" not in lines[-1]["message"].lower()
+
+
+def test_example_client_reports_an_unreachable_server_with_exit_code_3(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    nobody = f"http://127.0.0.1:{free_port()}/graphql"
+    code, lines = _run_to_the_end(live_server_process, API_URL=nobody)
+    assert code == 3, lines
+    assert lines == [
+        {
+            "event": "error",
+            "message": f"cannot reach API_URL {nobody} (ECONNREFUSED): is the server running?",
+        }
+    ]

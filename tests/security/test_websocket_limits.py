@@ -30,14 +30,17 @@ async def _handshake(headers: list[tuple[bytes, bytes]]) -> bool:
     return connected
 
 
-async def test_origin_must_be_an_allowed_host_or_cors_origin(
+async def test_origin_must_be_the_servers_own_or_a_cors_origin(
     settings: Any, event_broker: Broker
 ) -> None:
+    # Every combination is in tests/security/test_origins.py; this is the short version.
     settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    settings.CORS_ALLOW_LOCALHOST = False
     assert not await _handshake([(b"origin", b"https://evil.example.net")])
     assert not await _handshake([(b"origin", b"null")])
-    assert await _handshake([(b"origin", b"http://localhost:3000")])
+    assert not await _handshake([(b"origin", b"http://localhost:3000")])
     assert await _handshake([(b"origin", b"https://app.example.com")])
+    assert await _handshake([(b"host", b"localhost:8000"), (b"origin", b"http://localhost:8000")])
     # Native clients send no Origin and carry no ambient cookies: let in.
     assert await _handshake([])
 

@@ -69,7 +69,9 @@ async def test_session_cookie_signs_the_socket_in(
     alice, bob = await user("alice"), await user("bob")
     await database_sync_to_async(client.force_login)(alice)  # type: ignore[attr-defined]
     cookie = client.cookies["sessionid"].value  # type: ignore[attr-defined]
-    ws = WSClient(protocol, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+    # A browser's handshake: the cookie counts only with an allowed Origin (its own here).
+    headers = [(b"host", b"localhost:8000"), (b"origin", b"http://localhost:8000")]
+    ws = WSClient(protocol, headers=[*headers, (b"cookie", f"sessionid={cookie}".encode())])
     await ws.connect()
     await ws.subscribe("1", NOTIFICATION_ADDED)
     await subscribed(event_broker, 1)

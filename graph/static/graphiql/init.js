@@ -12,14 +12,32 @@
 (function () {
   "use strict";
 
+  // Lines of at most 38 characters: the editor shows them whole at 1280 px wide with
+  // the Explorer open (tests/e2e/graphiql_layout.mjs measures it).
   var EXAMPLE_QUERY = [
     "# Welcome to the social GraphQL API.",
     "#",
-    "# Sign in: run `mutation { login(input: {login: \"alice\", password: \"…\"}) { accessToken } }`",
-    "# and put {\"Authorization\": \"Bearer <accessToken>\"} in the Headers tab below,",
-    "# or sign in through /admin/ and the session cookie is used.",
+    "# Sign in: run Login, below. make run's",
+    "# demo accounts are alice, bob, carol;",
+    "# their password: demo-password-123.",
+    "# Then, in the Headers tab (bottom):",
+    "#   {\"Authorization\":",
+    "#     \"Bearer <the accessToken>\"}",
+    "# Or sign in at /admin/ (the session",
+    "# cookie is then used).",
     "#",
-    "# Run: Ctrl-Enter. Autocomplete: Ctrl-Space. Docs and Explorer: the left bar.",
+    "# Run Ctrl-Enter, complete Ctrl-Space.",
+    "# Docs, Explorer: the bar on the left.",
+    "",
+    "mutation Login {",
+    "  login(input: {",
+    "    login: \"alice\"",
+    "    password: \"demo-password-123\"",
+    "  }) {",
+    "    accessToken",
+    "    errors { message }",
+    "  }",
+    "}",
     "",
     "query PublicFeed {",
     "  publicFeed(first: 5) {",

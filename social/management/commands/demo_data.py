@@ -2,21 +2,35 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from social.demo import DEMO_PASSWORD, DEMO_USERNAMES, load_demo_data
+from config.backend import backend_description
+from social.demo import DEMO_PASSWORD, DEMO_STAFF_USERNAME, DEMO_USERNAMES, load_demo_data
 from social.models import User
 
 
 class Command(BaseCommand):
-    help = "Load demo users, posts and follows when the database has no users."
+    help = (
+        "Load demo users, posts, follows, likes and notifications when the database has no "
+        "users; print the backend in use and how to sign in."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(f"Backend: {backend_description()}")
         if User.objects.exists():
             self.stdout.write("Database already has users; demo data not loaded.")
         else:
             load_demo_data()
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
+        if not settings.DEBUG:
+            # Known passwords are for a development machine only.
+            self.stdout.write(f"Demo accounts: {', '.join(DEMO_USERNAMES)}")
+            return
         self.stdout.write(
             f"Demo accounts: {', '.join(DEMO_USERNAMES)} (password: {DEMO_PASSWORD!r})"
         )
+        if User.objects.filter(username=DEMO_STAFF_USERNAME, is_staff=True).exists():
+            self.stdout.write(
+                f"Admin (/admin/): {DEMO_STAFF_USERNAME} (password: {DEMO_PASSWORD!r})"
+            )

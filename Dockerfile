@@ -1,0 +1,24 @@
+# The server image: the Procfile's processes, for those who deploy with containers.
+# compose.yaml runs it with PostgreSQL, Redis, the release step and two web processes.
+# CMD and compose.yaml's release command are the Procfile's lines (tests/deploy/ checks);
+# hadolint lints this file in the test suite (no container daemon there to build it).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+# Static files are served from staticfiles/ by WhiteNoise; built once, into the image.
+RUN DEBUG=true python manage.py collectstatic --noinput -v0 \
+    && useradd --system --no-create-home --uid 10001 app
+
+USER 10001
+EXPOSE 8000
+# The Procfile's web line; sh expands ${WEB_BIND} and ${PORT} as the Procfile's runner does.
+CMD ["sh", "-c", "daphne -b ${WEB_BIND:-0.0.0.0} -p ${PORT:-8000} -v 0 --websocket_connect_timeout 30 config.asgi:application"]

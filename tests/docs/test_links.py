@@ -1,0 +1,32 @@
+"""The docs stand alone in a clone: every relative link points at a file of this repository."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = [
+    "README.md",
+    "CONTRIBUTING.md",
+    "examples/README.md",
+    *(str(path.relative_to(ROOT)) for path in sorted((ROOT / "docs").glob("*.md"))),
+]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_relative_links_stay_inside_the_repository_and_resolve(document: str) -> None:
+    path = ROOT / document
+    for target in LINK.findall(path.read_text()):
+        if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+            continue  # a web address or an anchor of the same page
+        resolved = (path.parent / target.split("#", 1)[0]).resolve()
+        assert resolved.is_relative_to(ROOT), f"{document}: {target} is outside the repository"
+        assert resolved.exists(), f"{document}: {target} does not exist"
+
+
+def test_the_readme_names_no_file_outside_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "../" not in readme
+    assert "shared/" not in readme
