@@ -186,6 +186,16 @@ GRAPHQL_MAX_TOKENS: int = env.int("GRAPHQL_MAX_TOKENS", default=5000)
 GRAPHQL_MAX_ALIASES: int = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_NODES: int = env.int("GRAPHQL_MAX_NODES", default=50_000)
 GRAPHQL_INTROSPECTION: bool = env.bool("GRAPHQL_INTROSPECTION", default=True)
+# Persisted documents (graph/persisted.py): Apollo's automatic persisted queries, kept in
+# a per-process LRU bounded in documents and characters; a trusted-documents manifest
+# (JSON object id -> document); with GRAPHQL_TRUSTED_ONLY nothing outside it runs.
+GRAPHQL_APQ: bool = env.bool("GRAPHQL_APQ", default=True)
+GRAPHQL_APQ_CACHE_SIZE: int = env.int("GRAPHQL_APQ_CACHE_SIZE", default=1000)
+GRAPHQL_APQ_CACHE_BYTES: int = env.int("GRAPHQL_APQ_CACHE_BYTES", default=4 * 1024 * 1024)
+GRAPHQL_TRUSTED_DOCUMENTS: str = env.str("GRAPHQL_TRUSTED_DOCUMENTS", default="")
+GRAPHQL_TRUSTED_ONLY: bool = env.bool("GRAPHQL_TRUSTED_ONLY", default=False)
+# Queries over GET without credentials: how long a CDN may keep the answer (0: never).
+GRAPHQL_GET_CACHE_SECONDS: int = env.int("GRAPHQL_GET_CACHE_SECONDS", default=10)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
 RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT: str = env.str(
     "RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT", default="5/15m"
