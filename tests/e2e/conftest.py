@@ -1,5 +1,6 @@
 """A real server for browser and client tests: daphne on a free port with its own SQLite file."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -76,8 +77,14 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with start_live_server(tmp_path_factory.mktemp("server")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
+    """The server on a free port with its own SQLite file in `folder`; `settings` as env."""
     daphne = Path(sys.executable).parent / "daphne"
-    folder = tmp_path_factory.mktemp("server")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env |= {
@@ -87,6 +94,7 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
