@@ -113,6 +113,9 @@ if (
         # A request waits this long for a free connection before failing.
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+# Threads of a server process that run HTTP requests (config/asgi_http.py); each holds at
+# most one database connection while it serves a request.
+HTTP_THREADS: int = env.int("HTTP_THREADS", default=8)
 # A connection broken by a PostgreSQL restart is replaced on the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
