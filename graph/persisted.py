@@ -286,3 +286,23 @@ def apply_cache_headers(request: HttpRequest, response: HttpResponseBase, succee
         patch_cache_control(response, public=True, max_age=max_age)
     else:
         patch_cache_control(response, private=True, no_store=True)
+
+
+def resolve_subscribe_payload(payload: dict[str, Any]) -> None:
+    """A graphql-transport-ws `subscribe` payload gets the text of the persisted document
+    it names (`documentId` or `extensions.persistedQuery`) as its `query`; on a
+    trusted-only server anything else is refused. Raises PersistedDocumentError."""
+    query, extensions, document_id = (
+        payload.get("query"),
+        payload.get("extensions"),
+        payload.get("documentId"),
+    )
+    if not (
+        isinstance(query, (str, type(None)))
+        and isinstance(extensions, (dict, type(None)))
+        and isinstance(document_id, (str, type(None)))
+    ):
+        return  # the handler refuses the malformed message itself
+    resolved = resolve_query(query, extensions, document_id)
+    if resolved is not None:
+        payload["query"] = resolved
