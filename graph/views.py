@@ -162,7 +162,11 @@ class GraphQLView(StrawberryGraphQLView):
                 raise HTTPException(400, "Unable to parse request body as JSON") from exc
             data = self.parse_json(body)
         else:
-            return super().parse_http_body(request)
+            # Multipart: the trusted-only rule and persisted ids hold there too.
+            parsed = super().parse_http_body(request)
+            if isinstance(parsed, GraphQLRequestData):
+                parsed.query = resolve_query(parsed.query, parsed.extensions, None)
+            return parsed
         if isinstance(data, list):
             raise HTTPException(400, "Batching is not enabled: send one operation per request.")
         if not isinstance(data, dict):

@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client
+from django.test import Client, override_settings
+from django.urls import path
 
 from graph import persisted
 from graph.persisted import DocumentStore
+from graph.schema import schema
+from graph.views import GraphQLView
 from social.models import User
 
 pytestmark = pytest.mark.django_db
@@ -411,3 +414,22 @@ def test_an_unreadable_manifest_does_not_start(
     settings.GRAPHQL_TRUSTED_DOCUMENTS = str(path)
     with pytest.raises(ImproperlyConfigured, match="GRAPHQL_TRUSTED_DOCUMENTS"):
         persisted.check_configuration()
+
+
+# Multipart requests (file uploads) name their document in `operations`.
+urlpatterns = [
+    path("graphql", GraphQLView.as_view(schema=schema, multipart_uploads_enabled=True)),
+]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_trusted_only_holds_for_multipart_requests_too(
+    client: Client, trusted_only: dict[str, str]
+) -> None:
+    def multipart(operations: dict[str, Any]) -> Any:
+        return client.post("/graphql", {"operations": json.dumps(operations), "map": "{}"})
+
+    _not_trusted(multipart({"query": "{ me { username } }"}))
+    assert multipart({"query": ME}).json() == {"data": {"me": None}}
+    by_hash = {"extensions": apq(sha(ME))}
+    assert multipart(by_hash).json() == {"data": {"me": None}}
