@@ -207,8 +207,13 @@ def start_uvicorn(env: dict[str, str], workers: int = 2, port: int | None = None
             "--log-level=warning",
             # Channels' router has no lifespan handler.
             "--lifespan=off",
+            *UVICORN_WS_OPTIONS,
         ],
     )
+
+
+# Set by subs_bench --ws-options to compare uvicorn's WebSocket settings.
+UVICORN_WS_OPTIONS: list[str] = []
 
 
 def start_granian(env: dict[str, str], workers: int = 2, port: int | None = None) -> Server:

@@ -1,4 +1,5 @@
-"""A real server for browser and client tests: daphne on a free port with its own SQLite file."""
+"""A real server for browser and client tests: the Procfile's web process on a free port
+with its own SQLite file."""
 
 import contextlib
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests import procfile
 from tests.services import missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +86,6 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
 @contextlib.contextmanager
 def start_live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
     """The server on a free port with its own SQLite file in `folder`; `settings` as env."""
-    daphne = Path(sys.executable).parent / "daphne"
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env |= {
@@ -108,13 +109,7 @@ def start_live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
     assert migrate.returncode == 0, migrate.stderr
     log = folder / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = procfile.start_web(env, port, output=out)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -125,17 +120,13 @@ def start_live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            procfile.stop_web(process)
             pytest.fail(f"the server did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
     try:
         yield LiveServer(url=url, env=env, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        procfile.stop_web(process)
 
 
 REGISTER = """
