@@ -94,9 +94,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# Under ASGI (daphne) each request runs its ORM work in a fresh thread, so a persistent
-# connection (CONN_MAX_AGE > 0) is never reused: they pile up until PostgreSQL refuses
-# clients (Django's docs: disable them under ASGI). Reuse comes from psycopg 3's pool.
+# Under ASGI, ORM work reached through sync_to_async (the WebSocket side) runs in a fresh
+# context each time, so a persistent connection (CONN_MAX_AGE > 0) is never reused there:
+# they pile up until PostgreSQL refuses clients (Django's docs: disable them under ASGI).
+# Reuse comes from psycopg 3's pool.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # Connections per server process in psycopg 3's pool; 0 opens one per request instead.
 DB_POOL_SIZE: int = env.int("DB_POOL_SIZE", default=8)
