@@ -21,4 +21,4 @@ RUN DEBUG=true python manage.py collectstatic --noinput -v0 \
 USER 10001
 EXPOSE 8000
 # The Procfile's web line; sh expands ${WEB_BIND} and ${PORT} as the Procfile's runner does.
-CMD ["sh", "-c", "daphne -b ${WEB_BIND:-0.0.0.0} -p ${PORT:-8000} -v 0 --websocket_connect_timeout 30 config.asgi:application"]
+CMD ["sh", "-c", "uvicorn --host ${WEB_BIND:-0.0.0.0} --port ${PORT:-8000} --lifespan off --no-access-log --no-proxy-headers --ws-per-message-deflate false --timeout-graceful-shutdown 10 --log-level warning config.asgi:application"]

@@ -29,7 +29,9 @@ demo: migrate
 
 run: demo
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql"
-	$(RUN_ENV) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket_connect_timeout 30 config.asgi:application
+	@# The Procfile's web command, so development runs the production server.
+	$(RUN_ENV) WEB_BIND=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		bash -c "exec $$(sed -n 's/^web: //p' Procfile)"
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

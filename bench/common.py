@@ -157,8 +157,13 @@ def _listening_socket(port: int) -> socket.socket:
     return sock
 
 
-def start_daphne(env: dict[str, str], processes: int = 2, port: int | None = None) -> Server:
-    """daphne as in the Procfile, `processes` of them accepting on one shared socket."""
+def start_daphne(
+    env: dict[str, str],
+    processes: int = 2,
+    port: int | None = None,
+    app: str = "config.asgi:application",
+) -> Server:
+    """daphne, `processes` of them accepting on one shared socket."""
     port = port or free_port()
     sock = _listening_socket(port)
     fd = sock.fileno()
@@ -170,7 +175,7 @@ def start_daphne(env: dict[str, str], processes: int = 2, port: int | None = Non
         f"export LISTEN_FDS=1 LISTEN_FDNAMES=http LISTEN_PID=$$; exec {daphne} -v 0 "
         "--websocket_connect_timeout 30 "
         "-e systemd:domain=INET:index=0 "
-        f"config.asgi:application 3<&{fd}"
+        f"{app} 3<&{fd}"
     )
     for _ in range(processes):
         server.processes.append(
@@ -202,6 +207,30 @@ def start_uvicorn(env: dict[str, str], workers: int = 2, port: int | None = None
             "--log-level=warning",
             # Channels' router has no lifespan handler.
             "--lifespan=off",
+            *UVICORN_WS_OPTIONS,
+        ],
+    )
+
+
+# Set by subs_bench --ws-options to compare uvicorn's WebSocket settings.
+UVICORN_WS_OPTIONS: list[str] = []
+
+
+def start_granian(env: dict[str, str], workers: int = 2, port: int | None = None) -> Server:
+    """granian serving config.asgi (HTTP and WebSocket); Channels has no lifespan handler."""
+    port = port or free_port()
+    return _start_workers(
+        env,
+        f"granian x{workers}",
+        port,
+        [
+            str(VENV_BIN / "granian"),
+            "--interface=asginl",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            f"--workers={workers}",
+            "--log-level=warning",
+            "config.asgi:application",
         ],
     )
 

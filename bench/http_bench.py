@@ -29,6 +29,12 @@ from bench import common
 
 SERVERS: dict[str, Callable[[dict[str, str]], common.Server]] = {
     "daphne": lambda env: common.start_daphne(env, processes=2),
+    # HTTP through Django's stock ASGI handler instead of config/asgi_http.py.
+    "daphne-stock": lambda env: _named(
+        common.start_daphne(env, processes=2, app="bench.asgi_stock:application"),
+        "daphne x2, stock handler",
+    ),
+    "granian": lambda env: common.start_granian(env, workers=2),
     "uvicorn": lambda env: common.start_uvicorn(env, workers=2),
     "gunicorn": lambda env: common.start_gunicorn(env, workers=2),
     "daphne1": lambda env: common.start_daphne(env, processes=1),

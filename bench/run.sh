@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole benchmark, as recorded in bench/RESULTS.md: seed two databases, then HTTP
-# (ours, the hand-written view, PostGraphile; daphne and uvicorn), then subscriptions at
+# (ours, the hand-written view, PostGraphile; daphne, uvicorn and granian), then subscriptions at
 # 1,000, 5,000 and 10,000 clients. Everything talks to 127.0.0.1 only.
 #
 #   bench/run.sh                       # all of it (about 15 minutes on 2 cores)
@@ -42,6 +42,10 @@ if [[ $ONLY == *http* ]]; then
   "$PY" -m bench.http_bench --database "$PG/bench_small" --servers daphne \
     --duration "$ROUNDS_DURATION" --rounds 8 --warmup 1 --label "10k posts, 8 rounds in turns" \
     --out "$OUT/http-small.json"
+  # The servers, HTTP through config/asgi_http.py (daphne-stock: Django's own handler).
+  "$PY" -m bench.http_bench --database "$PG/bench_big" --pages graphql \
+    --servers daphne-stock,daphne,uvicorn,granian --duration "$ROUNDS_DURATION" --rounds 8 \
+    --warmup 1 --label "servers, 8 rounds in turns" --out "$OUT/http-servers.json"
   "$PY" -m bench.http_bench --database "$PG/bench_big" --pages graphql --no-peer \
     --servers daphne1,daphne4,uvicorn4,daphne-nopool --duration 15 \
     --label "servers, workers, pool (100k posts)" --out "$OUT/http-tuning.json"

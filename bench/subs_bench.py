@@ -202,6 +202,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rate", type=int, default=20, help="targeted mutations per second")
     parser.add_argument("--broadcasts", type=int, default=3, help="posts by the popular author")
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
+    parser.add_argument("--ws-options", default="", help="extra uvicorn options, space-separated")
     parser.add_argument(
         "--connect-concurrency", type=int, default=20, help="handshakes in flight at once"
     )
@@ -219,12 +221,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     connections.close_all()
     env = common.server_env(args.database, args.redis, **extra)
-    servers = [common.start_daphne(env, processes=1) for _ in range(args.processes)]
+    common.UVICORN_WS_OPTIONS[:] = args.ws_options.split()
+    start = common.start_uvicorn if args.server == "uvicorn" else common.start_daphne
+    servers = [start(env, 1) for _ in range(args.processes)]
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": args.database.rsplit("/", 1)[-1],
         "clients": args.clients,
         "processes": args.processes,
+        "server": servers[0].name,
         "fd_limit": fd_limit,
         "author": setup["author"],
         "author_followers": setup["author_followers"],

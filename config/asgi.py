@@ -1,23 +1,25 @@
-"""ASGI entry point (daphne): HTTP through Django, WebSocket /graphql through Channels."""
+"""ASGI entry point: HTTP through Django (config/asgi_http.py), WebSocket /graphql through
+Channels, on one port."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 from config import garbage_collection
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from config.asgi_http import OneHopHTTPHandler  # noqa: E402
 from graph.websocket import websocket_application  # noqa: E402
 from observability import gc_pauses  # noqa: E402
 
 application = garbage_collection.WithGcMaintenance(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            "http": OneHopHTTPHandler(),
             "websocket": websocket_application,
         }
     )

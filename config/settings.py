@@ -98,9 +98,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-# Under ASGI (daphne) each request runs its ORM work in a fresh thread, so a persistent
-# connection (CONN_MAX_AGE > 0) is never reused: they pile up until PostgreSQL refuses
-# clients (Django's docs: disable them under ASGI). Reuse comes from psycopg 3's pool.
+# Under ASGI, ORM work reached through sync_to_async (the WebSocket side) runs in a fresh
+# context each time, so a persistent connection (CONN_MAX_AGE > 0) is never reused there:
+# they pile up until PostgreSQL refuses clients (Django's docs: disable them under ASGI).
+# Reuse comes from psycopg 3's pool.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # Connections per server process in psycopg 3's pool; 0 opens one per request instead.
 DB_POOL_SIZE: int = env.int("DB_POOL_SIZE", default=8)
@@ -117,6 +118,9 @@ if (
         # A request waits this long for a free connection before failing.
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+# Threads of a server process that run HTTP requests (config/asgi_http.py); each holds at
+# most one database connection while it serves a request.
+HTTP_THREADS: int = env.int("HTTP_THREADS", default=8)
 # A connection broken by a PostgreSQL restart is replaced on the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -190,6 +194,16 @@ GRAPHQL_MAX_TOKENS: int = env.int("GRAPHQL_MAX_TOKENS", default=5000)
 GRAPHQL_MAX_ALIASES: int = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_NODES: int = env.int("GRAPHQL_MAX_NODES", default=50_000)
 GRAPHQL_INTROSPECTION: bool = env.bool("GRAPHQL_INTROSPECTION", default=True)
+# Persisted documents (graph/persisted.py): Apollo's automatic persisted queries, kept in
+# a per-process LRU bounded in documents and characters; a trusted-documents manifest
+# (JSON object id -> document); with GRAPHQL_TRUSTED_ONLY nothing outside it runs.
+GRAPHQL_APQ: bool = env.bool("GRAPHQL_APQ", default=True)
+GRAPHQL_APQ_CACHE_SIZE: int = env.int("GRAPHQL_APQ_CACHE_SIZE", default=1000)
+GRAPHQL_APQ_CACHE_BYTES: int = env.int("GRAPHQL_APQ_CACHE_BYTES", default=4 * 1024 * 1024)
+GRAPHQL_TRUSTED_DOCUMENTS: str = env.str("GRAPHQL_TRUSTED_DOCUMENTS", default="")
+GRAPHQL_TRUSTED_ONLY: bool = env.bool("GRAPHQL_TRUSTED_ONLY", default=False)
+# Queries over GET without credentials: how long a CDN may keep the answer (0: never).
+GRAPHQL_GET_CACHE_SECONDS: int = env.int("GRAPHQL_GET_CACHE_SECONDS", default=10)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
 RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT: str = env.str(
     "RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT", default="5/15m"

@@ -1,6 +1,6 @@
 """WSGI entry point: plain HTTP only (no WebSockets), e.g. behind a WSGI server.
 
-The Procfile serves everything with daphne (config/asgi.py); bench/RESULTS.md compares
+The Procfile serves everything with uvicorn (config/asgi.py); bench/RESULTS.md compares
 serving the HTTP side from a WSGI server instead.
 """
 

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 from graph.auth import context_for_request, has_session_cookie
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
+from graph.persisted import PersistedDocumentError, apply_cache_headers, resolve_query
 from graph.security.codes import INTERNAL_SERVER_ERROR
 from graph.security.errors import UNEXPECTED_MESSAGE
 
@@ -75,12 +76,26 @@ def _content_length(request: HttpRequest) -> int:
         return 0
 
 
+def _failed(request: HttpRequest) -> bool:
+    return bool(getattr(request, "graphql_failed", False))
+
+
+def _persisted_document_error(exc: PersistedDocumentError) -> JsonResponse:
+    response = error_response(exc.message, exc.code, exc.status)
+    # Never cached: once the client sends the query, the same URL must run it.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # The members of a GraphQL-over-HTTP request body and the JSON type each must have.
 _REQUEST_MEMBERS: dict[str, type] = {
     "query": str,
     "variables": dict,
     "operationName": str,
     "extensions": dict,
+    # A trusted document's id, as GraphQL Codegen (documentId) and Relay (id) send it.
+    "documentId": str,
+    "id": str,
 }
 _KIND_NAMES: dict[type, str] = {str: "a string", dict: "an object"}
 
@@ -104,7 +119,11 @@ class GraphQLView(StrawberryGraphQLView):
                 failure = _csrf_failure(request)
                 if failure is not None:
                     return failure
-            return self.run(request=request)
+            response = self.run(request=request)
+            apply_cache_headers(request, response, succeeded=not _failed(request))
+            return response
+        except PersistedDocumentError as exc:
+            return _persisted_document_error(exc)
         except HTTPException as exc:
             response = error_response(exc.reason, BAD_USER_INPUT, exc.status_code)
             if exc.status_code == 405:
@@ -124,16 +143,30 @@ class GraphQLView(StrawberryGraphQLView):
         except (UnicodeDecodeError, RecursionError) as exc:
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A persisted document over GET has no `query` either: it runs, even from a browser.
+        params = request.query_params
+        if any(params.get(name) for name in ("extensions", "documentId", "id")):
+            return False
+        return super().should_render_graphql_ide(request)
+
     def parse_http_body(
         self, request: SyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        if request.method != "POST" or "application/json" not in (request.content_type or ""):
-            return super().parse_http_body(request)
-        try:
-            body = _read_body(request.request).decode()  # type: ignore[attr-defined]
-        except UnicodeDecodeError as exc:
-            raise HTTPException(400, "Unable to parse request body as JSON") from exc
-        data = self.parse_json(body)
+        if request.method == "GET":
+            data = self.parse_query_params(request.query_params)
+        elif request.method == "POST" and "application/json" in (request.content_type or ""):
+            try:
+                body = _read_body(request.request).decode()  # type: ignore[attr-defined]
+            except UnicodeDecodeError as exc:
+                raise HTTPException(400, "Unable to parse request body as JSON") from exc
+            data = self.parse_json(body)
+        else:
+            # Multipart: the trusted-only rule and persisted ids hold there too.
+            parsed = super().parse_http_body(request)
+            if isinstance(parsed, GraphQLRequestData):
+                parsed.query = resolve_query(parsed.query, parsed.extensions, None)
+            return parsed
         if isinstance(data, list):
             raise HTTPException(400, "Batching is not enabled: send one operation per request.")
         if not isinstance(data, dict):
@@ -141,12 +174,18 @@ class GraphQLView(StrawberryGraphQLView):
         for name, kind in _REQUEST_MEMBERS.items():
             if not isinstance(data.get(name), (kind, type(None))):
                 raise HTTPException(400, f"`{name}` must be {_KIND_NAMES[kind]} or null.")
+        document_id = data.get("documentId") or data.get("id")
         return GraphQLRequestData(
-            query=data.get("query"),
+            query=resolve_query(data.get("query"), data.get("extensions"), document_id),
             variables=data.get("variables"),
             operation_name=data.get("operationName"),
             extensions=data.get("extensions"),
         )
+
+    def process_result(self, request: HttpRequest, result: ExecutionResult) -> Any:
+        if result.errors:
+            request.graphql_failed = True  # type: ignore[attr-defined]
+        return super().process_result(request, result)
 
     def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         try:

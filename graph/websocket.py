@@ -37,6 +37,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    ErrorMessage,
     Message,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
@@ -46,6 +47,7 @@ from config import garbage_collection
 from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
 from graph.origins import origin_allowed
+from graph.persisted import PersistedDocumentError, resolve_subscribe_payload
 from graph.schema import schema
 from graph.subscription_db import subscription_db
 from notifications.broker import get_broker
@@ -217,6 +219,8 @@ class TransportWSHandler(_InitTimeout, BaseGraphQLTransportWSHandler[Context, No
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.handle_invalid_message("Messages must be JSON objects with a type")
             return
+        if message["type"] == "subscribe" and not await self._persisted_resolved(message):
+            return
         if message["type"] == "subscribe" and (
             not isinstance(message.get("id"), str)
             or not isinstance(message.get("payload"), dict)
@@ -225,6 +229,19 @@ class TransportWSHandler(_InitTimeout, BaseGraphQLTransportWSHandler[Context, No
             await self.handle_invalid_message("A subscribe message needs an id and a query")
             return
         await super().handle_message(message)
+
+    async def _persisted_resolved(self, message: Any) -> bool:
+        """False when a persisted or untrusted document was refused with an `error`."""
+        payload, op_id = message.get("payload"), message.get("id")
+        if not isinstance(payload, dict) or not isinstance(op_id, str):
+            return True
+        try:
+            resolve_subscribe_payload(payload)
+        except PersistedDocumentError as exc:
+            error: Any = {"message": exc.message, "extensions": {"code": exc.code}}
+            await self.send_message(ErrorMessage(id=op_id, type="error", payload=[error]))
+            return False
+        return True
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         if not self.connection_timed_out:

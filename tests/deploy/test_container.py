@@ -70,7 +70,7 @@ def test_the_image_runs_the_procfiles_web_line() -> None:
 
 
 def test_the_web_line_binds_a_configurable_address() -> None:
-    assert re.search(r"-b \$\{WEB_BIND:-0\.0\.0\.0\}", procfile()["web"])
+    assert re.search(r"--host \$\{WEB_BIND:-0\.0\.0\.0\}", procfile()["web"])
 
 
 def test_compose_runs_the_release_step_then_two_web_processes_of_the_image() -> None:

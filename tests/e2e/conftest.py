@@ -1,5 +1,7 @@
-"""A real server for browser and client tests: daphne on a free port with its own SQLite file."""
+"""A real server for browser and client tests: the Procfile's web process on a free port
+with its own SQLite file."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests import procfile
 from tests.services import missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +79,13 @@ class LiveServer:
 
 @pytest.fixture(scope="module")
 def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    daphne = Path(sys.executable).parent / "daphne"
-    folder = tmp_path_factory.mktemp("server")
+    with start_live_server(tmp_path_factory.mktemp("server")) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def start_live_server(folder: Path, **settings: str) -> Iterator[LiveServer]:
+    """The server on a free port with its own SQLite file in `folder`; `settings` as env."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env |= {
@@ -87,6 +95,7 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
@@ -100,13 +109,7 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
     assert migrate.returncode == 0, migrate.stderr
     log = folder / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = procfile.start_web(env, port, output=out)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -117,17 +120,13 @@ def live_server_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            procfile.stop_web(process)
             pytest.fail(f"the server did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
     try:
         yield LiveServer(url=url, env=env, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        procfile.stop_web(process)
 
 
 REGISTER = """

@@ -1,10 +1,10 @@
-"""Real server processes for WebSocket tests: a throw-away PostgreSQL database, daphne on
-free ports, an HTTP GraphQL call and a `websockets` client speaking graphql-transport-ws."""
+"""Real server processes for WebSocket tests: a throw-away PostgreSQL database, the
+Procfile's web process on free ports, an HTTP GraphQL call and a `websockets` client
+speaking graphql-transport-ws."""
 
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,8 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests import procfile
+
 ROOT = Path(__file__).resolve().parents[2]
-DAPHNE = str(Path(sys.executable).with_name("daphne"))
 PASSWORD = "a-long-test-password-9"
 
 
@@ -79,17 +80,11 @@ def migrate(env: dict[str, str]) -> None:
     )
 
 
-def start_daphne(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_web(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """The Procfile's web process, as production runs it."""
     # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
-    process = subprocess.Popen(
-        [DAPHNE, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-    )
+    process: subprocess.Popen[bytes] = procfile.start_web(env, port, output=log)
     process.log = log  # type: ignore[attr-defined]
     return process
 
@@ -104,23 +99,17 @@ def wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float = 30)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {server_log(process)[-2000:]}")
+            raise RuntimeError(f"the server exited: {server_log(process)[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"daphne on port {port} did not start")
+    raise RuntimeError(f"the server on port {port} did not start")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    procfile.stop_web(process)
 
 
 def graphql(port: int, query: str, variables: dict[str, Any] | None = None, token: str = "") -> Any:

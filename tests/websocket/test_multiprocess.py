@@ -1,4 +1,5 @@
-"""Two real daphne processes on one PostgreSQL and one Redis: events cross processes.
+"""Two real server processes (the Procfile's web) on one PostgreSQL and one Redis: events
+cross processes.
 
 Runs in both CI passes: it makes its own PostgreSQL database and uses Redis
 whatever DATABASE_URL says.
@@ -48,7 +49,7 @@ def two_servers() -> Iterator[tuple[int, int]]:
         env = servers.server_env(database_url, redis)
         servers.migrate(env)
         ports = (servers.free_port(), servers.free_port())
-        processes = [servers.start_daphne(env, port) for port in ports]
+        processes = [servers.start_web(env, port) for port in ports]
         try:
             for process, port in zip(processes, ports, strict=True):
                 servers.wait_ready(process, port)
