@@ -8,6 +8,7 @@ shape, the page size and whether a cursor is given: it is built once and kept, a
 read binds only its ids and cursor values.
 """
 
+import functools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -156,7 +157,6 @@ class _Statement:
     sql: str
     params: tuple[Any, ...]  # constants, VIEWER and _ARG where those go
     level: _Level
-    width: int = 0
 
 
 @dataclass
@@ -208,76 +208,58 @@ class _Builder:
         return self.column(fragment.sql, fragment.params)
 
 
-def _select(shape: PostShape, viewer: bool) -> _Builder:
-    builder = _Builder(viewer=viewer, pg=connection.vendor == "postgresql")
-    return builder
-
-
-_statements: dict[tuple[Any, ...], _Statement] = {}
-
-
-def _list_statement(
-    source: str, shape: PostShape, viewer: bool, size: int, after: bool
-) -> _Statement:
-    key = ("list", source, shape, viewer, size, after, connection.vendor)
-    statement = _statements.get(key)
-    if statement is None:
-        builder = _select(shape, viewer)
-        level = builder.level(shape, 0)
-        tables, condition, condition_params, (first, second), descending = _SOURCES[source]
-        visible = posts_sql(post="p0", author="u0")
-        where = f"{condition} AND {visible.sql}"
-        params = [*condition_params, *visible.params]
-        if after:
-            # Strictly after the cursor's row; the first bound alone lets PostgreSQL start
-            # the index scan at the cursor instead of filtering every row before it.
-            op, op_eq = ("<", "<=") if descending else (">", ">=")
-            where += (
-                f" AND {first} {op_eq} %s"
-                f" AND ({first} {op} %s OR ({first} = %s AND {second} {op} %s))"
-            )
-            params += [_CURSOR_TIME, _CURSOR_TIME, _CURSOR_TIME, _CURSOR_ID]
-        direction = " DESC" if descending else ""
-        sql = (
-            f"SELECT {', '.join(builder.columns)} FROM {tables} {' '.join(builder.joins)} "  # noqa: S608
-            f"WHERE {where} ORDER BY {first}{direction}, {second}{direction} LIMIT {int(size)}"
-        )
-        statement = _Statement(
-            sql,
-            (*builder.column_params, *builder.join_params, *params),
-            level,
-            len(builder.columns),
-        )
-        _statements[key] = statement
-    return statement
-
-
 class _CursorValue:
-    def __init__(self, name: str) -> None:
-        self.name = name
+    """Stands for one of the cursor's values among a statement's parameters."""
 
 
-_CURSOR_TIME: Any = _CursorValue("time")
-_CURSOR_ID: Any = _CursorValue("id")
+_CURSOR_TIME: Any = _CursorValue()
+_CURSOR_ID: Any = _CursorValue()
+
+# Statements are kept per shape, which the client's selection decides: bounded, so that
+# documents made up to vary it cannot grow the process.
+_STATEMENTS = 512
 
 
-def _ids_statement(shape: PostShape, viewer: bool, count: int) -> _Statement:
-    key = ("ids", shape, viewer, count, connection.vendor)
-    statement = _statements.get(key)
-    if statement is None:
-        builder = _select(shape, viewer)
-        level = builder.level(shape, 0)
-        visible = posts_sql(post="p0", author="u0")
-        joins = " ".join(builder.joins)
-        marks = ", ".join(["%s"] * count)
-        sql = (
-            f"SELECT {', '.join(builder.columns)} FROM {_POST} p0 "  # noqa: S608
-            f"JOIN {_USER} u0 ON u0.id = p0.author_id {joins} "
-            f"WHERE p0.id IN ({marks}) AND {visible.sql}"
+@functools.lru_cache(maxsize=_STATEMENTS)
+def _list_statement(
+    source: str, shape: PostShape, viewer: bool, size: int, after: bool, vendor: str
+) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+    level = builder.level(shape, 0)
+    tables, condition, condition_params, (first, second), descending = _SOURCES[source]
+    visible = posts_sql(post="p0", author="u0")
+    where = f"{condition} AND {visible.sql}"
+    params = [*condition_params, *visible.params]
+    if after:
+        # Strictly after the cursor's row; the first bound alone lets PostgreSQL start
+        # the index scan at the cursor instead of filtering every row before it.
+        op, op_eq = ("<", "<=") if descending else (">", ">=")
+        where += (
+            f" AND {first} {op_eq} %s AND ({first} {op} %s OR ({first} = %s AND {second} {op} %s))"
         )
-        params = (*builder.column_params, *builder.join_params, *[_ARG] * count, *visible.params)
-        statement = _statements[key] = _Statement(sql, params, level, len(builder.columns))
-    return statement
+        params += [_CURSOR_TIME, _CURSOR_TIME, _CURSOR_TIME, _CURSOR_ID]
+    direction = " DESC" if descending else ""
+    sql = (
+        f"SELECT {', '.join(builder.columns)} FROM {tables} {' '.join(builder.joins)} "  # noqa: S608
+        f"WHERE {where} ORDER BY {first}{direction}, {second}{direction} LIMIT {int(size)}"
+    )
+    return _Statement(sql, (*builder.column_params, *builder.join_params, *params), level)
+
+
+@functools.lru_cache(maxsize=_STATEMENTS)
+def _ids_statement(shape: PostShape, viewer: bool, count: int, vendor: str) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+    level = builder.level(shape, 0)
+    visible = posts_sql(post="p0", author="u0")
+    joins = " ".join(builder.joins)
+    marks = ", ".join(["%s"] * count)
+    sql = (
+        f"SELECT {', '.join(builder.columns)} FROM {_POST} p0 "  # noqa: S608
+        f"JOIN {_USER} u0 ON u0.id = p0.author_id {joins} "
+        f"WHERE p0.id IN ({marks}) AND {visible.sql}"
+    )
+    params = (*builder.column_params, *builder.join_params, *[_ARG] * count, *visible.params)
+    return _Statement(sql, params, level)
 
 
 def _aware(value: Any) -> Any:
@@ -528,7 +510,9 @@ def post_page(
     if source.name == "hashtag" and (not source.arg or "\x00" in source.arg):
         # No tag is empty or holds a NUL (which PostgreSQL refuses as a parameter).
         return []
-    statement = _list_statement(source.name, shape, viewer_id is not None, size, after is not None)
+    statement = _list_statement(
+        source.name, shape, viewer_id is not None, size, after is not None, connection.vendor
+    )
     args = [] if source.arg is None else [source.arg] * statement.params.count(_ARG)
     rows = _run(statement, viewer_id, args, after or (None, None))
     return _views(rows, statement.level, viewer_id)
@@ -538,7 +522,9 @@ def page_statement(
     source: Source, *, viewer_id: int | None, shape: PostShape, size: int
 ) -> tuple[str, list[Any]]:
     """The SQL and parameters `post_page` runs for a first page (for EXPLAIN and tests)."""
-    statement = _list_statement(source.name, shape, viewer_id is not None, size, False)
+    statement = _list_statement(
+        source.name, shape, viewer_id is not None, size, False, connection.vendor
+    )
     args = [] if source.arg is None else [source.arg] * statement.params.count(_ARG)
     supplied = iter(args)
     params = [
@@ -561,7 +547,7 @@ def posts_by_ids(
     ids = sorted(set(post_ids))
     if not ids:
         return {}
-    statement = _ids_statement(shape, viewer_id is not None, len(ids))
+    statement = _ids_statement(shape, viewer_id is not None, len(ids), connection.vendor)
     rows = _run(statement, viewer_id, ids, (None, None))
     views = _views(rows, statement.level, viewer_id, keep_emails=keep_emails)
     return {view.id: view for view in views}
@@ -604,30 +590,32 @@ def hosted_posts(
 ) -> list[tuple[Sequence[Any], PostView | None]]:
     """The rows of `host` (their own columns), each with its post as the viewer sees it:
     one statement, plus the tags (not on PostgreSQL) and mentions the shape asks for."""
-    key = ("host", host.key, shape, viewer_id is not None, connection.vendor)
-    statement = _statements.get(key)
-    if statement is None:
-        builder = _select(shape, viewer_id is not None)
-        for column in host.columns:
-            builder.column(column)
-        builder.column_params[:0] = host.column_params
-        level = builder.level(shape, 0)
-        visible = posts_sql(post="p0", author="u0")
-        sql = (
-            f"SELECT {', '.join(builder.columns)} FROM {host.tables} "  # noqa: S608
-            f"LEFT JOIN ({_POST} p0 JOIN {_USER} u0 ON u0.id = p0.author_id) "
-            f"ON p0.id = {host.post_ref} AND {visible.sql} {' '.join(builder.joins)} "
-            f"WHERE {host.where} {host.tail}"
-        )
-        params = (
-            *builder.column_params,
-            *host.table_params,
-            *visible.params,
-            *builder.join_params,
-            *host.where_params,
-        )
-        statement = _statements[key] = _Statement(sql, params, level, len(builder.columns))
+    statement = _host_statement(host, shape, viewer_id is not None, connection.vendor)
     rows = _run(statement, viewer_id, args, (None, None))
     views = _row_views(rows, statement.level, viewer_id, keep_emails=keep_emails)
     width = len(host.columns)
     return [(row[:width], view) for row, view in zip(rows, views, strict=True)]
+
+
+@functools.lru_cache(maxsize=_STATEMENTS)
+def _host_statement(host: Host, shape: PostShape, viewer: bool, vendor: str) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+    for column in host.columns:
+        builder.column(column)
+    builder.column_params[:0] = host.column_params
+    level = builder.level(shape, 0)
+    visible = posts_sql(post="p0", author="u0")
+    sql = (
+        f"SELECT {', '.join(builder.columns)} FROM {host.tables} "  # noqa: S608
+        f"LEFT JOIN ({_POST} p0 JOIN {_USER} u0 ON u0.id = p0.author_id) "
+        f"ON p0.id = {host.post_ref} AND {visible.sql} {' '.join(builder.joins)} "
+        f"WHERE {host.where} {host.tail}"
+    )
+    params = (
+        *builder.column_params,
+        *host.table_params,
+        *visible.params,
+        *builder.join_params,
+        *host.where_params,
+    )
+    return _Statement(sql, params, level)
