@@ -47,14 +47,16 @@ def test_every_field_returns_the_same_post(gql: GqlCall) -> None:
     post = make_post(ann, "an answer for @carol #Tea", reply_to=parent)
     variables = {"parent": global_id("Post", parent.pk), "id": global_id("Post", post.pk)}
 
-    one = "query($id: ID!) { post(id: $id) { %s } }" % POST
+    one = "query($id: ID!) { post(id: $id) { " + POST + " } }"
     by_id = {}
     for pk in (parent.pk, post.pk):
         read = gql(one, {"id": global_id("Post", pk)}, as_user=carol)["data"]["post"]
         by_id[read["id"]] = read
     expected = by_id[variables["id"]]
     node = gql(
-        "query($id: ID!) { node(id: $id) { ... on Post { %s } } }" % POST, variables, as_user=carol
+        "query($id: ID!) { node(id: $id) { ... on Post { " + POST + " } } }",
+        variables,
+        as_user=carol,
     )
     assert node["data"]["node"] == expected
     for name, (query, path) in PATHS.items():
