@@ -291,7 +291,10 @@ def cursor_values(values: Sequence[Any]) -> tuple[Any, int]:
         parsed = parsed.replace(tzinfo=UTC)
     if isinstance(pk, bool) or not isinstance(pk, (int, str)):
         raise ValueError("not an id")
-    return connection.ops.adapt_datetimefield_value(parsed), int(pk)
+    pk = int(pk)
+    if abs(pk) > 2**63 - 1:  # beyond a bigint: PostgreSQL would refuse the parameter
+        raise ValueError("not an id")
+    return connection.ops.adapt_datetimefield_value(parsed), pk
 
 
 def _run(
@@ -343,17 +346,11 @@ def user_from_row(
     )
 
 
-@dataclass
-class _Extras:
-    tags: dict[int, list[str]]
-    mentions: dict[int, list[UserView]]
-
-
 def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFlags | None]:
     """The ids of the posts whose tags and whose mentions are read apart, and the flags."""
     tags: set[int] = set()
     mentions: set[int] = set()
-    flags: UserFlags | None = None
+    asked: list[UserFlags] = []
     current: _Level | None = level
     while current is not None:
         offset = current.offset
@@ -361,14 +358,14 @@ def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFla
             tags.update(row[offset] for row in rows if row[offset] is not None)
         if current.mentions is not None:
             mentions.update(row[offset] for row in rows if row[offset] is not None)
-            flags = UserFlags(
-                viewer_follows=current.mentions.viewer_follows
-                or (flags is not None and flags.viewer_follows),
-                follows_viewer=current.mentions.follows_viewer
-                or (flags is not None and flags.follows_viewer),
-            )
+            asked.append(current.mentions)
         current = current.parent
-    return tags, mentions, flags
+    # One read for every level's mentions, with the flags any level shows.
+    flags = UserFlags(
+        viewer_follows=any(f.viewer_follows for f in asked),
+        follows_viewer=any(f.follows_viewer for f in asked),
+    )
+    return tags, mentions, flags if asked else None
 
 
 def _read_tags(post_ids: set[int]) -> dict[int, list[str]]:
