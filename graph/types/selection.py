@@ -1,6 +1,8 @@
 """What a field's selection reads of the posts and users below it: the `PostShape` a read
 of the read model needs so that every field selected finds its value loaded."""
 
+import functools
+
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from graph.context import Info
@@ -60,6 +62,9 @@ def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
     return flags if flags.viewer_follows or flags.follows_viewer else None
 
 
+# Per document's paths: one shape object shared by the requests and subscriptions of a
+# document (bounded: the documents are the clients').
+@functools.lru_cache(maxsize=1024)
 def post_shape(paths: frozenset[str], post: str) -> PostShape:
     """The shape of the post at the path `post` ("" for the field's own object)."""
     parent = _under(post, "replyTo")
