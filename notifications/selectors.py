@@ -24,7 +24,7 @@ from social.reads.flags import (
 )
 from social.reads.posts import ARG, USER_COLUMNS, Host, hosted_posts, time_reader, user_from_row
 from social.reads.views import FULL_SHAPE, PostShape, PostView, UserView
-from social.visibility import users_sql
+from social.visibility import users_q, users_sql
 
 # A replay page: how many backlog rows one database round trip reads.
 REPLAY_PAGE = 100
@@ -55,9 +55,11 @@ def _host(
     key: Any, *, where: str, tail: str = "", where_params: tuple[Any, ...], live: bool
 ) -> Host:
     actor = users_sql(user="a")
+    # What `unread_count` counts, for each row's recipient.
+    counted = users_sql(user="ca")
     unread = (
-        f"(SELECT COUNT(*) FROM {_NOTIFICATION} c "  # noqa: S608
-        "WHERE c.recipient_id = n.recipient_id AND c.read_at IS NULL)"
+        f"(SELECT COUNT(*) FROM {_NOTIFICATION} c JOIN {_USER} ca ON ca.id = c.actor_id "  # noqa: S608
+        f"WHERE c.recipient_id = n.recipient_id AND c.read_at IS NULL AND {counted.sql})"
         if live
         else "0"
     )
@@ -76,7 +78,7 @@ def _host(
             *(f"a.{name}" for name in USER_COLUMNS),
             *flags,
         ),
-        column_params=() if live else (*follows.params, *followed.params),
+        column_params=counted.params if live else (*follows.params, *followed.params),
         tables=f"{_NOTIFICATION} n JOIN {_USER} a ON a.id = n.actor_id AND {actor.sql}",
         table_params=actor.params,
         post_ref="n.post_id",
@@ -183,7 +185,12 @@ def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]
 
 
 def unread_count(*, recipient_id: int) -> int:
-    return Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).count()
+    """Unread notifications the recipient may see (their actor visible), as listed."""
+    return Notification.objects.filter(
+        users_q(viewer_id=recipient_id, prefix="actor__"),
+        recipient_id=recipient_id,
+        read_at__isnull=True,
+    ).count()
 
 
 def live_notifications(

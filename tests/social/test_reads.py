@@ -124,3 +124,18 @@ def test_the_visibility_rules_have_a_sql_form() -> None:
     fragment = posts_sql(post="p", author="u")
     assert isinstance(fragment, SqlFragment) and "u.is_active" in fragment.sql
     assert SqlFragment("x = %s", (VIEWER, 3)).bind(7) == (7, 3)
+
+
+@pytest.mark.django_db
+def test_an_inactive_actor_leaves_the_list_and_the_unread_count() -> None:
+    from notifications.selectors import unread_count
+
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    make_follow(bob, alice)
+    make_follow(carol, alice)
+    User.objects.filter(pk=bob.pk).update(is_active=False)
+    listed = notification_page(recipient_id=alice.pk, size=10)
+    assert [n.actor.username for n in listed] == ["carol"]
+    assert unread_count(recipient_id=alice.pk) == 1
+    keys = [(n.pk, alice.pk) for n in Notification.objects.filter(recipient=alice)]
+    assert [unread for _, unread in live_notifications(keys=keys).values()] == [1]
