@@ -176,9 +176,7 @@ async def _post_for(
     `private`: the selection reaches the database (a connection), whose reads depend on
     the subscription's own context: it gets a view of its own, executed for it alone."""
     # One read per distinct selection shape among the event's subscriptions.
-    tasks: dict[PostShape, asyncio.Task[dict[int, PostView]]] = event.shared.setdefault(
-        "views", {}
-    )
+    tasks: dict[PostShape, asyncio.Task[dict[int, PostView]]] = event.shared.setdefault("views", {})
     task = tasks.get(shape)
     if task is None:
         task = asyncio.ensure_future(_posts_for_viewers(event.post_id, event.local_users, shape))

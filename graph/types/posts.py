@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 import strawberry_django
@@ -110,6 +110,3 @@ def post_connection(
     return PostConnection.build(
         page_of(views, size, kind=kind, keys=_CURSOR_KEYS, after=after, read=_cursor_of)
     )
-
-
-PostRef = Annotated["PostType", strawberry.lazy("graph.types.posts")]
