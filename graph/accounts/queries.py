@@ -6,13 +6,13 @@ from strawberry import relay
 from graph.context import Info
 from graph.node import load_node, node_loader
 from graph.types.users import UserType
-from social.reads import users as user_reads
+from social.reads.users import user_by_username, user_view
 from social.reads.views import UserView
 
 
 @node_loader("User")
 def _load_user(info: Info, pk: int) -> UserView | None:
-    return user_reads.user_view(pk, viewer_id=info.context.viewer_id)
+    return user_view(user_id=pk, viewer_id=info.context.viewer_id)
 
 
 @strawberry.type
@@ -31,5 +31,5 @@ class AccountQuery:
     def user(self, info: Info, username: str) -> UserType | None:
         return cast(
             UserType | None,
-            user_reads.user_by_username(username, viewer_id=info.context.viewer_id),
+            user_by_username(username=username, viewer_id=info.context.viewer_id),
         )

@@ -147,9 +147,9 @@ def _posts_for_viewers(
     this hop (which every one of them waits for). Those who appear in the post (author,
     parent's author, mentioned) get a view of their own: it shows them their own email, so
     its result cannot be shared (graph/execution.py)."""
-    base = post_reads.posts_by_ids([post_id], viewer_id=None, shape=shape, keep_emails=True).get(
-        post_id
-    )
+    base = post_reads.posts_by_ids(
+        post_ids=[post_id], viewer_id=None, shape=shape, keep_emails=True
+    ).get(post_id)
     if base is None:
         return {}
     people, post_ids = people_of(base), posts_of(base)

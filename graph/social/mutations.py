@@ -44,11 +44,11 @@ def _user(value: str, field: str, viewer_id: int) -> User:
 def _fresh_post(info: Info, post_id: int, viewer_id: int) -> PostView | None:
     """The post as the viewer now sees it: counters and flags read after the write."""
     shape = selected_post_shape(info, "post")
-    return post_reads.post_view(post_id, viewer_id=viewer_id, shape=shape)
+    return post_reads.post_view(post_id=post_id, viewer_id=viewer_id, shape=shape)
 
 
 def _fresh_user(user_id: int, viewer_id: int) -> UserView | None:
-    return user_reads.user_view(user_id, viewer_id=viewer_id)
+    return user_reads.user_view(user_id=user_id, viewer_id=viewer_id)
 
 
 def _on_post(info: Info, post_id: str, act: Callable[[User, Post], object]) -> PostPayload:

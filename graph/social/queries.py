@@ -16,7 +16,7 @@ from social.text import normalize_hashtag
 @node_loader("Post")
 def _load_post(info: Info, pk: int) -> PostView | None:
     return post_reads.post_view(
-        pk, viewer_id=info.context.viewer_id, shape=selected_post_shape(info)
+        post_id=pk, viewer_id=info.context.viewer_id, shape=selected_post_shape(info)
     )
 
 

@@ -101,7 +101,7 @@ def post_connection(
         except (ValueError, TypeError, OverflowError) as exc:
             raise bad_user_input("`after` is not a valid cursor for this list.") from exc
     views = post_reads.post_page(
-        source,
+        source=source,
         viewer_id=info.context.viewer_id,
         shape=selected_post_shape(info, "edges.node"),
         size=size + 1,

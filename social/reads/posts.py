@@ -6,6 +6,9 @@ as an ARRAY subquery; then at most one query for the tags (elsewhere) and one fo
 mentions of every post on the page. The statement's text depends only on the source, the
 shape, the page size and whether a cursor is given: it is built once and kept, and each
 read binds only its ids and cursor values.
+
+SQL text here is formatted from table names, aliases and %s placeholders only: every value
+(ids, tags, cursor values, the viewer's id) is a bound parameter.
 """
 
 import functools
@@ -372,12 +375,11 @@ def _read_tags(post_ids: set[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {pk: [] for pk in post_ids}
     if post_ids:
         marks = ", ".join(["%s"] * len(post_ids))
+        sql = (
+            f"SELECT post_id, tag FROM {_TAG} WHERE post_id IN ({marks}) ORDER BY post_id, position"  # noqa: S608
+        )
         with connection.cursor() as db:
-            db.execute(
-                f"SELECT post_id, tag FROM {_TAG} WHERE post_id IN ({marks}) "  # noqa: S608
-                "ORDER BY post_id, position",
-                list(post_ids),
-            )
+            db.execute(sql, list(post_ids))
             for post_id, tag in db.fetchall():
                 found[post_id].append(tag)
     return found
@@ -495,8 +497,8 @@ def _row_views(
 
 
 def post_page(
-    source: Source,
     *,
+    source: Source,
     viewer_id: int | None,
     shape: PostShape,
     size: int,
@@ -531,8 +533,8 @@ def page_statement(
 
 
 def posts_by_ids(
-    post_ids: Sequence[int],
     *,
+    post_ids: Sequence[int],
     viewer_id: int | None,
     shape: PostShape,
     keep_emails: bool = False,
@@ -550,9 +552,9 @@ def posts_by_ids(
     return {view.id: view for view in views}
 
 
-def post_view(post_id: int, *, viewer_id: int | None, shape: PostShape) -> PostView | None:
+def post_view(*, post_id: int, viewer_id: int | None, shape: PostShape) -> PostView | None:
     """The post as the viewer sees it, or None when it is gone or hidden from them."""
-    return posts_by_ids([post_id], viewer_id=viewer_id, shape=shape).get(post_id)
+    return posts_by_ids(post_ids=[post_id], viewer_id=viewer_id, shape=shape).get(post_id)
 
 
 @dataclass(frozen=True)

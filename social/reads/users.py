@@ -47,7 +47,7 @@ def view_of(row: Sequence[Any], viewer_id: int | None) -> UserView:
     )
 
 
-def users_by_ids(ids: Collection[int], *, viewer_id: int | None) -> dict[int, UserView]:
+def users_by_ids(*, ids: Collection[int], viewer_id: int | None) -> dict[int, UserView]:
     """The users among `ids` the viewer may see, by id."""
     if not ids:
         return {}
@@ -57,11 +57,11 @@ def users_by_ids(ids: Collection[int], *, viewer_id: int | None) -> dict[int, Us
     return {view.id: view for view in views}
 
 
-def user_view(user_id: int, *, viewer_id: int | None) -> UserView | None:
-    return users_by_ids([user_id], viewer_id=viewer_id).get(user_id)
+def user_view(*, user_id: int, viewer_id: int | None) -> UserView | None:
+    return users_by_ids(ids=[user_id], viewer_id=viewer_id).get(user_id)
 
 
-def user_by_username(username: str, *, viewer_id: int | None) -> UserView | None:
+def user_by_username(*, username: str, viewer_id: int | None) -> UserView | None:
     if "\x00" in username:  # no username has one, and PostgreSQL refuses it as a parameter
         return None
     queryset = User.objects.filter(users_q(viewer_id=viewer_id), username__iexact=username.strip())

@@ -36,9 +36,11 @@ def _scene() -> dict[str, Any]:
 def _every_path(scene: dict[str, Any]) -> dict[str, PostView | None]:
     carol, post = scene["carol"], scene["post"]
     shape = FULL_SHAPE
-    feed = post_reads.post_page(post_reads.home(carol.pk), viewer_id=carol.pk, shape=shape, size=10)
+    feed = post_reads.post_page(
+        source=post_reads.home(carol.pk), viewer_id=carol.pk, shape=shape, size=10
+    )
     public = post_reads.post_page(
-        post_reads.by_user(scene["ann"].pk), viewer_id=carol.pk, shape=shape, size=10
+        source=post_reads.by_user(scene["ann"].pk), viewer_id=carol.pk, shape=shape, size=10
     )
     mention = Notification.objects.get(recipient=carol, kind="MENTION")
     page = notification_page(recipient_id=carol.pk, size=10, shape=shape)
@@ -48,7 +50,7 @@ def _every_path(scene: dict[str, Any]) -> dict[str, PostView | None]:
     return {
         "homeFeed": next(v for v in feed if v.id == post.pk),
         "user.posts": next(v for v in public if v.id == post.pk),
-        "post/node": post_reads.post_view(post.pk, viewer_id=carol.pk, shape=shape),
+        "post/node": post_reads.post_view(post_id=post.pk, viewer_id=carol.pk, shape=shape),
         "notifications": next(n.post for n in page if n.id == mention.pk),
         "node(Notification)": single.post if single else None,
         "replay": next(n.post for n in replay if n.id == mention.pk),
@@ -79,7 +81,7 @@ async def test_a_live_delivery_reads_as_the_feed_does() -> None:
     delivered = await _posts_for_viewers(post.pk, [carol.pk, bob.pk], FULL_SHAPE)
     for viewer in (carol, bob):
         read = await sync_to_async(post_reads.post_view)(
-            post.pk, viewer_id=viewer.pk, shape=FULL_SHAPE
+            post_id=post.pk, viewer_id=viewer.pk, shape=FULL_SHAPE
         )
         assert delivered[viewer.pk] == read
 
@@ -95,10 +97,12 @@ def test_an_inactive_author_is_gone_from_every_path() -> None:
 def _every_path_without_ann(scene: dict[str, Any]) -> dict[str, Any]:
     carol = scene["carol"]
     feed = post_reads.post_page(
-        post_reads.home(carol.pk), viewer_id=carol.pk, shape=FULL_SHAPE, size=10
+        source=post_reads.home(carol.pk), viewer_id=carol.pk, shape=FULL_SHAPE, size=10
     )
     return {
-        "post": post_reads.post_view(scene["post"].pk, viewer_id=carol.pk, shape=FULL_SHAPE),
+        "post": post_reads.post_view(
+            post_id=scene["post"].pk, viewer_id=carol.pk, shape=FULL_SHAPE
+        ),
         "feed": [v.id for v in feed if v.author_id == scene["ann"].pk],
         "actor_notifications": [
             n.id
@@ -112,12 +116,12 @@ def _every_path_without_ann(scene: dict[str, Any]) -> dict[str, Any]:
 def test_a_hidden_parent_reads_as_none_and_a_hidden_mention_is_left_out() -> None:
     scene = _scene()
     User.objects.filter(pk__in=[scene["bob"].pk, scene["carol"].pk]).update(is_active=False)
-    view = post_reads.post_view(scene["post"].pk, viewer_id=None, shape=FULL_SHAPE)
+    view = post_reads.post_view(post_id=scene["post"].pk, viewer_id=None, shape=FULL_SHAPE)
     assert view is not None
     assert view.reply_to_id == scene["parent"].pk and view.reply_to is None
     assert view.mentions == ()
-    assert user_reads.user_view(scene["bob"].pk, viewer_id=None) is None
-    assert user_reads.user_by_username("bob", viewer_id=None) is None
+    assert user_reads.user_view(user_id=scene["bob"].pk, viewer_id=None) is None
+    assert user_reads.user_by_username(username="bob", viewer_id=None) is None
 
 
 def test_the_visibility_rules_have_a_sql_form() -> None:

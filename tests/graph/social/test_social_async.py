@@ -63,7 +63,7 @@ async def test_post_fields_resolve_in_async_execution() -> None:
 @pytest.mark.django_db
 def test_a_post_view_carries_the_viewer_flags_of_its_related_users() -> None:
     bob, reply = _thread()
-    post = post_view(reply.pk, viewer_id=bob.pk, shape=FULL_SHAPE)
+    post = post_view(post_id=reply.pk, viewer_id=bob.pk, shape=FULL_SHAPE)
     assert post is not None and post.reply_to is not None
     assert post.viewer_has_liked is True
     assert post.author.viewer_follows is True

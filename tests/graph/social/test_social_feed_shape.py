@@ -111,7 +111,7 @@ def test_a_grandparent_is_joined_when_selected(gql: GqlCall, network: dict[str, 
 
 def test_the_full_shape_sets_every_flag(network: dict[str, Any]) -> None:
     viewer, reply = network["viewer"], network["reply"]
-    post = post_view(reply.pk, viewer_id=viewer.pk, shape=FULL_SHAPE)
+    post = post_view(post_id=reply.pk, viewer_id=viewer.pk, shape=FULL_SHAPE)
     assert post is not None and post.reply_to is not None
     assert post.viewer_has_liked is True
     assert post.author.viewer_follows is True
