@@ -10,8 +10,9 @@ change here plus its tests:
   hand-written reads (social/reads/posts.py) and any other executor (compiled documents)
   splice it in as it is: `posts_sql(post="p", author="u")` is every condition a row of
   `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer;
-- a live check (`hidden_pairs`): which viewers an event would reach may not see which
-  of the users it shows, for the live side, which reads an object once for many viewers.
+- a live check (`hidden_pairs`, `hidden_post_pairs`): which viewers an event would reach
+  may not see which of the users (or posts by them) it shows, for the live side, which
+  reads an object once, as for a signed-out viewer, then shows it to many viewers.
 
 The rules today: an inactive account (deactivated, or never activated) is gone for
 everyone, and so are its posts. A post's parent, mentions and notification actors follow
@@ -74,3 +75,14 @@ def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> s
     Today nothing hides a visible user from one viewer only; blocks, mutes and locked
     accounts will answer here, in one query for all the viewers."""
     return set()
+
+
+def hidden_post_pairs(
+    *, viewer_ids: Collection[int], author_ids: Collection[int]
+) -> set[tuple[int, int]]:
+    """The (viewer, author) pairs, among these viewers and authors whose posts are visible to
+    everyone, where the viewer may still not see the author's posts: `hidden_pairs`, and
+    posts that reach fewer viewers than their author does (a locked account's).
+
+    Today no post is hidden from one viewer only."""
+    return hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 
 from social.models import Follow, Like
 from social.reads.views import PostView, UserView
-from social.visibility import VIEWER, SqlFragment, hidden_pairs
+from social.visibility import VIEWER, SqlFragment, hidden_pairs, hidden_post_pairs
 
 _LIKE = Like._meta.db_table
 _FOLLOW = Follow._meta.db_table
@@ -61,6 +61,8 @@ class ManyViewers:
     likes: frozenset[tuple[int, int]]  # (viewer, post)
     follows: frozenset[tuple[int, int]]  # (follower, followee), viewers and people either side
     hidden: frozenset[tuple[int, int]] = frozenset()  # (viewer, user): visibility.hidden_pairs
+    # (viewer, author) whose posts the viewer may not see: visibility.hidden_post_pairs
+    hidden_posts: frozenset[tuple[int, int]] = frozenset()
 
     def key(
         self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
@@ -71,6 +73,7 @@ class ManyViewers:
             frozenset(u for u in people if (viewer_id, u) in self.follows),
             frozenset(u for u in people if (u, viewer_id) in self.follows),
             frozenset(u for u in people if (viewer_id, u) in self.hidden),
+            frozenset(u for u in people if (viewer_id, u) in self.hidden_posts),
         )
 
 
@@ -100,6 +103,7 @@ def many_viewers(
         frozenset(found[0]),
         frozenset(found[1]),
         frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people)),
+        frozenset(hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people)),
     )
 
 
@@ -142,7 +146,7 @@ def post_with_viewer(post: PostView, viewer_id: int, flags: ManyViewers) -> Post
     """`post`, read for everyone with emails kept, as `viewer_id` sees it; None when hidden
     from them."""
     author = user_with_viewer(post.author, viewer_id, flags)
-    if author is None:
+    if author is None or (viewer_id, post.author_id) in flags.hidden_posts:
         return None
     parent = post.reply_to
     mentions = (user_with_viewer(user, viewer_id, flags) for user in post.mentions)

@@ -143,3 +143,39 @@ def test_an_inactive_actor_leaves_the_list_and_the_unread_count() -> None:
     assert unread_count(recipient_id=alice.pk) == 1
     keys = [(n.pk, alice.pk) for n in Notification.objects.filter(recipient=alice)]
     assert [unread for _, unread in live_notifications(keys=keys).values()] == [1]
+
+
+@pytest.mark.django_db
+def test_the_live_side_applies_the_live_check_per_viewer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A rule that hides carol from bob alone (a block, some day) is answered by the live
+    # check, and every live read honours it.
+    from social.reads import flags
+
+    scene = _scene()
+    ann, bob, carol = scene["ann"], scene["bob"], scene["carol"]
+    monkeypatch.setattr(
+        flags,
+        "hidden_pairs",
+        lambda *, viewer_ids, user_ids: {(bob.pk, carol.pk)} & {(bob.pk, u) for u in user_ids},
+    )
+    base = post_reads.post_view(post_id=scene["post"].pk, viewer_id=None, shape=FULL_SHAPE)
+    assert base is not None
+    seen = flags.many_viewers(
+        viewer_ids=[bob.pk, carol.pk], post_ids=flags.posts_of(base), people=flags.people_of(base)
+    )
+    as_bob = flags.post_with_viewer(base, bob.pk, seen)
+    as_carol = flags.post_with_viewer(base, carol.pk, seen)
+    assert as_bob is not None and as_carol is not None
+    assert [u.username for u in as_bob.mentions] == []  # carol, hidden from bob
+    assert [u.username for u in as_carol.mentions] == ["carol"]
+    assert seen.key(bob.pk, flags.people_of(base), [base.id]) != seen.key(
+        carol.pk, flags.people_of(base), [base.id]
+    )
+    # Hidden posts: by an author hidden from the viewer, the post itself is gone.
+    monkeypatch.setattr(
+        flags, "hidden_post_pairs", lambda *, viewer_ids, author_ids: {(bob.pk, ann.pk)}
+    )
+    seen = flags.many_viewers(
+        viewer_ids=[bob.pk], post_ids=flags.posts_of(base), people=flags.people_of(base)
+    )
+    assert flags.post_with_viewer(base, bob.pk, seen) is None
