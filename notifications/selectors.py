@@ -33,7 +33,7 @@ _NOTIFICATION = Notification._meta.db_table
 _USER = User._meta.db_table
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NotificationView:
     """A notification as its recipient sees it: actor and post as any other read shows them."""
 
