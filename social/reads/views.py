@@ -36,14 +36,12 @@ class PostShape:
 
 # Everything one level deep: the post, its parent (without the parent's tags and mentions).
 FULL_SHAPE = PostShape(reply_to=PostShape(hashtags=False, mentions=None))
-# The post's own columns and author only.
-BARE_SHAPE = PostShape(viewer_has_liked=False, author=None, hashtags=False, mentions=None)
 
 
 # Views are never changed once built (`dataclasses.replace` makes another): one view may be
 # shared by many viewers' executions (graph/execution.py). Not frozen=True: its __init__
-# sets each field through object.__setattr__, 12x the cost of a plain one, paid for every
-# row of every page.
+# sets each field through object.__setattr__, paid for every row of every page
+# (bench/RESULTS.md, section 9).
 @dataclass(slots=True)
 class UserView:
     """A user as the viewer sees them: `email` only for themself, flags false when signed out."""
