@@ -1,7 +1,7 @@
 """Executing a subscription event once for all the subscriptions that would render it alike.
 
 A post by a popular author reaches thousands of `homeFeedPostAdded` subscriptions on one
-process. Viewers whose flags on the post are equal already share one copy of it
+process. Viewers who see the post alike already share one PostView of it
 (graph/notifications/subscriptions.py); with the same operation they would also produce
 the same result, so the first subscription executes it and the rest reuse the result.
 Per-subscriber execution was the largest part of a broadcast (bench/RESULTS.md).
@@ -14,6 +14,7 @@ Everything else executes as graphql-core would.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 from graphql import ExecutionResult, OperationType
@@ -23,21 +24,21 @@ from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
-_RESULTS = "_graphql_shared_results"
+# Per shared payload (by identity, while it lives): the results by operation node.
+_results: dict[int, dict[int, tuple[Any, Any]]] = {}
 
 
 def share_results(payload: Any) -> None:
-    """Lets the subscriptions handed this payload share their execution of it.
+    """Lets the subscriptions handed this payload (this very object, weakly referenceable)
+    share their execution of it.
 
     Only for a payload whose every field resolves the same for each subscription that
     receives it: no viewer-dependent field may read anything but the payload itself.
     """
-    setattr(payload, _RESULTS, {})
-
-
-def unshare_results(payload: Any) -> None:
-    """For a copy of a shared payload that one subscription gets to itself."""
-    payload.__dict__.pop(_RESULTS, None)
+    key = id(payload)
+    _results[key] = {}
+    # Forgotten with the payload, before its id can be another object's.
+    weakref.finalize(payload, _results.pop, key, None)
 
 
 async def _shared(task: asyncio.Future[ExecutionResult]) -> ExecutionResult:
@@ -61,14 +62,14 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def build_per_event_executor(self, payload: Any) -> Any:
         # Copying the executor for each subscriber cost as much as executing did.
-        results: dict[int, tuple[Any, Any]] | None = getattr(payload, _RESULTS, None)
+        results = _results.get(id(payload))
         entry = results.get(id(self.operation)) if results is not None else None
         if entry is not None:
             return _Executed(entry[1])
         return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
-        results: dict[int, tuple[Any, Any]] | None = getattr(self.root_value, _RESULTS, None)
+        results = _results.get(id(self.root_value))
         operation = self.operation
         if (
             results is None

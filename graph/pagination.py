@@ -8,17 +8,16 @@ no OFFSET scan. Cursors are opaque to clients (url-safe base64 of JSON).
 import base64
 import binascii
 import json
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Field, Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from strawberry.relay import PageInfo
 
 from graph.errors import bad_user_input
-from social.selectors.posts import prepared_rows
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -110,12 +109,12 @@ def keyset_page(
             queryset = queryset.filter(_after_filter(keys, values))
         except (ValueError, TypeError, ValidationError) as exc:
             raise bad_user_input("`after` is not a valid cursor for this list.") from exc
-    return _page(
+    return page_of(
         list(queryset[: size + 1]), size, kind=kind, keys=keys, after=after, read=key_values
     )
 
 
-def _page(
+def page_of(
     rows: list[T],
     size: int,
     *,
@@ -134,49 +133,6 @@ def _page(
         has_next_page=has_next,
         has_previous_page=after is not None,
     )
-
-
-def prepared_keyset_page(
-    select: Callable[..., QuerySet[Any]],
-    args: Sequence[int | None],
-    *,
-    model: type[Model],
-    rows: Callable[[tuple[str, ...], list[Any]], list[T]],
-    key: Hashable,
-    kind: str,
-    keys: Sequence[str],
-    first: int | None,
-    after: str | None,
-) -> Page[T]:
-    """`keyset_page` of `select(*args)` (a values_list() queryset of `model`), its SQL
-    compiled once per `key` and page shape and reused (`prepared_rows`); `rows(names,
-    values)` makes the page's nodes. `key` names everything `select` builds from besides
-    `args`, which must be ids (or None)."""
-    size = page_size(first)
-    missing = tuple(arg is None for arg in args)
-    given = [arg for arg in args if arg is not None]
-    values: list[Any] = []
-    fields: list[Field[Any, Any] | None] = [None] * len(given)
-    if after is not None:
-        values = decode_cursor(kind, after, len(keys))
-        fields += [model._meta.get_field(k.lstrip("-")) for k in keys]  # type: ignore[misc]
-
-    def build(*bound: Any) -> QuerySet[Any]:
-        supplied = iter(bound)
-        queryset = select(*(None if absent else next(supplied) for absent in missing))
-        queryset = queryset.order_by(*keys)
-        if after is not None:
-            queryset = queryset.filter(_after_filter(keys, list(supplied)))
-        return queryset[: size + 1]
-
-    shape_key = (key, tuple(keys), missing, size, after is not None)
-    try:
-        names, values = prepared_rows(shape_key, build, [*given, *values], fields)
-    except (ValueError, TypeError, ValidationError) as exc:
-        if after is None:
-            raise
-        raise bad_user_input("`after` is not a valid cursor for this list.") from exc
-    return _page(rows(names, values), size, kind=kind, keys=keys, after=after)
 
 
 def _attr_path(obj: Any, path: str) -> Any:

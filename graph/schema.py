@@ -48,8 +48,8 @@ schema = Schema(
         # limit value, so a repeated query skips validation (tests/security pins the hit).
         lambda: FreshErrorsValidationCache(maxsize=256),
         RejectInvalidCredentials,
-        # No DjangoOptimizerExtension: the selectors shape each queryset from the selection
-        # (social/selectors/posts.py PostShape) and no resolver hands it a QuerySet, so its
+        # No DjangoOptimizerExtension: the read model shapes each read from the selection
+        # (social/reads/views.py PostShape) and no resolver hands it a QuerySet, so its
         # per-field hook only added a wrapper around every field.
     ],
 )

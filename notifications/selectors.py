@@ -1,54 +1,175 @@
-"""Reads of notifications, each ready for its recipient (actor and post with viewer flags)."""
+"""Reads of notifications, each as its recipient sees it (`NotificationView`).
 
-import copy
-from collections.abc import Collection, Iterable, Sequence
+The actor and the post come from the read model (social/reads/) like every other user and
+post, so a notification shows them exactly as a feed would; a notification whose actor the
+recipient may not see is left out, and its post reads null when hidden."""
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
 
 from notifications.models import Notification
-from social.models import Post, PostHashtag, PostMention, User
-from social.selectors.flags import likes_and_follows
-from social.selectors.posts import annotate_posts_for_viewer
-from social.selectors.users import annotate_users_for_viewer
+from social.models import User
+from social.reads.flags import (
+    follows_viewer_sql,
+    many_viewers,
+    people_of,
+    post_with_viewer,
+    posts_of,
+    user_with_viewer,
+    viewer_follows_sql,
+)
+from social.reads.posts import ARG, USER_COLUMNS, Host, hosted_posts, time_reader, user_from_row
+from social.reads.views import FULL_SHAPE, PostShape, PostView, UserView
+from social.visibility import users_q, users_sql
 
-NEWEST_FIRST = ("-id",)
 # A replay page: how many backlog rows one database round trip reads.
 REPLAY_PAGE = 100
 
+_NOTIFICATION = Notification._meta.db_table
+_USER = User._meta.db_table
 
-def _with_related(queryset: QuerySet[Notification], *, viewer_id: int) -> QuerySet[Notification]:
-    """Actor and post fetched as the recipient sees them, in a fixed number of queries."""
-    return queryset.prefetch_related(
-        Prefetch(
-            "actor",
-            queryset=annotate_users_for_viewer(User.objects.all(), viewer_id=viewer_id),
+
+@dataclass(slots=True)
+class NotificationView:
+    """A notification as its recipient sees it: actor and post as any other read shows them."""
+
+    id: int
+    kind: str
+    created_at: datetime
+    read: bool
+    actor: UserView
+    post: PostView | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+# n.id, n.kind, n.created_at, n.read_at, n.recipient_id, the unread count (live only),
+# then the actor's USER_COLUMNS and their two flags (NULL for a read without a viewer).
+def _host(
+    key: Any, *, where: str, tail: str = "", where_params: tuple[Any, ...], live: bool
+) -> Host:
+    actor = users_sql(user="a")
+    # What `unread_count` counts, for each row's recipient.
+    counted = users_sql(user="ca")
+    unread = (
+        f"(SELECT COUNT(*) FROM {_NOTIFICATION} c JOIN {_USER} ca ON ca.id = c.actor_id "  # noqa: S608
+        f"WHERE c.recipient_id = n.recipient_id AND c.read_at IS NULL AND {counted.sql})"
+        if live
+        else "0"
+    )
+    follows = viewer_follows_sql(user="a.id")
+    followed = follows_viewer_sql(user="a.id")
+    flags = ("NULL", "NULL") if live else (follows.sql, followed.sql)
+    return Host(
+        key=key,
+        columns=(
+            "n.id",
+            "n.kind",
+            "n.created_at",
+            "n.read_at",
+            "n.recipient_id",
+            unread,
+            *(f"a.{name}" for name in USER_COLUMNS),
+            *flags,
         ),
-        Prefetch(
-            "post", queryset=annotate_posts_for_viewer(Post.objects.all(), viewer_id=viewer_id)
-        ),
+        column_params=counted.params if live else (*follows.params, *followed.params),
+        tables=f"{_NOTIFICATION} n JOIN {_USER} a ON a.id = n.actor_id AND {actor.sql}",
+        table_params=actor.params,
+        post_ref="n.post_id",
+        where=where,
+        tail=tail,
+        where_params=where_params,
     )
 
 
-def notifications_for(*, recipient_id: int, unread_only: bool = False) -> QuerySet[Notification]:
-    """The recipient's notifications; page with NEWEST_FIRST."""
-    queryset = Notification.objects.filter(recipient_id=recipient_id)
+_ACTOR = 6  # where the actor's columns start
+_FLAGS = _ACTOR + len(USER_COLUMNS)
+
+
+def _view(
+    head: Sequence[Any], post: PostView | None, viewer_id: int | None, time: Any
+) -> NotificationView:
+    actor = user_from_row(
+        head,
+        _ACTOR,
+        viewer_id,
+        keep_email=False,
+        viewer_follows=_FLAGS,
+        follows_viewer=_FLAGS + 1,
+        time=time,
+    )
+    return NotificationView(head[0], head[1], time(head[2]), head[3] is not None, actor, post)
+
+
+def _page_host(unread_only: bool, after: bool, size: int) -> Host:
+    where = "n.recipient_id = %s"
+    params: tuple[Any, ...] = (ARG,)
     if unread_only:
-        queryset = queryset.filter(read_at__isnull=True)
-    return _with_related(queryset, viewer_id=recipient_id)
+        where += " AND n.read_at IS NULL"
+    if after:
+        where += " AND n.id < %s"
+        params += (ARG,)
+    return _host(
+        ("notifications", unread_only, after, size),
+        where=where,
+        tail=f"ORDER BY n.id DESC LIMIT {int(size)}",
+        where_params=params,
+        live=False,
+    )
 
 
-def notification_by_id(*, notification_id: int, recipient_id: int) -> Notification | None:
+def notification_page(
+    *,
+    recipient_id: int,
+    unread_only: bool = False,
+    size: int,
+    after_id: int | None = None,
+    shape: PostShape = FULL_SHAPE,
+) -> list[NotificationView]:
+    """Up to `size` of the recipient's notifications, newest first, older than `after_id`."""
+    host = _page_host(unread_only, after_id is not None, size)
+    args = [recipient_id] if after_id is None else [recipient_id, after_id]
+    rows = hosted_posts(host, args, viewer_id=recipient_id, shape=shape)
+    time = time_reader()
+    return [_view(head, post, recipient_id, time) for head, post in rows]
+
+
+def notification_by_id(
+    *, notification_id: int, recipient_id: int, shape: PostShape = FULL_SHAPE
+) -> NotificationView | None:
     """One notification, only for its recipient (None for anyone else)."""
-    return notifications_for(recipient_id=recipient_id).filter(pk=notification_id).first()
+    host = _host(
+        "notification",
+        where="n.id = %s AND n.recipient_id = %s",
+        where_params=(ARG, ARG),
+        live=False,
+    )
+    rows = hosted_posts(host, [notification_id, recipient_id], viewer_id=recipient_id, shape=shape)
+    time = time_reader()
+    return next((_view(head, post, recipient_id, time) for head, post in rows), None)
 
 
-def notifications_after(*, recipient_id: int, after_id: int | None) -> list[Notification]:
-    """Up to REPLAY_PAGE notifications newer than `after_id`, oldest first (a replay page)."""
-    queryset = notifications_for(recipient_id=recipient_id)
-    if after_id is not None:
-        queryset = queryset.filter(pk__gt=after_id)
-    return list(queryset.order_by("id")[:REPLAY_PAGE])
+def notifications_after(
+    *, recipient_id: int, after_id: int | None, shape: PostShape = FULL_SHAPE
+) -> tuple[list[NotificationView], int]:
+    """Up to REPLAY_PAGE notifications newer than `after_id`, oldest first (a replay page),
+    and how many rows that page read (fewer than REPLAY_PAGE: the last page)."""
+    host = _host(
+        ("replay", REPLAY_PAGE),
+        where="n.recipient_id = %s AND n.id > %s",
+        tail=f"ORDER BY n.id LIMIT {REPLAY_PAGE}",
+        where_params=(ARG, ARG),
+        live=False,
+    )
+    rows = hosted_posts(host, [recipient_id, after_id or 0], viewer_id=recipient_id, shape=shape)
+    time = time_reader()
+    return [_view(head, post, recipient_id, time) for head, post in rows], len(rows)
 
 
 def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]:
@@ -64,99 +185,63 @@ def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]
 
 
 def unread_count(*, recipient_id: int) -> int:
-    return Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True).count()
+    """Unread notifications the recipient may see (their actor visible), as listed."""
+    return Notification.objects.filter(
+        users_q(viewer_id=recipient_id, prefix="actor__"),
+        recipient_id=recipient_id,
+        read_at__isnull=True,
+    ).count()
 
 
 def live_notifications(
-    *, keys: Collection[tuple[int, int]], links: bool = True, flags: bool = True
-) -> dict[tuple[int, int], Notification]:
-    """The notifications named by (id, recipient id), each as its own recipient sees it.
+    *, keys: Collection[tuple[int, int]], shape: PostShape = FULL_SHAPE, flags: bool = True
+) -> dict[tuple[int, int], tuple[NotificationView, int]]:
+    """The notifications named by (id, recipient id), each as its own recipient sees it,
+    with that recipient's unread count.
 
-    What `notifications_for` gives one recipient, for many at once and in a fixed number of
-    queries however many there are: actor, post, the post's author, parent and parent's
-    author, tags and mentions, with every viewer flag set for the row's recipient, and the
-    recipient's unread count as `recipient_unread`. Built for the live path, where one
-    process delivers many users' notifications at the same moment: per-recipient querysets
-    (six Exists() annotations each) made every delivery wait behind the others. Without
-    `links` (tags, mentions) or `flags` (viewer flags), two queries fewer each: for a
-    subscription that selects none of them. A key whose recipient is not the row's
-    recipient is left out.
-    """
-    unread = (
-        Notification.objects.filter(recipient_id=OuterRef("recipient_id"), read_at__isnull=True)
-        .order_by()
-        .values("recipient_id")
-        .annotate(count=Count("pk"))
-        .values("count")
+    For the live side, where one process delivers many users' notifications at the same
+    moment: the rows with their actors and posts are read once for everyone, and every
+    recipient's flags in one query for all (`many_viewers`), however many there are.
+    A key whose recipient is not the row's recipient is left out, and so is a row whose
+    actor its recipient may not see. Without `flags` (for selections that show no viewer
+    flag), every flag reads false and that query is saved."""
+    ids = sorted({pk for pk, _ in keys})
+    if not ids:
+        return {}
+    host = _host(
+        ("live", len(ids)),
+        where=f"n.id IN ({', '.join(['%s'] * len(ids))})",
+        where_params=(ARG,) * len(ids),
+        live=True,
     )
-    queryset = (
-        Notification.objects.filter(pk__in={pk for pk, _ in keys})
-        .select_related("actor", "post__author", "post__reply_to__author")
-        .annotate(recipient_unread=Coalesce(Subquery(unread), 0))
-    )
-    if links:
-        queryset = queryset.prefetch_related(
-            Prefetch("post__hashtag_links", queryset=PostHashtag.objects.order_by("position")),
-            Prefetch(
-                "post__mention_links",
-                queryset=PostMention.objects.select_related("user").order_by("position"),
-            ),
-        )
     wanted = set(keys)
-    rows = [row for row in queryset if (row.pk, row.recipient_id) in wanted]
-    if flags:
-        _set_viewer_flags(rows, links=links)
-    return {(row.pk, row.recipient_id): row for row in rows}
-
-
-def _posts_of(row: Notification) -> Iterable[Post]:
-    post = row.post
-    if post is not None:
-        yield post
-        if post.reply_to_id is not None and post.reply_to is not None:
-            yield post.reply_to
-
-
-def _set_viewer_flags(rows: Sequence[Notification], *, links: bool) -> None:
-    """Sets each row's viewer flags for its recipient, from two queries for all rows.
-
-    The resolvers read these attributes (`fetched_flag`) instead of querying. Mention links
-    are prefetched once per post and shared by the rows of that post, so each row gets its
-    own copies before its recipient's flags are written on them.
-    """
+    rows = [
+        (head, post)
+        for head, post in hosted_posts(host, ids, viewer_id=None, shape=shape, keep_emails=True)
+        if (head[0], head[4]) in wanted
+    ]
     if not rows:
-        return
-    recipients = {row.recipient_id for row in rows}
-    posts = [post for row in rows for post in _posts_of(row)]
-    mentioned = [row for row in rows if links and row.post is not None]
-    for row in mentioned:
-        cached = row.post._prefetched_objects_cache["mention_links"]  # type: ignore[union-attr]
-        owned = []
-        for link in cached:
-            mine = copy.copy(link)
-            mine._state.fields_cache["user"] = copy.copy(link.user)
-            owned.append(mine)
-        cached._result_cache = owned
-    people: set[int] = set()
-    for row in rows:
-        people.add(row.actor_id)
-        people.update(post.author_id for post in _posts_of(row))
-    for row in mentioned:
-        people.update(link.user_id for link in row.post.mention_links.all())  # type: ignore[union-attr]
-    liked, follows = likes_and_follows(
-        viewer_ids=recipients, post_ids={post.pk for post in posts}, people=people
+        return {}
+    time = time_reader()
+    people = {head[_ACTOR] for head, _ in rows}
+    post_ids: set[int] = set()
+    for _, post in rows:
+        if post is not None:
+            people |= people_of(post)
+            post_ids.update(posts_of(post))
+    seen = many_viewers(
+        viewer_ids={head[4] for head, _ in rows} if flags else (),
+        post_ids=post_ids,
+        people=people,
     )
-
-    def set_user(user: User, viewer_id: int) -> None:
-        user.viewer_follows = (viewer_id, user.pk) in follows  # type: ignore[attr-defined]
-        user.follows_viewer = (user.pk, viewer_id) in follows  # type: ignore[attr-defined]
-
-    for row in rows:
-        viewer_id = row.recipient_id
-        set_user(row.actor, viewer_id)
-        for post in _posts_of(row):
-            post.viewer_has_liked = (viewer_id, post.pk) in liked  # type: ignore[attr-defined]
-            set_user(post.author, viewer_id)
-    for row in mentioned:
-        for link in row.post.mention_links.all():  # type: ignore[union-attr]
-            set_user(link.user, row.recipient_id)
+    loaded = {}
+    for head, base_post in rows:
+        recipient_id = head[4]
+        base = _view(head, base_post, None, time)
+        actor = user_with_viewer(base.actor, recipient_id, seen)
+        if actor is None:
+            continue
+        post = None if base_post is None else post_with_viewer(base_post, recipient_id, seen)
+        view = NotificationView(base.id, base.kind, base.created_at, base.read, actor, post)
+        loaded[(base.id, recipient_id)] = (view, head[5])
+    return loaded

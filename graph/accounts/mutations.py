@@ -15,11 +15,12 @@ from graph.errors import payload_errors
 from graph.permissions import require_viewer
 from graph.security.ratelimit import client_address
 from graph.types.users import UserType
+from social.reads.users import own_view
 from social.services import accounts, tokens
 
 
 def _signed_in(info: Info, payload: AuthPayload, user: object, pair: tokens.TokenPair) -> None:
-    payload.user = cast(UserType, user)
+    payload.user = cast(UserType, own_view(user))  # type: ignore[arg-type]
     payload.access_token = pair.access_token
     payload.refresh_token = pair.refresh_token
     # The rest of this request (the payload's `user { email }`) sees the new viewer.
@@ -81,13 +82,11 @@ class AccountMutation:
         viewer = require_viewer(info)
         payload = UserPayload()
         with payload_errors(payload):
-            payload.user = cast(
-                UserType,
-                accounts.user_update_profile(
-                    user=viewer,
-                    display_name=input.display_name,
-                    bio=input.bio,
-                    avatar_url=input.avatar_url,
-                ),
+            user = accounts.user_update_profile(
+                user=viewer,
+                display_name=input.display_name,
+                bio=input.bio,
+                avatar_url=input.avatar_url,
             )
+            payload.user = cast(UserType, own_view(user))
         return payload

@@ -6,12 +6,13 @@ from strawberry import relay
 from graph.context import Info
 from graph.node import load_node, node_loader
 from graph.types.users import UserType
-from social.selectors.users import user_by_id, user_by_username
+from social.reads.users import user_by_username, user_view
+from social.reads.views import UserView
 
 
 @node_loader("User")
-def _load_user(info: Info, pk: int) -> UserType | None:
-    return cast(UserType | None, user_by_id(user_id=pk, viewer_id=info.context.viewer_id))
+def _load_user(info: Info, pk: int) -> UserView | None:
+    return user_view(user_id=pk, viewer_id=info.context.viewer_id)
 
 
 @strawberry.type
@@ -24,7 +25,7 @@ class AccountQuery:
     def me(self, info: Info) -> UserType | None:
         if info.context.viewer_id is None:
             return None
-        return _load_user(info, info.context.viewer_id)
+        return cast(UserType | None, _load_user(info, info.context.viewer_id))
 
     @strawberry.field
     def user(self, info: Info, username: str) -> UserType | None:

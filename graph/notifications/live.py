@@ -3,7 +3,7 @@
 Each `notificationAdded` subscription that hears of a new notification asks for it here,
 and each new subscription asks for its starting point. Requests that arrive while a read
 runs wait for the next read, which serves all of them at once (`live_notifications`: one
-to five queries however many, by what the subscriptions select). Under load the batches
+fixed number of queries however many, by what the subscriptions select). Under load the batches
 grow instead of the queue: one read per notification, on the one database thread every
 subscription shares, made deliveries wait behind one another for seconds
 (bench/RESULTS.md, "Subscription latency tuning"), and a read per subscribe was the
@@ -19,15 +19,15 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from graph.subscription_db import subscription_db
-from notifications.models import Notification
-from notifications.selectors import latest_notification_ids, live_notifications
+from notifications.selectors import NotificationView, latest_notification_ids, live_notifications
+from social.reads.views import PostShape
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-# (notification id, recipient id, tags and mentions wanted, viewer flags wanted)
-NotificationKey = tuple[int, int, bool, bool]
-Loaded = tuple[Notification | None, int]  # the notification (None if gone), unread count
+# (notification id, recipient id, what is read of its post, viewer flags wanted)
+NotificationKey = tuple[int, int, PostShape, bool]
+Loaded = tuple[NotificationView | None, int]  # the notification (None if gone), unread count
 
 
 class CoalescingLoader(Generic[K, V]):
@@ -70,15 +70,17 @@ class CoalescingLoader(Generic[K, V]):
 
 @subscription_db
 def _read_notifications(keys: list[NotificationKey]) -> dict[NotificationKey, Loaded]:
-    rows = live_notifications(
-        keys={(pk, recipient) for pk, recipient, _, _ in keys},
-        links=any(key[2] for key in keys),
-        flags=any(key[3] for key in keys),
-    )
-    loaded: dict[NotificationKey, Loaded] = {}
+    """One read per distinct selection among the keys (usually one for all of them)."""
+    groups: dict[tuple[PostShape, bool], list[NotificationKey]] = {}
     for key in keys:
-        row = rows.get(key[:2])
-        loaded[key] = (row, row.recipient_unread if row is not None else 0)  # type: ignore[attr-defined]
+        groups.setdefault(key[2:], []).append(key)
+    loaded: dict[NotificationKey, Loaded] = {}
+    for (shape, flags), group in groups.items():
+        rows = live_notifications(
+            keys={(pk, recipient) for pk, recipient, _, _ in group}, shape=shape, flags=flags
+        )
+        for key in group:
+            loaded[key] = rows.get(key[:2], (None, 0))
     return loaded
 
 

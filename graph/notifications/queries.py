@@ -1,16 +1,16 @@
-from typing import cast
-
 import strawberry
 
 from graph.context import Info
+from graph.errors import bad_user_input
 from graph.node import node_loader
-from graph.pagination import keyset_page
+from graph.pagination import decode_cursor, page_of, page_size
 from graph.permissions import require_viewer_id
-from graph.types.notifications import NotificationConnection, NotificationType
+from graph.types.notifications import NotificationConnection
+from graph.types.selection import selected_post_shape
 from notifications.selectors import (
-    NEWEST_FIRST,
+    NotificationView,
     notification_by_id,
-    notifications_for,
+    notification_page,
     unread_count,
 )
 
@@ -19,14 +19,18 @@ CURSOR_KIND = "notifications"
 
 
 @node_loader("Notification")
-def _load_notification(info: Info, pk: int) -> NotificationType | None:
+def _load_notification(info: Info, pk: int) -> NotificationView | None:
     # Only its recipient sees a notification; anyone else gets null, as for a missing one.
     viewer_id = info.context.viewer_id
     if viewer_id is None:
         return None
-    return cast(
-        NotificationType | None, notification_by_id(notification_id=pk, recipient_id=viewer_id)
+    return notification_by_id(
+        notification_id=pk, recipient_id=viewer_id, shape=selected_post_shape(info, "post")
     )
+
+
+def _key(notification: NotificationView) -> tuple[int]:
+    return (notification.id,)
 
 
 @strawberry.type
@@ -40,13 +44,20 @@ class NotificationQuery:
         unread_only: bool | None = False,
     ) -> NotificationConnection:
         viewer_id = require_viewer_id(info)
-        page = keyset_page(
-            notifications_for(recipient_id=viewer_id, unread_only=bool(unread_only)),
-            kind=CURSOR_KIND,
-            keys=NEWEST_FIRST,
-            first=first,
-            after=after,
+        size = page_size(first)
+        after_id = None
+        if after is not None:
+            (after_id,) = decode_cursor(CURSOR_KIND, after, 1)
+            if not isinstance(after_id, int):
+                raise bad_user_input("`after` is not a valid cursor for this list.")
+        views = notification_page(
+            recipient_id=viewer_id,
+            unread_only=bool(unread_only),
+            size=size + 1,
+            after_id=after_id,
+            shape=selected_post_shape(info, "edges.node.post"),
         )
+        page = page_of(views, size, kind=CURSOR_KIND, keys=("-id",), after=after, read=_key)
         return NotificationConnection.build(page)
 
     @strawberry.field(description="Requires sign-in.")

@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from typing import cast
 
 import strawberry
 
@@ -14,19 +13,21 @@ from graph.social.types import (
     FollowPayload,
     PostPayload,
 )
-from graph.types.posts import PostType
-from graph.types.users import UserType
+from graph.types.selection import selected_post_shape
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Post, User
-from social.selectors.posts import post_by_id
-from social.selectors.users import user_by_id
+from social.reads import posts as post_reads
+from social.reads import users as user_reads
+from social.reads.views import PostView, UserView
+from social.selectors.posts import visible_post
+from social.selectors.users import visible_user
 from social.services import follows, likes, posts
 
 
 def _post(value: str | None, field: str, viewer_id: int) -> Post:
     """The post behind a global ID, or NOT_FOUND on `field` (garbage and other types alike)."""
     pk = pk_of(value, "Post")
-    post = None if pk is None else post_by_id(post_id=pk, viewer_id=viewer_id)
+    post = None if pk is None else visible_post(post_id=pk, viewer_id=viewer_id)
     if post is None:
         raise ValidationFailed(field=field, code=ErrorCode.NOT_FOUND, message="No such post.")
     return post
@@ -34,19 +35,20 @@ def _post(value: str | None, field: str, viewer_id: int) -> Post:
 
 def _user(value: str, field: str, viewer_id: int) -> User:
     pk = pk_of(value, "User")
-    user = None if pk is None else user_by_id(user_id=pk, viewer_id=viewer_id)
+    user = None if pk is None else visible_user(user_id=pk, viewer_id=viewer_id)
     if user is None:
         raise ValidationFailed(field=field, code=ErrorCode.NOT_FOUND, message="No such user.")
     return user
 
 
-def _fresh_post(post_id: int, viewer_id: int) -> PostType | None:
+def _fresh_post(info: Info, post_id: int, viewer_id: int) -> PostView | None:
     """The post as the viewer now sees it: counters and flags read after the write."""
-    return cast(PostType | None, post_by_id(post_id=post_id, viewer_id=viewer_id))
+    shape = selected_post_shape(info, "post")
+    return post_reads.post_view(post_id=post_id, viewer_id=viewer_id, shape=shape)
 
 
-def _fresh_user(user_id: int, viewer_id: int) -> UserType | None:
-    return cast(UserType | None, user_by_id(user_id=user_id, viewer_id=viewer_id))
+def _fresh_user(user_id: int, viewer_id: int) -> UserView | None:
+    return user_reads.user_view(user_id=user_id, viewer_id=viewer_id)
 
 
 def _on_post(info: Info, post_id: str, act: Callable[[User, Post], object]) -> PostPayload:
@@ -56,7 +58,7 @@ def _on_post(info: Info, post_id: str, act: Callable[[User, Post], object]) -> P
     with payload_errors(payload):
         post = _post(post_id, "postId", viewer.pk)
         act(viewer, post)
-        payload.post = _fresh_post(post.pk, viewer.pk)
+        payload.post = _fresh_post(info, post.pk, viewer.pk)  # type: ignore[assignment]
     return payload
 
 
@@ -67,7 +69,7 @@ def _on_user(info: Info, user_id: str, act: Callable[[User, User], object]) -> F
     with payload_errors(payload):
         user = _user(user_id, "userId", viewer.pk)
         act(viewer, user)
-        payload.user = _fresh_user(user.pk, viewer.pk)
+        payload.user = _fresh_user(user.pk, viewer.pk)  # type: ignore[assignment]
     return payload
 
 
@@ -82,7 +84,7 @@ class SocialMutation:
                 None if input.reply_to is None else _post(input.reply_to, "replyTo", viewer.pk)
             )
             post = posts.post_create(author=viewer, body=input.body, reply_to=reply_to)
-            payload.post = _fresh_post(post.pk, viewer.pk)
+            payload.post = _fresh_post(info, post.pk, viewer.pk)  # type: ignore[assignment]
         return payload
 
     @strawberry.mutation(description="Author only.")
@@ -93,7 +95,7 @@ class SocialMutation:
             post = posts.post_edit(
                 post=_post(input.id, "id", viewer.pk), editor=viewer, body=input.body
             )
-            payload.post = _fresh_post(post.pk, viewer.pk)
+            payload.post = _fresh_post(info, post.pk, viewer.pk)  # type: ignore[assignment]
         return payload
 
     @strawberry.mutation(description="Author only. Replies stay, with replyTo null.")

@@ -3,11 +3,8 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from asgiref.sync import sync_to_async
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.types.field import StrawberryField
-from strawberry.utils.inspect import in_async_context
-from strawberry_django.resolvers import resolving_async
 
 from social.errors import ErrorCode as DomainErrorCode
 from social.errors import FieldError
@@ -60,14 +57,6 @@ def read_field(
         type_annotation=StrawberryAnnotation(graphql_type),
         default=None,
     )
-
-
-def maybe_in_thread(read: Callable[[Any], Any], obj: Any, *, loaded: bool) -> Any:
-    """`read(obj)`; from async code (a subscription), in a thread unless `loaded` says it
-    needs no query, as strawberry_django's fields do, since the ORM refuses to run there."""
-    if loaded or resolving_async.get() or not in_async_context():
-        return read(obj)
-    return sync_to_async(read)(obj)
 
 
 def encoded_global_id(type_name: str, pk: int) -> str:

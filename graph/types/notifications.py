@@ -1,18 +1,21 @@
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-import strawberry_django
 from strawberry import relay
 
 from graph.pagination import Page, page_edges, page_info
-from graph.types.common import UserError
+from graph.types.common import UserError, encoded_global_id, read_field
 from graph.types.users import UserType
-from notifications.models import Notification
+from notifications.selectors import NotificationView
 
 if TYPE_CHECKING:
     from graph.types.posts import PostType
+
+
+def _notification_id(notification: NotificationView) -> str:
+    return encoded_global_id("Notification", notification.id)
 
 
 @strawberry.enum(name="NotificationKind")
@@ -25,31 +28,31 @@ class NotificationKind(Enum):
     MENTION = strawberry.enum_value("MENTION", description="actor mentioned the viewer in `post`")
 
 
-# Plain strawberry fields: everything they read is fetched with the row (the selectors
-# prefetch actor and post), and in a subscription a django field would cost a thread hop.
-@strawberry_django.type(Notification, name="Notification")
+def _kind(notification: NotificationView) -> NotificationKind:
+    return NotificationKind(notification.kind)
+
+
+# A plain strawberry type over NotificationViews: every field is read from the view.
+@strawberry.type(name="Notification")
 class NotificationType(relay.Node):
     # Explicit, so strawberry does not re-scan the annotations for every node.
     pk: relay.NodeID[int]
+    actor: UserType
+    post: Annotated["PostType", strawberry.lazy("graph.types.posts")] | None
     created_at: datetime
+    read: bool
 
-    @strawberry.field
-    def kind(self, root: Notification) -> NotificationKind:
-        return NotificationKind(root.kind)
+    @classmethod
+    def is_type_of(cls, obj: object, info: object) -> bool:
+        return type(obj) is NotificationView
 
-    @strawberry.field
-    def actor(self, root: Notification) -> UserType:
-        return cast(UserType, root.actor)
-
-    @strawberry.field
-    def post(
-        self, root: Notification
-    ) -> Annotated["PostType", strawberry.lazy("graph.types.posts")] | None:
-        return cast("PostType | None", root.post)
-
-    @strawberry.field
-    def read(self, root: Notification) -> bool:
-        return root.read_at is not None
+    _id = read_field(
+        _notification_id,
+        relay.GlobalID,
+        name="id",
+        description="The Globally Unique ID of this object",
+    )
+    kind = read_field(_kind, NotificationKind)
 
 
 @strawberry.type(name="NotificationEdge")
@@ -64,7 +67,7 @@ class NotificationConnection:
     page_info: relay.PageInfo
 
     @classmethod
-    def build(cls, page: Page[Notification]) -> "NotificationConnection":
+    def build(cls, page: Page[NotificationView]) -> "NotificationConnection":
         return cls(edges=page_edges(page, NotificationEdge), page_info=page_info(page))
 
 

@@ -9,25 +9,19 @@ from strawberry import relay
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info
 from graph.types.common import encoded_global_id, read_field
-from social.models import Follow, Post, User
-from social.selectors.posts import NEWEST_FIRST, PostShape, UserRow, user_posts
-from social.selectors.users import (
-    FOLLOW_ORDER,
-    follower_links,
-    following_links,
-    user_follows_viewer,
-    user_viewer_follows,
-)
+from social.reads import posts as post_reads
+from social.reads import users as user_reads
+from social.reads.views import UserView
 
 if TYPE_CHECKING:
     from graph.types.posts import PostConnection
 
 
-def _user_id(user: User | UserRow) -> str:
-    return encoded_global_id("User", user.pk)
+def _user_id(user: UserView) -> str:
+    return encoded_global_id("User", user.id)
 
 
-# A plain strawberry type over User rows, for basic column fields: see PostType.
+# A plain strawberry type over UserViews, for basic fields: see PostType.
 @strawberry.type(name="User")
 class UserType(relay.Node):
     # Explicit, so strawberry does not re-scan the annotations for every node.
@@ -37,75 +31,53 @@ class UserType(relay.Node):
     bio: str
     avatar_url: str | None
     date_joined: datetime
+    email: str | None = strawberry.field(
+        description="Only the user themself sees their email; null for everyone else."
+    )
     follower_count: int
     following_count: int
     post_count: int
+    viewer_follows: bool = strawberry.field(
+        description="Whether the signed-in viewer follows this user (false when signed out)."
+    )
+    follows_viewer: bool = strawberry.field(
+        description="Whether this user follows the signed-in viewer (false when signed out)."
+    )
 
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:
-        return isinstance(obj, (User, UserRow, cls))
+        return type(obj) is UserView
 
     # relay.Node's own resolver looks the type up in the schema again for every row.
     _id = read_field(
         _user_id, relay.GlobalID, name="id", description="The Globally Unique ID of this object"
     )
 
-    @strawberry.field(
-        description="Only the user themself sees their email; null for everyone else."
-    )
-    def email(self, root: User, info: Info) -> str | None:
-        return root.email if info.context.viewer_id == root.pk else None
-
-    @strawberry_django.field(
-        description="Whether the signed-in viewer follows this user (false when signed out)."
-    )
-    def viewer_follows(self, root: User, info: Info) -> bool:
-        return user_viewer_follows(root, viewer_id=info.context.viewer_id)
-
-    @strawberry_django.field(
-        description="Whether this user follows the signed-in viewer (false when signed out)."
-    )
-    def follows_viewer(self, root: User, info: Info) -> bool:
-        return user_follows_viewer(root, viewer_id=info.context.viewer_id)
-
     @strawberry_django.field
     def followers(
-        self, root: User, info: Info, first: int | None = None, after: str | None = None
+        self, root: UserView, info: Info, first: int | None = None, after: str | None = None
     ) -> "UserConnection":
-        links = follower_links(user_id=root.pk, viewer_id=info.context.viewer_id)
-        return _follow_connection(
-            links, kind="followers", side="follower", first=first, after=after
-        )
+        viewer_id = info.context.viewer_id
+        rows = user_reads.follower_rows(user_id=root.id, viewer_id=viewer_id)
+        return _user_connection(rows, viewer_id, kind="followers", first=first, after=after)
 
     @strawberry_django.field
     def following(
-        self, root: User, info: Info, first: int | None = None, after: str | None = None
+        self, root: UserView, info: Info, first: int | None = None, after: str | None = None
     ) -> "UserConnection":
-        links = following_links(user_id=root.pk, viewer_id=info.context.viewer_id)
-        return _follow_connection(
-            links, kind="following", side="followee", first=first, after=after
-        )
+        viewer_id = info.context.viewer_id
+        rows = user_reads.following_rows(user_id=root.id, viewer_id=viewer_id)
+        return _user_connection(rows, viewer_id, kind="following", first=first, after=after)
 
     @strawberry_django.field(description="Newest first.")
     def posts(
-        self, root: User, info: Info, first: int | None = None, after: str | None = None
+        self, root: UserView, info: Info, first: int | None = None, after: str | None = None
     ) -> Annotated["PostConnection", strawberry.lazy("graph.types.posts")]:
         from graph.types.posts import post_connection
 
         return post_connection(
-            info,
-            _user_posts,
-            args=(root.pk, info.context.viewer_id),
-            prepared=True,
-            kind="posts",
-            keys=NEWEST_FIRST,
-            first=first,
-            after=after,
+            info, post_reads.by_user(root.id), kind="posts", first=first, after=after
         )
-
-
-def _user_posts(shape: PostShape, user_id: int, viewer_id: int | None) -> QuerySet[Post]:
-    return user_posts(user_id=user_id, viewer_id=viewer_id, shape=shape)
 
 
 @strawberry.type(name="UserEdge")
@@ -120,14 +92,32 @@ class UserConnection:
     page_info: relay.PageInfo
 
     @classmethod
-    def build(cls, page: Page[Any], users: list[User] | None = None) -> "UserConnection":
-        """A connection of `users` (default: the page's rows), one per cursor of `page`."""
+    def build(cls, page: Page[Any], users: list[UserView]) -> "UserConnection":
+        """A connection of `users`, one per cursor of `page`."""
         return cls(edges=page_edges(page, UserEdge, users), page_info=page_info(page))
 
 
-def _follow_connection(
-    links: QuerySet[Follow], *, kind: str, side: str, first: int | None, after: str | None
+def _user_connection(
+    rows: QuerySet[Any],
+    viewer_id: int | None,
+    *,
+    kind: str,
+    first: int | None,
+    after: str | None,
+    keys: tuple[str, ...] = user_reads.FOLLOW_ORDER,
 ) -> UserConnection:
-    """A page of Follow rows, newest first, shown as the users on their `side`."""
-    page = keyset_page(links, kind=kind, keys=FOLLOW_ORDER, first=first, after=after)
-    return UserConnection.build(page, [getattr(link, side) for link in page.nodes])
+    """A keyset page of user rows (social/reads/users.py) as UserViews."""
+    page = keyset_page(
+        rows, kind=kind, keys=keys, first=first, after=after, key_values=user_reads.row_keys
+    )
+    return UserConnection.build(page, [user_reads.view_of(row, viewer_id) for row in page.nodes])
+
+
+def search_connection(
+    info: Info, query: str, *, first: int | None, after: str | None
+) -> UserConnection:
+    viewer_id = info.context.viewer_id
+    rows = user_reads.search_rows(query=query, viewer_id=viewer_id)
+    return _user_connection(
+        rows, viewer_id, kind="search", first=first, after=after, keys=user_reads.SEARCH_ORDER
+    )

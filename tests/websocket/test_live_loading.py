@@ -58,7 +58,7 @@ async def test_deliveries_that_arrive_together_share_one_read(
     reads: list[int] = []
     original = live.live_notifications
 
-    def counting(*, keys: Any, **shape: bool) -> Any:
+    def counting(*, keys: Any, **shape: Any) -> Any:
         reads.append(len(keys))
         return original(keys=keys, **shape)
 
@@ -178,11 +178,16 @@ async def _followers_online(
 async def test_a_broadcast_is_executed_once_for_viewers_who_see_it_alike(
     event_broker: Broker, token_for: Callable[[User], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from graph.types import posts
+    from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
     executions: list[int] = []
-    original = posts.post_hashtags
-    monkeypatch.setattr(posts, "post_hashtags", lambda p: executions.append(p.pk) or original(p))
+    original = StrawberryGraphQLCoreExecutionContext.execute_operation
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        executions.append(id(self.root_value))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counting)
     author = await user("author")
     clients = await _followers_online(author, 6, FEED, token_for)
     own = WSClient()

@@ -1,6 +1,5 @@
 """Post and User fields also resolve in async execution (WebSocket subscriptions)."""
 
-import inspect
 from typing import Any
 
 import pytest
@@ -10,7 +9,8 @@ from graph.context import Context
 from graph.ids import global_id
 from graph.schema import schema
 from social.models import Post, User
-from social.selectors.posts import annotate_posts_for_viewer
+from social.reads.posts import post_view
+from social.reads.views import FULL_SHAPE
 from tests.factories import make_follow, make_like, make_post, make_user
 
 QUERY = """query($id: ID!) { post(id: $id) {
@@ -61,28 +61,12 @@ async def test_post_fields_resolve_in_async_execution() -> None:
 
 
 @pytest.mark.django_db
-def test_annotated_posts_carry_the_viewer_flags_onto_related_objects() -> None:
+def test_a_post_view_carries_the_viewer_flags_of_its_related_users() -> None:
     bob, reply = _thread()
-    post = annotate_posts_for_viewer(Post.objects.filter(pk=reply.pk), viewer_id=bob.pk).get()
-    assert post.viewer_has_liked is True  # type: ignore[attr-defined]
-    assert post.author.viewer_follows is True  # type: ignore[attr-defined]
-    assert post.reply_to is not None
-    assert post.reply_to.viewer_has_liked is False  # type: ignore[attr-defined]
-    mention = post.mention_links.all()[0].user
-    assert mention == bob and mention.viewer_follows is False  # type: ignore[attr-defined]
-
-
-@pytest.mark.django_db(transaction=True)
-async def test_fields_of_a_bare_post_read_the_database_in_a_thread() -> None:
-    # Basic fields run inline on the event loop: what they cannot read from memory (a
-    # relation not joined, tags not fetched) goes to a thread, as a django resolver would.
-    from graph.types.posts import _author, _hashtags
-
-    def bare() -> Post:
-        return Post.objects.get(pk=make_post(make_user("ann"), "hi #Tag").pk)
-
-    post = await sync_to_async(bare)()
-    author, tags = _author(post), _hashtags(post)
-    assert inspect.isawaitable(author) and inspect.isawaitable(tags)
-    assert (await author).username == "ann"
-    assert await tags == ["tag"]
+    post = post_view(post_id=reply.pk, viewer_id=bob.pk, shape=FULL_SHAPE)
+    assert post is not None and post.reply_to is not None
+    assert post.viewer_has_liked is True
+    assert post.author.viewer_follows is True
+    assert post.reply_to.viewer_has_liked is False
+    (mention,) = post.mentions
+    assert mention.id == bob.pk and mention.viewer_follows is False

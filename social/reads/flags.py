@@ -1,0 +1,159 @@
+"""The viewer's flags, decided here only: viewerHasLiked, viewerFollows, followsViewer.
+
+Three forms of the same three rules: SQL fragments for the hand-written reads
+(social/reads/posts.py), ORM expressions for querysets (social/reads/users.py), and sets
+for many viewers at once (`many_viewers`), for the live side, which reads an object once and
+shows it to each of its viewers with their own flags (`with_viewer`).
+"""
+
+import dataclasses
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, Value
+
+from social.models import Follow, Like
+from social.reads.views import PostView, UserView
+from social.visibility import VIEWER, SqlFragment, hidden_pairs, hidden_post_pairs
+
+_LIKE = Like._meta.db_table
+_FOLLOW = Follow._meta.db_table
+
+
+def liked_sql(*, post: str) -> SqlFragment:
+    """The viewer liked the post whose id is at `post` (a column reference)."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_LIKE} fl WHERE fl.user_id = %s AND fl.post_id = {post})",  # noqa: S608
+        (VIEWER,),
+    )
+
+
+def viewer_follows_sql(*, user: str) -> SqlFragment:
+    """The viewer follows the user whose id is at `user`."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_FOLLOW} ff WHERE ff.follower_id = %s AND ff.followee_id = {user})",  # noqa: S608
+        (VIEWER,),
+    )
+
+
+def follows_viewer_sql(*, user: str) -> SqlFragment:
+    """The user whose id is at `user` follows the viewer."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_FOLLOW} fv WHERE fv.follower_id = {user} AND fv.followee_id = %s)",  # noqa: S608
+        (VIEWER,),
+    )
+
+
+def viewer_follows_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`viewer_follows_sql` for a queryset: the user's id is at the path `user_ref`."""
+    return Exists(Follow.objects.filter(follower_id=viewer_id, followee_id=OuterRef(user_ref)))
+
+
+def follows_viewer_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`follows_viewer_sql` for a queryset."""
+    return Exists(Follow.objects.filter(follower_id=OuterRef(user_ref), followee_id=viewer_id))
+
+
+@dataclass(frozen=True)
+class ManyViewers:
+    """Many viewers' flags on a few posts and people, from one query for all of them."""
+
+    likes: frozenset[tuple[int, int]]  # (viewer, post)
+    follows: frozenset[tuple[int, int]]  # (follower, followee), viewers and people either side
+    hidden: frozenset[tuple[int, int]] = frozenset()  # (viewer, user): visibility.hidden_pairs
+    # (viewer, author) whose posts the viewer may not see: visibility.hidden_post_pairs
+    hidden_posts: frozenset[tuple[int, int]] = frozenset()
+
+    def key(
+        self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
+    ) -> tuple[frozenset[int], ...]:
+        """Equal for two viewers exactly when they see these posts and people alike."""
+        return (
+            frozenset(p for p in post_ids if (viewer_id, p) in self.likes),
+            frozenset(u for u in people if (viewer_id, u) in self.follows),
+            frozenset(u for u in people if (u, viewer_id) in self.follows),
+            frozenset(u for u in people if (viewer_id, u) in self.hidden),
+            frozenset(u for u in people if (viewer_id, u) in self.hidden_posts),
+        )
+
+
+def many_viewers(
+    *, viewer_ids: Collection[int], post_ids: Collection[int], people: Collection[int]
+) -> ManyViewers:
+    if not viewer_ids:
+        return ManyViewers(frozenset(), frozenset())
+    likes = Like.objects.filter(user_id__in=viewer_ids, post_id__in=post_ids)
+    follows = Follow.objects.filter(
+        Q(follower_id__in=viewer_ids, followee_id__in=people)
+        | Q(follower_id__in=people, followee_id__in=viewer_ids)
+    )
+    # One query for both: (1, viewer, post) likes and (2, follower, followee) follows.
+    pairs = (
+        likes.annotate(what=Value(1))
+        .values_list("what", "user_id", "post_id")
+        .union(
+            follows.annotate(what=Value(2)).values_list("what", "follower_id", "followee_id"),
+            all=True,
+        )
+    )
+    found: tuple[set[tuple[int, int]], set[tuple[int, int]]] = (set(), set())
+    for what, one, other in pairs:
+        found[what - 1].add((one, other))
+    return ManyViewers(
+        frozenset(found[0]),
+        frozenset(found[1]),
+        frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people)),
+        frozenset(hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people)),
+    )
+
+
+def people_of(post: PostView) -> set[int]:
+    """The users a post shows: author, mentioned users, and its parents' likewise."""
+    people: set[int] = set()
+    current: PostView | None = post
+    while current is not None:
+        people.add(current.author_id)
+        people.update(user.id for user in current.mentions)
+        current = current.reply_to
+    return people
+
+
+def posts_of(post: PostView) -> list[int]:
+    """The ids of the post and of its parents (as read)."""
+    ids = []
+    current: PostView | None = post
+    while current is not None:
+        ids.append(current.id)
+        current = current.reply_to
+    return ids
+
+
+def user_with_viewer(user: UserView, viewer_id: int, flags: ManyViewers) -> UserView | None:
+    """`user`, read for everyone with emails kept, as `viewer_id` sees them; None when
+    hidden from them."""
+    if (viewer_id, user.id) in flags.hidden:
+        return None
+    own = user.id == viewer_id
+    return dataclasses.replace(
+        user,
+        email=user.email if own else None,
+        viewer_follows=not own and (viewer_id, user.id) in flags.follows,
+        follows_viewer=not own and (user.id, viewer_id) in flags.follows,
+    )
+
+
+def post_with_viewer(post: PostView, viewer_id: int, flags: ManyViewers) -> PostView | None:
+    """`post`, read for everyone with emails kept, as `viewer_id` sees it; None when hidden
+    from them."""
+    author = user_with_viewer(post.author, viewer_id, flags)
+    if author is None or (viewer_id, post.author_id) in flags.hidden_posts:
+        return None
+    parent = post.reply_to
+    mentions = (user_with_viewer(user, viewer_id, flags) for user in post.mentions)
+    return dataclasses.replace(
+        post,
+        author=author,
+        viewer_has_liked=(viewer_id, post.id) in flags.likes,
+        mentions=tuple(user for user in mentions if user is not None),
+        reply_to=None if parent is None else post_with_viewer(parent, viewer_id, flags),
+    )
