@@ -12,14 +12,18 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from graph.websocket import websocket_application  # noqa: E402
+from notifications.broker import StartBrokerFirst  # noqa: E402
 from observability import gc_pauses  # noqa: E402
 
 application = garbage_collection.WithGcMaintenance(
-    ProtocolTypeRouter(
-        {
-            "http": django_asgi_app,
-            "websocket": websocket_application,
-        }
+    # The event broker listens from the first request on: revocations reach every process.
+    StartBrokerFirst(
+        ProtocolTypeRouter(
+            {
+                "http": django_asgi_app,
+                "websocket": websocket_application,
+            }
+        )
     )
 )
 

@@ -218,6 +218,7 @@ _POST_COLUMNS = {
 _USER_COLUMNS = {
     "username": "author__username",
     "email": "author__email",
+    "emailVerified": "author__email_verified_at",
     "displayName": "author__display_name",
     "bio": "author__bio",
     "avatarUrl": "author__avatar_url",

@@ -56,6 +56,12 @@ class UserType(relay.Node):
     def email(self, root: User, info: Info) -> str | None:
         return root.email if info.context.viewer_id == root.pk else None
 
+    @strawberry.field(description="Only the user themself sees this; null for everyone else.")
+    def email_verified(self, root: User, info: Info) -> bool | None:
+        if info.context.viewer_id != root.pk:
+            return None
+        return root.email_verified_at is not None
+
     @strawberry_django.field(
         description="Whether the signed-in viewer follows this user (false when signed out)."
     )

@@ -272,6 +272,7 @@ AUTHOR_ROW_COLUMNS = tuple(
     for name in (
         "username",
         "email",
+        "email_verified_at",
         "display_name",
         "bio",
         "avatar_url",
