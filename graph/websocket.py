@@ -313,6 +313,14 @@ def _origin_host_allowed(origin: str) -> bool:
     return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
 
 
+def _discard(index: dict[Any, set[Any]], key: Any, consumer: Any) -> None:
+    sockets = index.get(key)
+    if sockets is not None:
+        sockets.discard(consumer)
+        if not sockets:
+            del index[key]
+
+
 class SignedInSockets:
     """This process's signed-in sockets by session key and by user, to close on sign-out."""
 
@@ -326,12 +334,9 @@ class SignedInSockets:
             self.by_session.setdefault(session_key, set()).add(consumer)
 
     def discard(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
-        for index, key in ((self.by_user, user_id), (self.by_session, session_key)):
-            sockets = index.get(key)  # type: ignore[call-overload]
-            if sockets is not None:
-                sockets.discard(consumer)
-                if not sockets:
-                    del index[key]  # type: ignore[arg-type]
+        _discard(self.by_user, user_id, consumer)
+        if session_key is not None:
+            _discard(self.by_session, session_key, consumer)
 
     def signed_out(self, keys: list[str], user_id: int | None) -> None:
         """A revocation arrived (on the event loop): close the sockets it names."""
@@ -459,9 +464,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             return
         self.signed_out = True
         self._forget_sign_in()
-        self.closing_task = asyncio.ensure_future(
-            self.close(code=CLOSE_SIGNED_OUT, reason=reason)
-        )
+        self.closing_task = asyncio.ensure_future(self.close(code=CLOSE_SIGNED_OUT, reason=reason))
         self.closing_task.add_done_callback(_retrieve)
         # Stops the protocol handler and its subscriptions as a disconnect would.
         self.message_queue.put_nowait({"message": None, "disconnected": True})

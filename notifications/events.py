@@ -124,14 +124,15 @@ def publish_sessions_revoked(*, keys: Sequence[str], user_id: int, everywhere: b
     `everywhere` (the user signed out of every session) also closes the user's
     cookie-authenticated sockets, which have no session key.
     """
+    sessions = [str(key) for key in keys]
     message = {
         "kind": SESSIONS_REVOKED,
-        "sessions": [str(key) for key in keys],
+        "sessions": sessions,
         "user": user_id if everywhere else None,
     }
 
     def send() -> None:
-        revocations.remember(message["sessions"])
+        revocations.remember(sessions)
         _publish(SESSIONS_REVOKED, _stamped(message))
 
     if keys or everywhere:

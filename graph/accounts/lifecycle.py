@@ -76,7 +76,9 @@ class AccountLifecycleMutation:
             payload.user = cast(UserType, emails.email_verify(token=token))
         return payload
 
-    @strawberry.mutation(description="The new address is unverified until its email's token is used.")
+    @strawberry.mutation(
+        description="The new address is unverified until its email's token is used."
+    )
     def change_email(self, info: Info, input: ChangeEmailInput) -> UserPayload:
         viewer = require_viewer(info)
         payload = UserPayload()

@@ -44,7 +44,9 @@ class AccountMutation:
                 password=input.password,
                 display_name=input.display_name,
             )
-            _signed_in(info, payload, user, tokens.token_pair_issue(user=user, user_agent=_ua(info)))
+            _signed_in(
+                info, payload, user, tokens.token_pair_issue(user=user, user_agent=_ua(info))
+            )
         return payload
 
     @strawberry.mutation
@@ -56,7 +58,9 @@ class AccountMutation:
                 password=input.password,
                 client_address=client_address(info.context),
             )
-            _signed_in(info, payload, user, tokens.token_pair_issue(user=user, user_agent=_ua(info)))
+            _signed_in(
+                info, payload, user, tokens.token_pair_issue(user=user, user_agent=_ua(info))
+            )
         return payload
 
     @strawberry.mutation

@@ -16,9 +16,7 @@ def _release_counters(user: User) -> None:
     followers = Follow.objects.filter(followee=user).values("follower_id")
     User.objects.filter(pk__in=followers).update(following_count=F("following_count") - 1)
     liked = Like.objects.filter(user=user).values("post_id")
-    Post.objects.filter(pk__in=liked).exclude(author=user).update(
-        like_count=F("like_count") - 1
-    )
+    Post.objects.filter(pk__in=liked).exclude(author=user).update(like_count=F("like_count") - 1)
     replies_by_user = (
         Post.objects.filter(reply_to=OuterRef("pk"), author=user)
         .values("reply_to")

@@ -41,8 +41,14 @@ def password_change(
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        current = Session.objects.filter(key=session_key, user=user).values_list("pk", flat=True)
-        revoke_user_sessions(user_id=user.pk, except_session_id=next(iter(current), None))
+        current = None
+        if session_key is not None:
+            current = (
+                Session.objects.filter(key=session_key, user=user)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        revoke_user_sessions(user_id=user.pk, except_session_id=current)
 
 
 def _reset_token(user: User) -> str:
@@ -56,10 +62,16 @@ def password_reset_request(*, email: str, client_address: str | None) -> None:
     """Mails a reset link if an active account has this address. The caller answers the
     same whatever the address; only the rate limits (per client and per address) show."""
     email = email.strip()
-    throttles = [("password-reset-email", email.lower(), settings.RATELIMIT_PASSWORD_RESET_PER_EMAIL)]
+    throttles = [
+        ("password-reset-email", email.lower(), settings.RATELIMIT_PASSWORD_RESET_PER_EMAIL)
+    ]
     if client_address:
         throttles.append(
-            ("password-reset-address", client_address, settings.RATELIMIT_PASSWORD_RESET_PER_ADDRESS)
+            (
+                "password-reset-address",
+                client_address,
+                settings.RATELIMIT_PASSWORD_RESET_PER_ADDRESS,
+            )
         )
     if any([limit_hit(scope=scope, key=key, rate=rate) for scope, key, rate in throttles]):
         raise ValidationFailed(

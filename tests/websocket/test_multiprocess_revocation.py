@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.services import redis_url
 from tests.websocket import servers
 from tests.websocket.test_multiprocess import _server_url
-from tests.services import redis_url
 
 LOGIN = """
 mutation ($login: String!) {

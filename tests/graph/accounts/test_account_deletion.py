@@ -112,9 +112,7 @@ def test_deleting_an_account_removes_what_it_owns_and_keeps_every_count_exact(
     assert result["data"]["deleteAccount"] == {"ok": True, "errors": []}
 
     after = _table_counts()
-    expected = {
-        label: count - owned.get(label, 0) for label, count in before.items()
-    }
+    expected = {label: count - owned.get(label, 0) for label, count in before.items()}
     # The deletion's own record: one revocation per session signed out (no foreign key).
     expected["social.SessionRevocation"] = before["social.SessionRevocation"] + sessions + 1
     assert after == expected

@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from graph.schema import schema  # noqa: F401
 from social.models import User
 from tests.factories import PASSWORD, make_user
-from tests.smtp import Inbox, link_token, smtp_inbox, text_of  # noqa: F401
+from tests.smtp import Inbox, link_token, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +148,11 @@ def test_a_verification_token_is_bound_to_its_address(
 @pytest.mark.parametrize(
     ("email", "password", "error"),
     [
-        ("vera@new.example", "wrong-password", {"field": "password", "code": "INVALID_CREDENTIALS"}),
+        (
+            "vera@new.example",
+            "wrong-password",
+            {"field": "password", "code": "INVALID_CREDENTIALS"},
+        ),
         ("OTTO@Example.COM", PASSWORD, {"field": "newEmail", "code": "TAKEN"}),
         ("not an address", PASSWORD, {"field": "newEmail", "code": "INVALID"}),
         ("", PASSWORD, {"field": "newEmail", "code": "REQUIRED"}),

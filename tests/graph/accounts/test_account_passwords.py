@@ -14,7 +14,7 @@ from freezegun import freeze_time
 from graph.schema import schema  # noqa: F401
 from social.models import User
 from tests.factories import PASSWORD, make_user
-from tests.smtp import Inbox, html_of, link_token, smtp_inbox, text_of  # noqa: F401
+from tests.smtp import Inbox, html_of, link_token, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -175,12 +175,12 @@ def test_a_weak_password_on_reset_keeps_the_token_usable(
     assert gql(RESET, {"token": token, "new": NEW_PASSWORD})["data"]["resetPassword"]["ok"]
 
 
-def test_reset_requests_are_rate_limited_per_email_and_per_address(
-    gql: Any, settings: Any
-) -> None:
+def test_reset_requests_are_rate_limited_per_email_and_per_address(gql: Any, settings: Any) -> None:
     settings.RATELIMIT_PASSWORD_RESET_PER_EMAIL = "2/h"
     settings.RATELIMIT_PASSWORD_RESET_PER_ADDRESS = "4/h"
-    codes = [gql(REQUEST, {"e": "victim@example.com"})["data"]["requestPasswordReset"] for _ in range(3)]
+    codes = [
+        gql(REQUEST, {"e": "victim@example.com"})["data"]["requestPasswordReset"] for _ in range(3)
+    ]
     assert [c["errors"] for c in codes] == [[], [], [{"code": "RATE_LIMITED"}]]
     # Other addresses from the same client: the per-client budget runs out too.
     others = [

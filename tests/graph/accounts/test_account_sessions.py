@@ -17,7 +17,9 @@ mutation ($login: String!, $password: String!) {
   login(input: {login: $login, password: $password}) { accessToken refreshToken }
 }
 """
-REFRESH = "mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken errors { code } } }"
+REFRESH = (
+    "mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken errors { code } } }"
+)
 SESSIONS = "{ sessions { id createdAt lastUsedAt userAgent current } }"
 REVOKE = "mutation ($id: ID!) { revokeSession(id: $id) { ok errors { field code } } }"
 ME = "{ me { username } }"
@@ -69,7 +71,9 @@ def test_revoking_a_session_stops_its_tokens_at_once_and_keeps_the_others(
         {"code": "INVALID_TOKEN"}
     ]
     assert gql(ME, token=laptop["accessToken"])["data"]["me"] == {"username": "sam"}
-    assert [s["userAgent"] for s in gql(SESSIONS, token=laptop["accessToken"])["data"]["sessions"]] == ["Laptop"]
+    assert [
+        s["userAgent"] for s in gql(SESSIONS, token=laptop["accessToken"])["data"]["sessions"]
+    ] == ["Laptop"]
 
 
 @pytest.mark.parametrize("kind", ["someone else's", "unknown", "not an id", "a user id"])
@@ -101,9 +105,7 @@ def test_another_users_session_is_invisible_through_node(gql: Any) -> None:
     eves_id = global_id("Session", Session.objects.get(user=eve).pk)
     assert gql(node, {"id": eves_id}, token=sams["accessToken"])["data"]["node"] is None
     own_id = global_id("Session", Session.objects.get(user__username="sam").pk)
-    assert gql(node, {"id": own_id}, token=sams["accessToken"])["data"]["node"] == {
-        "userAgent": ""
-    }
+    assert gql(node, {"id": own_id}, token=sams["accessToken"])["data"]["node"] == {"userAgent": ""}
 
 
 def test_revoke_user_sessions_inside_a_callers_transaction_publishes_after_commit(
@@ -118,9 +120,8 @@ def test_revoke_user_sessions_inside_a_callers_transaction_publishes_after_commi
     keep, drop = token_pair_issue(user=sam), token_pair_issue(user=sam)
     kept = Session.objects.order_by("pk").first()
     assert kept is not None
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with transaction.atomic():
-            assert revoke_user_sessions(user_id=sam.pk, except_session_id=kept.pk) == 1
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        assert revoke_user_sessions(user_id=sam.pk, except_session_id=kept.pk) == 1
     dropped = Session.objects.exclude(pk=kept.pk).get()
     assert not revocations.is_revoked(str(dropped.key))  # not before the commit
     for callback in callbacks:
