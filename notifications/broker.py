@@ -346,6 +346,11 @@ class StartBrokerFirst:
         if self.loop is not loop and scope.get("type") in ("http", "websocket"):
             self.loop = loop
             get_broker().start()
+            from social import revocations
+
+            if not revocations.is_loaded():
+                # What was signed out while this process was down, before it serves anyone.
+                await loop.run_in_executor(None, _reload_revocations)
         return await self.app(scope, receive, send)
 
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 
 from social.models import Follow, Like, Post, Session, User
 from social.services.accounts import user_set_active
+from social.services.deletion import user_delete
 from social.services.posts import post_delete
 from social.services.sessions import revoke_user_sessions, session_revoke
 
@@ -80,6 +81,14 @@ class UserAdmin(DjangoUserAdmin):
     )
     inlines = (SessionInline,)
     actions = ("sign_out_everywhere", "deactivate_users")
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        # Through the service: counters stay exact and the user is signed out everywhere.
+        user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            user_delete(user=user)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         deactivated = change and "is_active" in form.changed_data and not obj.is_active

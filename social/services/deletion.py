@@ -35,13 +35,18 @@ def _remove_owned_files(user: User) -> None:
 
 
 def account_delete(*, user: User, password: str) -> None:
-    """Deletes the user with their posts (replies by others stay, with replyTo null),
-    likes, follows, notifications caused and received, sessions; signs out everywhere.
-    The username and email are free again afterwards."""
+    """The user deletes their own account: needs their password."""
     if not user.check_password(password):
         raise ValidationFailed(
             field="password", code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
         )
+    user_delete(user=user)
+
+
+def user_delete(*, user: User) -> None:
+    """Deletes the user with their posts (replies by others stay, with replyTo null),
+    likes, follows, notifications caused and received, sessions; signs out everywhere.
+    The username and email are free again afterwards."""
     with transaction.atomic():
         # Locked: a concurrent follow or like of this user waits, then finds it gone.
         locked = User.objects.select_for_update().filter(pk=user.pk).first()

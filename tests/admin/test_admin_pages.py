@@ -215,3 +215,29 @@ def test_the_deactivate_action_signs_the_user_out_everywhere(
     member.refresh_from_db()
     assert member.is_active is False
     assert revocations.is_revoked(str(Session.objects.get(user=member).key))
+
+
+@pytest.mark.django_db
+def test_the_admins_user_deletion_goes_through_the_service(
+    user_factory: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    # The delete pages themselves are refused while view-only rows (follows, sessions)
+    # point at the user; whichever way the admin deletes, it is user_delete.
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from social import revocations
+    from social.models import Follow, Session
+    from social.services.tokens import token_pair_issue
+
+    member, friend = user_factory("member"), user_factory("friend")
+    follow_create(follower=friend, followee=member)
+    token_pair_issue(user=member)
+    key = str(Session.objects.get(user=member).key)
+    model_admin = django_admin.site._registry[User]
+    with django_capture_on_commit_callbacks(execute=True):
+        model_admin.delete_queryset(RequestFactory().post("/"), User.objects.filter(pk=member.pk))
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert revocations.is_revoked(key)
+    friend.refresh_from_db()
+    assert friend.following_count == Follow.objects.filter(follower=friend).count() == 0
