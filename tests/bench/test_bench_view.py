@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from bench.queries import HOME_FEED_QUERY
 from bench.views import home_feed
 from graph.schema import schema
+from social import revocations
 from social.models import Like, Post, User
 from social.seed import SeedConfig, seed
-from social import revocations
 from social.services.tokens import access_token_issue
 
 pytestmark = pytest.mark.django_db
