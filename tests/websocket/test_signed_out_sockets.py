@@ -123,3 +123,14 @@ async def test_the_socket_closes_when_its_access_token_expires(
     alice = await user("alice")
     client = await _listening(TRANSPORT_WS, (await _login(alice))["accessToken"], event_broker)
     assert await client.closed_with(timeout=5) == 4403
+
+
+async def test_deleting_the_account_closes_its_sockets(event_broker: Broker) -> None:
+    alice = await user("alice")
+    pair = await _login(alice)
+    client = await _listening(TRANSPORT_WS, pair["accessToken"], event_broker)
+    delete = "mutation ($p: String!) { deleteAccount(password: $p) { ok } }"
+    assert (await graphql(delete, {"p": PASSWORD}, pair["accessToken"]))["deleteAccount"] == {
+        "ok": True
+    }
+    assert await client.closed_with() == 4403
