@@ -201,3 +201,21 @@ def user_set_active(*, user: User, active: bool) -> None:
         user.is_active = active
         if not active:
             revoke_user_sessions(user_id=user.pk)
+
+
+def password_confirm(*, user: User, password: str, field: str) -> None:
+    """The signed-in user's password, re-entered to confirm a sensitive change. Wrong
+    guesses count with the sign-in failures of the account, so a stolen access token
+    cannot be used to guess the password here."""
+    scope, key, rate = _login_throttles(login="", user=user, client_address=None)[0]
+    if limit_reached(scope=scope, key=key, rate=rate):
+        raise ValidationFailed(
+            field=None,
+            code=ErrorCode.RATE_LIMITED,
+            message="Too many wrong passwords. Wait 15 minutes and try again.",
+        )
+    if not user.check_password(password):
+        limit_hit(scope=scope, key=key, rate=rate)
+        raise ValidationFailed(
+            field=field, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
+        )

@@ -4,8 +4,8 @@ counter of the users and posts that remain exact afterwards."""
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
 
-from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, Like, Post, User
+from social.services.accounts import password_confirm
 from social.services.sessions import revoke_user_sessions
 
 
@@ -36,10 +36,7 @@ def _remove_owned_files(user: User) -> None:
 
 def account_delete(*, user: User, password: str) -> None:
     """The user deletes their own account: needs their password."""
-    if not user.check_password(password):
-        raise ValidationFailed(
-            field="password", code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
-        )
+    password_confirm(user=user, password=password, field="password")
     user_delete(user=user)
 
 

@@ -88,10 +88,9 @@ def _new_email_errors(*, user: User, email: str) -> ValidationFailed | None:
 def email_change(*, user: User, new_email: str, password: str) -> User:
     """Needs the password; the new address is unverified until its mailed token is used,
     and the old address is told of the change."""
-    if not user.check_password(password):
-        raise ValidationFailed(
-            field="password", code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
-        )
+    from social.services.accounts import password_confirm
+
+    password_confirm(user=user, password=password, field="password")
     new_email = new_email.strip()
     error = _new_email_errors(user=user, email=new_email)
     if error is not None:

@@ -12,6 +12,7 @@ from social.errors import ErrorCode, ValidationFailed
 from social.mail import frontend_link, send_after_commit
 from social.models import Session, User
 from social.ratelimits import limit_hit
+from social.services.accounts import password_confirm
 from social.services.sessions import revoke_user_sessions
 
 
@@ -31,12 +32,7 @@ def password_change(
     *, user: User, current_password: str, new_password: str, session_key: str | None
 ) -> None:
     """Sets a new password and signs out every session but `session_key` (the caller's)."""
-    if not user.check_password(current_password):
-        raise ValidationFailed(
-            field="currentPassword",
-            code=ErrorCode.INVALID_CREDENTIALS,
-            message="The current password is wrong.",
-        )
+    password_confirm(user=user, password=current_password, field="currentPassword")
     _validated(new_password, user)
     with transaction.atomic():
         user.set_password(new_password)

@@ -232,3 +232,35 @@ def test_no_token_appears_in_the_logs(
     assert logged  # something was logged to search
     for secret in secrets:
         assert not re.search(re.escape(secret), logged), "a token reached the logs"
+
+
+@pytest.mark.parametrize(
+    ("mutation", "variables"),
+    [
+        (CHANGE, lambda p: {"current": p, "new": NEW_PASSWORD}),
+        (
+            "mutation ($p: String!) { deleteAccount(password: $p) { ok errors { code } } }",
+            lambda p: {"p": p},
+        ),
+        (
+            'mutation ($p: String!) { changeEmail(input: {newEmail: "n@example.com", '
+            "password: $p}) { errors { code } } }",
+            lambda p: {"p": p},
+        ),
+    ],
+)
+def test_password_guesses_with_a_stolen_token_are_throttled_like_sign_ins(
+    gql: Any, settings: Any, mutation: str, variables: Callable[[str], dict[str, str]]
+) -> None:
+    settings.RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT = "3/15m"
+    pat = make_user("pat")
+    token = _login(gql, "pat")["accessToken"]
+
+    def codes(password: str) -> list[str]:
+        data = gql(mutation, variables(password), token=token)["data"]
+        return [e["code"] for e in next(iter(data.values()))["errors"]]
+
+    assert [codes("guess") for _ in range(3)] == [["INVALID_CREDENTIALS"]] * 3
+    assert codes(PASSWORD) == ["RATE_LIMITED"]
+    pat.refresh_from_db()
+    assert pat.check_password(PASSWORD) and pat.email == "pat@example.com"
