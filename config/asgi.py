@@ -14,14 +14,18 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from config.asgi_http import OneHopHTTPHandler  # noqa: E402
 from graph.websocket import websocket_application  # noqa: E402
+from notifications.broker import StartBrokerFirst  # noqa: E402
 from observability import gc_pauses  # noqa: E402
 
 application = garbage_collection.WithGcMaintenance(
-    ProtocolTypeRouter(
-        {
-            "http": OneHopHTTPHandler(),
-            "websocket": websocket_application,
-        }
+    # The event broker listens from the first request on: revocations reach every process.
+    StartBrokerFirst(
+        ProtocolTypeRouter(
+            {
+                "http": OneHopHTTPHandler(),
+                "websocket": websocket_application,
+            }
+        )
     )
 )
 

@@ -169,6 +169,22 @@ REFRESH_TOKEN_TTL: timedelta = timedelta(
     seconds=env.int("REFRESH_TOKEN_TTL", default=30 * 24 * 3600)
 )
 
+# Email (account lifecycle): django-environ's email URL, e.g. smtp+tls://user:pass@host:587;
+# the default prints mails to the terminal. Sent after commit, in the background.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Social <no-reply@localhost>")
+# The web app that opens the links in mails ({FRONTEND_URL}/reset-password?token=...).
+FRONTEND_URL: str = env.str("FRONTEND_URL", default="http://localhost:3000").rstrip("/")
+PASSWORD_RESET_TIMEOUT: int = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+EMAIL_VERIFICATION_TIMEOUT: int = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 3600)
+RATELIMIT_PASSWORD_RESET_PER_ADDRESS: str = env.str(
+    "RATELIMIT_PASSWORD_RESET_PER_ADDRESS", default="10/h"
+)
+RATELIMIT_PASSWORD_RESET_PER_EMAIL: str = env.str(
+    "RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="3/h"
+)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -9,7 +9,8 @@ from django.contrib.auth import get_user
 from django.http import HttpRequest
 
 from graph.context import Context
-from social.services.tokens import InvalidAccessToken, access_token_user_id
+from social import revocations
+from social.services.tokens import AccessClaims, InvalidAccessToken, access_token_claims
 
 INVALID_TOKEN_MESSAGE = "The access token is invalid or expired. Refresh it or sign in again."  # noqa: S105
 
@@ -24,11 +25,11 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-# Access tokens already verified under a signing key: (token, key) -> (user id, expiry).
+# Access tokens already verified under a signing key: (token, key) -> (claims, expiry).
 # A client sends the same token with every request until it expires; checking its
 # signature and claims again each time was a visible part of a feed page's CPU. Only a
 # valid token is kept, and only until its own expiry, so the answer never differs.
-_verified: dict[tuple[str, str], tuple[int, float]] = {}
+_verified: dict[tuple[str, str], tuple[AccessClaims, float]] = {}
 _VERIFIED_MAX = 10_000
 
 
@@ -38,17 +39,28 @@ def _expiry(token: str) -> float:
     return float(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
 
 
-def token_user_id(token: str) -> int:
-    """The user id of a valid access token (raises InvalidAccessToken), checked once per token."""
+def token_claims(token: str) -> AccessClaims:
+    """The claims of a valid access token of a session still signed in (raises
+    InvalidAccessToken). The signature is checked once per token; the session on every
+    call, in this process's memory (social/revocations.py), so a sign-out anywhere
+    stops the token at once without a query per request."""
     key = (token, getattr(settings, "JWT_SIGNING_KEY", None) or settings.SECRET_KEY)
     known = _verified.get(key)
     if known is not None and time.time() < known[1]:
-        return known[0]
-    user_id = access_token_user_id(token=token)  # raises InvalidAccessToken
-    if len(_verified) >= _VERIFIED_MAX:
-        _verified.clear()
-    _verified[key] = (user_id, _expiry(token))
-    return user_id
+        claims = known[0]
+    else:
+        claims = access_token_claims(token=token)  # raises InvalidAccessToken
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[key] = (claims, _expiry(token))
+    if revocations.is_revoked(claims.session_key):
+        raise InvalidAccessToken("the session is signed out")
+    return claims
+
+
+def token_user_id(token: str) -> int:
+    """The user id of a valid access token of a signed-in session (raises InvalidAccessToken)."""
+    return token_claims(token).user_id
 
 
 def context_for_token(token: str | None, context: Context) -> Context:
@@ -56,9 +68,13 @@ def context_for_token(token: str | None, context: Context) -> Context:
     if token is None:
         return context
     try:
-        context.viewer_id = token_user_id(token)
+        claims = token_claims(token)
     except InvalidAccessToken:
         context.auth_error = INVALID_TOKEN_MESSAGE
+        return context
+    context.viewer_id = claims.user_id
+    context.session_key = claims.session_key
+    context.token_expires_at = claims.expires_at
     return context
 
 

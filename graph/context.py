@@ -15,6 +15,9 @@ class Context:
     response: HttpResponse | None = None
     # Known from the access token without a query; None when signed out.
     viewer_id: int | None = None
+    # The signed-in session of a bearer token (None for a cookie) and the token's expiry.
+    session_key: str | None = None
+    token_expires_at: float | None = None
     # Set when the request presented credentials that are not valid.
     auth_error: str | None = None
     _viewer: User | None = field(default=None, repr=False)

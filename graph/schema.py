@@ -4,8 +4,10 @@ from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graph.accounts.lifecycle import AccountLifecycleMutation
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
+from graph.accounts.sessions import SessionMutation, SessionQuery
 from graph.execution import LeanExtensionsRunner, SharedEventExecutor
 from graph.extensions import RejectInvalidCredentials
 from graph.notifications.mutations import NotificationMutation
@@ -18,8 +20,17 @@ from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
 from observability.graphql import OperationMetrics
 
-Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery))
-Mutation = merge_types("Mutation", (AccountMutation, SocialMutation, NotificationMutation))
+Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery))
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutation,
+        SocialMutation,
+        NotificationMutation,
+        AccountLifecycleMutation,
+        SessionMutation,
+    ),
+)
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 
 

@@ -9,6 +9,10 @@ a duplicate subscription id closes with 4409; a malformed message with 4400; a
 message over WS_MAX_MESSAGE_BYTES with 4413; at most
 WS_MAX_SUBSCRIPTIONS_PER_CONNECTION operations per socket and
 WS_MAX_CONNECTIONS_PER_USER sockets per user on a process (4429).
+A signed-in socket closes with 4403 when its session is signed out or its user
+deactivated or deleted (on any process: social/revocations.py), and when its access
+token expires; graphql-ws's client retries 4403 by default (4401 it would not), so a
+client reconnects with a fresh token, or learns that it is signed out.
 Events come from notifications.broker, not from a channel-layer channel per socket.
 """
 
@@ -54,6 +58,7 @@ from notifications.broker import get_broker
 from notifications.fifo import LightFifo
 from observability.logging import log_ws_event
 from observability.metrics import WEBSOCKETS_OPEN
+from social import revocations
 from social.models import User
 
 logger = logging.getLogger(__name__)
@@ -64,6 +69,8 @@ CLOSE_INIT_TIMEOUT = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_LARGE = 4413
 CLOSE_INTERNAL_ERROR = 4500
+# Retried by graphql-ws's default client (unlike 4401): it reconnects with a fresh token.
+CLOSE_SIGNED_OUT = 4403
 
 
 # Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
@@ -305,6 +312,12 @@ class LegacyWSHandler(_InitTimeout, BaseGraphQLWSHandler[Context, None]):
 
 
 class WebSocketAdapter(ChannelsWebSocketAdapter):
+    async def send_json(self, message: Any) -> None:
+        if self.ws_consumer.signed_out:  # type: ignore[attr-defined]
+            # Signed out: nothing more reaches this socket, not even a delivery under way.
+            return
+        await super().send_json(message)
+
     async def close(self, code: int, reason: str) -> None:
         consumer: GraphQLConsumer = self.ws_consumer  # type: ignore[assignment]
         if consumer.close_override is not None:
@@ -321,6 +334,51 @@ def _active_user(user_id: int) -> User | None:
     # On the live side's database thread, which keeps its connection: no pool checkout
     # (and its health-check query) per connect. A slice, not .first(): no ORDER BY.
     return next(iter(User.objects.filter(pk=user_id, is_active=True)[:1]), None)
+
+
+@subscription_db
+def _load_revocations() -> int:
+    return revocations.load_recent()
+
+
+def _discard(index: dict[Any, set[Any]], key: Any, consumer: Any) -> None:
+    sockets = index.get(key)
+    if sockets is not None:
+        sockets.discard(consumer)
+        if not sockets:
+            del index[key]
+
+
+class SignedInSockets:
+    """This process's signed-in sockets by session key and by user, to close on sign-out."""
+
+    def __init__(self) -> None:
+        self.by_session: dict[str, set[GraphQLConsumer]] = {}
+        self.by_user: dict[int, set[GraphQLConsumer]] = {}
+
+    def add(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
+        self.by_user.setdefault(user_id, set()).add(consumer)
+        if session_key is not None:
+            self.by_session.setdefault(session_key, set()).add(consumer)
+
+    def discard(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
+        _discard(self.by_user, user_id, consumer)
+        if session_key is not None:
+            _discard(self.by_session, session_key, consumer)
+
+    def signed_out(self, keys: list[str], user_id: int | None) -> None:
+        """A revocation arrived (on the event loop): close the sockets it names."""
+        targets: set[GraphQLConsumer] = set()
+        for key in keys:
+            targets |= self.by_session.get(key, set())
+        if user_id is not None:
+            targets |= self.by_user.get(user_id, set())
+        for consumer in targets:
+            consumer.sign_out("Signed out")
+
+
+signed_in_sockets = SignedInSockets()
+revocations.listeners.append(signed_in_sockets.signed_out)
 
 
 class GraphQLConsumer(GraphQLWSConsumer):
@@ -348,6 +406,10 @@ class GraphQLConsumer(GraphQLWSConsumer):
         self.counted_user_id: int | None = None
         self.accepted = False
         self.closing_task: asyncio.Future[None] | None = None
+        # Whose socket this is, for closing it on sign-out (SignedInSockets).
+        self.signed_in: tuple[int, str | None] | None = None
+        self.signed_out = False
+        self.expiry_timer: asyncio.TimerHandle | None = None
         # For the session's log lines (observability.logging), never a secret.
         self.connection_id = uuid.uuid4().hex
         self.opened_at = time.monotonic()
@@ -423,7 +485,41 @@ class GraphQLConsumer(GraphQLWSConsumer):
         await self.disconnect(message["code"])
         raise StopConsumer
 
+    def sign_out(self, reason: str) -> None:
+        """Closes this socket because its credentials ended; sends nothing more first."""
+        if self.signed_out:
+            return
+        self.signed_out = True
+        self._forget_sign_in()
+        self.closing_task = asyncio.ensure_future(self.close(code=CLOSE_SIGNED_OUT, reason=reason))
+        self.closing_task.add_done_callback(_retrieve)
+        # Stops the protocol handler and its subscriptions as a disconnect would.
+        self.message_queue.put_nowait({"message": None, "disconnected": True})
+
+    def _remember_sign_in(self, context: Context) -> None:
+        if context.viewer_id is None:
+            return
+        if context.session_key is not None and revocations.is_revoked(context.session_key):
+            # Signed out while this socket was being let in.
+            raise ConnectionRejectionError({"message": INVALID_TOKEN_MESSAGE})
+        self.signed_in = (context.viewer_id, context.session_key)
+        signed_in_sockets.add(self, context.viewer_id, context.session_key)
+        if context.token_expires_at is not None:
+            delay = max(0.0, context.token_expires_at - time.time())
+            self.expiry_timer = asyncio.get_running_loop().call_later(
+                delay, self.sign_out, "Access token expired"
+            )
+
+    def _forget_sign_in(self) -> None:
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+            self.expiry_timer = None
+        if self.signed_in is not None:
+            signed_in_sockets.discard(self, *self.signed_in)
+            self.signed_in = None
+
     async def disconnect(self, code: int) -> None:
+        self._forget_sign_in()
         if self.run_task is not None:
             await super().disconnect(code)
         if self.counted_user_id is not None:
@@ -457,6 +553,8 @@ class GraphQLConsumer(GraphQLWSConsumer):
         if raw is not None:
             # A token in connection_init wins over the session cookie.
             context.set_viewer(None)
+            if not revocations.is_loaded():
+                await _load_revocations()
             context_for_token(bearer_token(raw) if isinstance(raw, str) else "", context)
             user_id = context.viewer_id
             user = None if user_id is None else await _active_user(user_id)
@@ -471,6 +569,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
                 self.close_override = (CLOSE_TOO_MANY, message)
                 raise ConnectionRejectionError({"message": message})
             self.counted_user_id = context.viewer_id
+            self._remember_sign_in(context)
         log_ws_event("connection_init", connection_id=self.connection_id, user_id=context.viewer_id)
         return await super().on_ws_connect(context)  # type: ignore[arg-type]
 

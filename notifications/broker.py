@@ -41,6 +41,8 @@ QUEUE_SIZE = 1000
 READY_TIMEOUT = 2.0
 BACKOFF_FIRST = 0.1
 BACKOFF_MAX = 5.0
+# The kind of message that signs sessions out (notifications.events publishes it).
+SESSIONS_REVOKED = "sessions_revoked"
 
 
 def channel_name() -> str:
@@ -134,6 +136,11 @@ class Broker:
         if self.redis_url and self._task is None:
             self._task = self.loop.create_task(self._listen(), name="event-broker")
 
+    def start(self) -> None:
+        """Listens from now on, with or without subscriptions: revocations must reach every
+        process, including one that only serves HTTP (config/asgi.py calls it at start)."""
+        self._start()
+
     def subscribe(self, *, kind: str, user_id: int) -> _Registration:
         """Registers a subscription, waits (briefly) for Redis, and removes it on exit.
 
@@ -175,6 +182,9 @@ class Broker:
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hands one published event to the local subscriptions it names."""
         kind = message.get("kind")
+        if kind == SESSIONS_REVOKED:
+            _sessions_revoked(message)
+            return
         recipients = message.get("users") or ()
         if len(recipients) > len(self.subscriptions):
             # A broadcast to many followers: walk the (fewer) local users instead.
@@ -222,6 +232,9 @@ class Broker:
                 self.ready.set()
                 if not first:
                     logger.info("event broker reconnected to Redis")
+                # Revocations published before this subscription (or while it was cut)
+                # are read from the database; later ones arrive here.
+                self.loop.run_in_executor(None, _reload_revocations)
                 # Anything published while we were not subscribed must be re-read.
                 self.resync_all()
                 first = False
@@ -269,6 +282,30 @@ class Broker:
         return self._pubsub is not None and bool(getattr(self._pubsub, "channels", None))
 
 
+def _sessions_revoked(message: dict[str, Any]) -> None:
+    from social import revocations
+
+    sessions = message.get("sessions")
+    user = message.get("user")
+    revocations.announce(
+        [str(key) for key in sessions] if isinstance(sessions, list) else [],
+        user if isinstance(user, int) else None,
+    )
+
+
+def _reload_revocations() -> None:
+    from django.db import connections
+
+    from social import revocations
+
+    try:
+        revocations.load_recent()
+    except Exception:
+        logger.exception("could not read the recent session revocations")
+    finally:
+        connections.close_all()
+
+
 def make_event(message: dict[str, Any], *, local_users: list[int]) -> Any:
     """What a subscription receives for a published message (see notifications.events)."""
     from notifications.events import event_from_message
@@ -294,6 +331,27 @@ def get_broker() -> Broker:
         if _broker is None or _broker.loop is not loop or _broker.loop.is_closed():
             _broker = Broker(settings.REDIS_URL, loop)
         return _broker
+
+
+class StartBrokerFirst:
+    """ASGI wrapper: the first request on an event loop starts that loop's broker, so a
+    process that serves only HTTP still hears revocations from the others."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop and scope.get("type") in ("http", "websocket"):
+            self.loop = loop
+            get_broker().start()
+            from social import revocations
+
+            if not revocations.is_loaded():
+                # What was signed out while this process was down, before it serves anyone.
+                await loop.run_in_executor(None, _reload_revocations)
+        return await self.app(scope, receive, send)
 
 
 def current_broker() -> Broker | None:

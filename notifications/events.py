@@ -19,12 +19,15 @@ from django.db import transaction
 from notifications import broker
 from notifications.models import Notification
 from observability.metrics import EVENTS_PUBLISHED
+from social import revocations
 from social.models import Follow, Post
 
 logger = logging.getLogger(__name__)
 
 NOTIFICATION = "notification"
 POST = "post"
+# Sessions signed out: every process refuses their access tokens and closes their sockets.
+SESSIONS_REVOKED = broker.SESSIONS_REVOKED
 
 
 @dataclass(eq=False)
@@ -112,3 +115,25 @@ def publish_post_created(post: Post) -> None:
         _publish(POST, _stamped({"kind": POST, "id": post_id, "users": users}))
 
     transaction.on_commit(send)
+
+
+def publish_sessions_revoked(*, keys: Sequence[str], user_id: int, everywhere: bool) -> None:
+    """After commit, tells every process that these sessions are signed out.
+
+    This process refuses their tokens at once; the others when the message arrives.
+    `everywhere` (the user signed out of every session) also closes the user's
+    cookie-authenticated sockets, which have no session key.
+    """
+    sessions = [str(key) for key in keys]
+    message = {
+        "kind": SESSIONS_REVOKED,
+        "sessions": sessions,
+        "user": user_id if everywhere else None,
+    }
+
+    def send() -> None:
+        revocations.remember(sessions)
+        _publish(SESSIONS_REVOKED, _stamped(message))
+
+    if keys or everywhere:
+        transaction.on_commit(send)

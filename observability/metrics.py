@@ -35,3 +35,11 @@ GC_PAUSE_SECONDS = Histogram(
     ["generation"],
     buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+EMAILS_SENT = Counter(
+    "emails_sent_total", "Emails handed to the mail server, by template.", ["template"]
+)
+EMAILS_FAILED = Counter(
+    "emails_failed_total",
+    "Emails that could not be sent (logged; the action that caused them stands), by template.",
+    ["template"],
+)

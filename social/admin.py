@@ -13,8 +13,11 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from social.models import Follow, Like, Post, User
+from social.models import Follow, Like, Post, Session, User
+from social.services.accounts import user_set_active
+from social.services.deletion import user_delete
 from social.services.posts import post_delete
+from social.services.sessions import revoke_user_sessions, session_revoke
 
 BODY_PREVIEW = 80
 
@@ -29,6 +32,24 @@ class ViewOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SessionInline(admin.TabularInline):
+    """A user's sessions (signed-in devices); revoked with the admin actions, not edited.
+    No email log is kept: mails hold tokens."""
+
+    model = Session
+    fields = ("id", "created_at", "last_used_at", "user_agent", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-last_used_at",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -58,6 +79,35 @@ class UserAdmin(DjangoUserAdmin):
         ("Profile", {"fields": ("display_name", "bio", "avatar_url")}),
         ("Counters", {"fields": ("follower_count", "following_count", "post_count")}),
     )
+    inlines = (SessionInline,)
+    actions = ("sign_out_everywhere", "deactivate_users")
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        # Through the service: counters stay exact and the user is signed out everywhere.
+        user_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            user_delete(user=user)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            # Through the service: the user is signed out of every session at once.
+            user_set_active(user=obj, active=False)
+
+    @admin.action(description="Sign selected users out of every session")
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        revoked = sum(revoke_user_sessions(user_id=user.pk) for user in queryset)
+        self.message_user(request, f"Signed out {revoked} session(s).", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected users (signed out everywhere at once)")
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset)
+        for user in users:
+            user_set_active(user=user, active=False)
+        self.message_user(request, f"Deactivated {len(users)} user(s).", messages.SUCCESS)
 
 
 @admin.register(Post)
@@ -146,3 +196,24 @@ class LikeAdmin(ViewOnlyAdmin):
     @admin.display(description="post author", ordering="post__author__username")
     def post_author(self, like: Like) -> str:
         return like.post.author.username
+
+
+@admin.register(Session)
+class SessionAdmin(ViewOnlyAdmin):
+    """Every user's sessions; a moderator revokes them with the action (at once everywhere)."""
+
+    list_display = ("id", "user", "created_at", "last_used_at", "user_agent", "revoked_at")
+    list_select_related = ("user",)
+    list_filter = ("revoked_at", "created_at")
+    search_fields = ("user__username",)
+    ordering = ("-last_used_at", "-id")
+    show_full_result_count = False
+    actions = ("revoke_sessions",)
+
+    @admin.action(description="Revoke selected sessions (signed out at once everywhere)")
+    def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
+        revoked = 0
+        for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            session_revoke(user=session.user, session_id=session.pk)
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)

@@ -10,6 +10,7 @@ from django.test import Client
 from social.models import User
 from social.services.tokens import access_token_issue
 from tests.factories import make_user
+from tests.smtp import smtp_inbox  # noqa: F401 (a fixture: a real SMTP server)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,12 @@ from graph.security.ratelimit import client_address
 from graph.types.users import UserType
 from social.reads.users import own_view
 from social.services import accounts, tokens
+from social.services.sessions import revoke_user_sessions
+
+
+def _ua(info: Info) -> str:
+    request = info.context.request
+    return request.headers.get("User-Agent", "") if request is not None else ""
 
 
 def _signed_in(info: Info, payload: AuthPayload, user: object, pair: tokens.TokenPair) -> None:
@@ -39,7 +45,9 @@ class AccountMutation:
                 password=input.password,
                 display_name=input.display_name,
             )
-            _signed_in(info, payload, user, tokens.token_pair_issue(user=user))
+            _signed_in(
+                info, payload, user, tokens.token_pair_issue(user=user, user_agent=_ua(info))
+            )
         return payload
 
     @strawberry.mutation
@@ -51,7 +59,9 @@ class AccountMutation:
                 password=input.password,
                 client_address=client_address(info.context),
             )
-            _signed_in(info, payload, user, tokens.token_pair_issue(user=user))
+            _signed_in(
+                info, payload, user, tokens.token_pair_issue(user=user, user_agent=_ua(info))
+            )
         return payload
 
     @strawberry.mutation
@@ -71,7 +81,7 @@ class AccountMutation:
         payload = LogoutPayload()
         with payload_errors(payload):
             if refresh_token is None:
-                tokens.refresh_tokens_revoke_all(user=require_viewer(info))
+                revoke_user_sessions(user_id=require_viewer(info).pk)
             else:
                 tokens.refresh_token_revoke(refresh_token=refresh_token)
             payload.ok = True

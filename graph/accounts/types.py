@@ -50,3 +50,21 @@ class UserPayload:
 class LogoutPayload:
     ok: bool = False
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+
+
+@strawberry.input
+class ResetPasswordInput:
+    token: str = strawberry.field(description="The token from the reset email.")
+    new_password: str
+
+
+@strawberry.input
+class ChangeEmailInput:
+    new_email: str
+    password: str

@@ -46,6 +46,12 @@ MUTATION_LIMITS: dict[str, MutationLimit] = {
     "followUser": WRITES,
     "unfollowUser": WRITES,
     "updateProfile": WRITES,
+    # Each checks a password or sends a mail: guesses and mail floods spend the budget.
+    "changePassword": WRITES,
+    "changeEmail": WRITES,
+    "deleteAccount": WRITES,
+    "requestEmailVerification": WRITES,
+    "revokeSession": WRITES,
 }
 
 

@@ -63,3 +63,11 @@ def encoded_global_id(type_name: str, pk: int) -> str:
     """The global ID of a row as the string a client receives (what relay.GlobalID's str()
     gives), without building the GlobalID on the way: a list shows one per row."""
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+@strawberry.type
+class OkPayload:
+    """The answer of a mutation that returns no object: ok, or the reasons it is not."""
+
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)

@@ -34,6 +34,9 @@ class UserType(relay.Node):
     email: str | None = strawberry.field(
         description="Only the user themself sees their email; null for everyone else."
     )
+    email_verified: bool | None = strawberry.field(
+        description="Only the user themself sees this; null for everyone else."
+    )
     follower_count: int
     following_count: int
     post_count: int

