@@ -17,6 +17,7 @@ from graph.permissions import require_viewer
 from graph.security.ratelimit import client_address
 from graph.types.common import OkPayload
 from graph.types.users import UserType
+from social.reads.users import own_view, user_view
 from social.services import deletion, emails, passwords
 
 
@@ -73,7 +74,11 @@ class AccountLifecycleMutation:
     def verify_email(self, info: Info, token: str) -> UserPayload:
         payload = UserPayload()
         with payload_errors(payload):
-            payload.user = cast(UserType, emails.email_verify(token=token))
+            user = emails.email_verify(token=token)
+            # Whoever holds the link may be signed out: the user as the caller sees them.
+            payload.user = cast(
+                UserType, user_view(user_id=user.pk, viewer_id=info.context.viewer_id)
+            )
         return payload
 
     @strawberry.mutation(
@@ -83,12 +88,10 @@ class AccountLifecycleMutation:
         viewer = require_viewer(info)
         payload = UserPayload()
         with payload_errors(payload):
-            payload.user = cast(
-                UserType,
-                emails.email_change(
-                    user=viewer, new_email=input.new_email, password=input.password
-                ),
+            user = emails.email_change(
+                user=viewer, new_email=input.new_email, password=input.password
             )
+            payload.user = cast(UserType, own_view(user))
         return payload
 
     @strawberry.mutation(

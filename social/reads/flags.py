@@ -137,6 +137,7 @@ def user_with_viewer(user: UserView, viewer_id: int, flags: ManyViewers) -> User
     return dataclasses.replace(
         user,
         email=user.email if own else None,
+        email_verified=user.email_verified if own else None,
         viewer_follows=not own and (viewer_id, user.id) in flags.follows,
         follows_viewer=not own and (user.id, viewer_id) in flags.follows,
     )
