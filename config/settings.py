@@ -186,6 +186,13 @@ GRAPHQL_MAX_TOKENS: int = env.int("GRAPHQL_MAX_TOKENS", default=5000)
 GRAPHQL_MAX_ALIASES: int = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_NODES: int = env.int("GRAPHQL_MAX_NODES", default=50_000)
 GRAPHQL_INTROSPECTION: bool = env.bool("GRAPHQL_INTROSPECTION", default=True)
+# Compiled execution (graph/compiled/): on PostgreSQL, each root field the compiler knows
+# runs as one SQL statement that writes its JSON; SQLite always uses the normal executor.
+GRAPHQL_COMPILED: bool = env.bool(
+    "GRAPHQL_COMPILED", default=DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+)
+# Compiled statements kept (per document, root field and shape), least recently used out.
+GRAPHQL_COMPILED_CACHE_SIZE: int = env.int("GRAPHQL_COMPILED_CACHE_SIZE", default=1000)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
 RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT: str = env.str(
     "RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT", default="5/15m"

@@ -17,11 +17,13 @@ import asyncio
 from typing import Any
 
 from graphql import ExecutionResult, OperationType
-from graphql.pyutils import AwaitableOrValue
+from graphql.pyutils import AwaitableOrValue, Path
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
+
+from graph.compiled.executor import compiled_root_field
 
 _RESULTS = "_graphql_shared_results"
 
@@ -66,6 +68,21 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         if entry is not None:
             return _Executed(entry[1])
         return super().build_per_event_executor(payload)
+
+    def execute_field(
+        self,
+        parent_type: Any,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        # A root field of a query may be answered by one compiled SQL statement.
+        if path.prev is None:
+            compiled = compiled_root_field(self, parent_type, field_details_list, path)
+            if compiled is not None:
+                return compiled
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
         results: dict[int, tuple[Any, Any]] | None = getattr(self.root_value, _RESULTS, None)
