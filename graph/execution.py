@@ -79,7 +79,14 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         # A root field of a query may be answered by one compiled SQL statement.
         if path.prev is None:
-            compiled = compiled_root_field(self, parent_type, field_details_list, path)
+            try:
+                compiled = compiled_root_field(self, parent_type, field_details_list, path)
+            except Exception as error:
+                # As graphql-core treats a resolver's exception: located, masked, nulled.
+                field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+                assert field_def is not None
+                self.handle_field_error(error, field_def.type, field_details_list, path)
+                return None
             if compiled is not None:
                 return compiled
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
