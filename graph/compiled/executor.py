@@ -21,6 +21,8 @@ from graph.compiled import plan_cache
 from graph.compiled.compiler import Bind, Compiler, Fallback, Statement
 
 logger = logging.getLogger("graph.compiled")
+# psycopg prepares a statement run this many times, or any run with prepare=True.
+_ONLY_WHEN_ASKED = 2**31
 
 
 class RawJSON:
@@ -84,8 +86,13 @@ def run(sql: str, params: dict[str, Any]) -> str:
     Django's own cursor binds on the client, so PostgreSQL would plan every execution)."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's prepared statements off; its own (client-binding) cursors
+        # never prepare, so this lets only ours, which ask for it, be prepared.
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
     started = time.monotonic()
-    with Cursor(connection.connection) as cursor:
+    with Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=True)
         row = cursor.fetchone()
     if connection.queries_logged:
