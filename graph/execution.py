@@ -83,13 +83,17 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
                 compiled = compiled_root_field(self, parent_type, field_details_list, path)
             except Exception as error:
                 # As graphql-core treats a resolver's exception: located, masked, nulled.
-                field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+                field_def = self.schema.get_field(
+                    parent_type, field_details_list[0].node.name.value
+                )
                 assert field_def is not None
                 self.handle_field_error(error, field_def.type, field_details_list, path)
                 return None
             if compiled is not None:
                 return compiled
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
         results: dict[int, tuple[Any, Any]] | None = getattr(self.root_value, _RESULTS, None)

@@ -44,7 +44,7 @@ MENTIONS = PostMention._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
 
 
-class Fallback(Exception):  # noqa: N818 (a decision, not an error)
+class Fallback(Exception):
     """This root field, with these arguments, runs through the normal executor."""
 
 
@@ -94,7 +94,9 @@ class _Source:
     node_type: str  # "Post" | "User" | "Notification"
 
 
-def _argument(field_def: GraphQLField, node: FieldNode, variables: VariableValues, name: str) -> Any:
+def _argument(
+    field_def: GraphQLField, node: FieldNode, variables: VariableValues, name: str
+) -> Any:
     return get_argument_values(field_def, node, variables).get(name)
 
 
@@ -109,8 +111,12 @@ class Compiler:
     """Compiles one root field; `viewer_signed_in` is part of the plan's key."""
 
     def __init__(
-        self, schema: GraphQLSchema, collect: Callable[[GraphQLObjectType, FieldGroup], Any], *,
-        variables: VariableValues, viewer_signed_in: bool,
+        self,
+        schema: GraphQLSchema,
+        collect: Callable[[GraphQLObjectType, FieldGroup], Any],
+        *,
+        variables: VariableValues,
+        viewer_signed_in: bool,
     ) -> None:
         self.schema = schema
         self._collect = collect
@@ -172,9 +178,11 @@ class Compiler:
     # -- objects ----------------------------------------------------------------------
 
     def post(self, p: str, group: FieldGroup) -> str:
-        return self.obj([(key, self.post_field(p, name, g)) for key, name, g in self.fields("Post", group)])
+        return self.obj(
+            [(key, self.post_field(p, name, g)) for key, name, g in self.fields("Post", group)]
+        )
 
-    def post_field(self, p: str, name: str, group: FieldGroup) -> str:  # noqa: PLR0911
+    def post_field(self, p: str, name: str, group: FieldGroup) -> str:
         match name:
             case "__typename":
                 return "'\"Post\"'"
@@ -214,7 +222,10 @@ class Compiler:
                 )
             case "author":
                 user = self.alias("u")
-                return f"(SELECT {self.user(user, group)} FROM {USERS} {user} WHERE {user}.id = {p}.author_id)"
+                return (
+                    f"(SELECT {self.user(user, group)} FROM {USERS} {user}"
+                    f" WHERE {user}.id = {p}.author_id)"
+                )
             case "replyTo":
                 parent = self.alias("p")
                 return (
@@ -226,9 +237,11 @@ class Compiler:
         raise Fallback(f"Post.{name}")
 
     def user(self, u: str, group: FieldGroup) -> str:
-        return self.obj([(key, self.user_field(u, name, g)) for key, name, g in self.fields("User", group)])
+        return self.obj(
+            [(key, self.user_field(u, name, g)) for key, name, g in self.fields("User", group)]
+        )
 
-    def user_field(self, u: str, name: str, group: FieldGroup) -> str:  # noqa: PLR0911
+    def user_field(self, u: str, name: str, group: FieldGroup) -> str:
         match name:
             case "__typename":
                 return "'\"User\"'"
@@ -253,7 +266,8 @@ class Compiler:
             case "email":
                 if not self.signed_in:
                     return "'null'"
-                return f"CASE WHEN {u}.id = {self.viewer()} THEN {sql.string(f'{u}.email')} ELSE 'null' END"
+                email = sql.string(f"{u}.email")
+                return f"CASE WHEN {u}.id = {self.viewer()} THEN {email} ELSE 'null' END"
             case "viewerFollows" | "followsViewer":
                 if not self.signed_in:
                     return "'false'"
@@ -288,7 +302,10 @@ class Compiler:
                 return sql.boolean(f"{n}.read_at IS NOT NULL")
             case "actor":
                 user = self.alias("u")
-                return f"(SELECT {self.user(user, group)} FROM {USERS} {user} WHERE {user}.id = {n}.actor_id)"
+                return (
+                    f"(SELECT {self.user(user, group)} FROM {USERS} {user}"
+                    f" WHERE {user}.id = {n}.actor_id)"
+                )
             case "post":
                 post = self.alias("p")
                 return (
@@ -331,7 +348,7 @@ class Compiler:
             source.cursor_kind, [(f"{ranked}.ck{i}", key.kind) for i, key in enumerate(source.keys)]
         )
         connection_type = f"{source.node_type}Connection"
-        aggregates = [f"count(*) AS n"]
+        aggregates = ["count(*) AS n"]
         entries: list[tuple[str, str]] = []
         cursors_needed = False
         for key, name, sub in self.fields(connection_type, group):
@@ -341,7 +358,8 @@ class Compiler:
                 column = f"e{len(aggregates)}"
                 edge = self.edge(source, ranked, cursor, sub)
                 aggregates.append(
-                    f"string_agg({edge}, ',' ORDER BY {ranked}.rn) FILTER (WHERE {ranked}.rn <= {size}) AS {column}"
+                    f"string_agg({edge}, ',' ORDER BY {ranked}.rn)"
+                    f" FILTER (WHERE {ranked}.rn <= {size}) AS {column}"
                 )
                 entries.append((key, f"'[' || coalesce({page}.{column}, '') || ']'"))
             elif name == "pageInfo":
@@ -352,7 +370,8 @@ class Compiler:
                 raise Fallback(f"{connection_type}.{name}")
         if cursors_needed:
             aggregates.append(
-                f"array_agg({cursor} ORDER BY {ranked}.rn) FILTER (WHERE {ranked}.rn <= {size}) AS cs"
+                f"array_agg({cursor} ORDER BY {ranked}.rn)"
+                f" FILTER (WHERE {ranked}.rn <= {size}) AS cs"
             )
         return (
             f"(SELECT {self.obj(entries)} FROM (SELECT {', '.join(aggregates)} FROM"
@@ -375,7 +394,9 @@ class Compiler:
                 raise Fallback(f"{edge_type}.{name}")
         return self.obj(entries)
 
-    def page_info(self, page: str, size: int, given_after: bool, group: FieldGroup) -> tuple[str, bool]:
+    def page_info(
+        self, page: str, size: int, given_after: bool, group: FieldGroup
+    ) -> tuple[str, bool]:
         entries = []
         uses_cursors = False
         for key, name, _ in self.fields("PageInfo", group):
@@ -425,12 +446,15 @@ class Compiler:
 
     # -- sources ----------------------------------------------------------------------
 
-    def posts_source(self, where: str, *, kind: str, descending: bool = True, join: str = "") -> _Source:
+    def posts_source(
+        self, where: str, *, kind: str, descending: bool = True, join: str = ""
+    ) -> _Source:
         post, author = self.alias("p"), self.alias("a")
         return _Source(
             select=f"{post}.*",
             body=(
-                f"FROM {POSTS} {post}{join.format(post=post)} JOIN {USERS} {author} ON {author}.id ="
+                f"FROM {POSTS} {post}{join.format(post=post)}"
+                f" JOIN {USERS} {author} ON {author}.id ="
                 f" {post}.author_id WHERE {visible_author(author)} AND {where.format(post=post)}"
             ),
             keys=(
@@ -443,7 +467,9 @@ class Compiler:
         )
 
     def replies_source(self, parent: str) -> _Source:
-        return self.posts_source(f"{{post}}.reply_to_id = {parent}.id", kind="replies", descending=False)
+        return self.posts_source(
+            f"{{post}}.reply_to_id = {parent}.id", kind="replies", descending=False
+        )
 
     def user_posts_source(self, user: str) -> _Source:
         return self.posts_source(f"{{post}}.author_id = {user}.id", kind="posts")
@@ -451,7 +477,11 @@ class Compiler:
     def follow_source(self, user: str, name: str) -> _Source:
         link, other = self.alias("f"), self.alias("u")
         # followers: rows where the user is followed, showing the follower; following: the reverse.
-        own, shown = ("followee_id", "follower_id") if name == "followers" else ("follower_id", "followee_id")
+        own, shown = (
+            ("followee_id", "follower_id")
+            if name == "followers"
+            else ("follower_id", "followee_id")
+        )
         return _Source(
             select=f"{other}.*",
             body=(
@@ -475,7 +505,7 @@ class Compiler:
             return Statement(sql="", binders=(), constant="null")
         return Statement(sql=f"SELECT {expr}", binders=tuple(self.binders))
 
-    def root_expr(self, name: str, group: FieldGroup) -> str | None:  # noqa: PLR0911
+    def root_expr(self, name: str, group: FieldGroup) -> str | None:
         match name:
             case "publicFeed":
                 source = self.posts_source(top_level_post("{post}"), kind="public")
@@ -486,7 +516,8 @@ class Compiler:
                 follow = self.alias("f")
                 authors = (
                     f"{{post}}.author_id IN (SELECT {follow}.followee_id FROM {FOLLOWS} {follow}"
-                    f" WHERE {follow}.follower_id = {self.viewer()} UNION ALL SELECT {self.viewer()})"
+                    f" WHERE {follow}.follower_id = {self.viewer()}"
+                    f" UNION ALL SELECT {self.viewer()})"
                 )
                 return self.connection("Query", group, self.posts_source(authors, kind="home"))
             case "hashtagFeed":
@@ -501,7 +532,11 @@ class Compiler:
                 return self.visible_user_row(self.viewer(), group)
             case "user":
                 username = self.argument_binder("Query", group, "username")
-                return self.visible_user_row(self.param(lambda bind: _username(username(bind)), "text"), group, by_username=True)
+                return self.visible_user_row(
+                    self.param(lambda bind: _username(username(bind)), "text"),
+                    group,
+                    by_username=True,
+                )
             case "post":
                 return self.post_by_id(group, self.argument("Query", group, "id"))
             case "node":
@@ -526,7 +561,9 @@ class Compiler:
 
     def notifications_source(self, group: FieldGroup) -> _Source:
         row = self.alias("n")
-        unread = " AND {row}.read_at IS NULL".format(row=row) if self.argument("Query", group, "unreadOnly") else ""
+        unread = (
+            f" AND {row}.read_at IS NULL" if self.argument("Query", group, "unreadOnly") else ""
+        )
         return _Source(
             select=f"{row}.*",
             body=f"FROM {NOTIFICATIONS} {row} WHERE {row}.recipient_id = {self.viewer()}{unread}",
@@ -538,7 +575,11 @@ class Compiler:
 
     def visible_user_row(self, match: str, group: FieldGroup, *, by_username: bool = False) -> str:
         user = self.alias("u")
-        condition = f"upper({user}.username::text) = upper({match})" if by_username else f"{user}.id = {match}"
+        condition = (
+            f"upper({user}.username::text) = upper({match})"
+            if by_username
+            else f"{user}.id = {match}"
+        )
         return (
             f"coalesce((SELECT {self.user(user, group)} FROM {USERS} {user}"
             f" WHERE {condition} AND {visible_user(user)} ORDER BY {user}.id LIMIT 1), 'null')"
@@ -548,7 +589,8 @@ class Compiler:
         post, author = self.alias("p"), self.alias("a")
         return (
             f"coalesce((SELECT {self.post(post, group)} FROM {POSTS} {post} JOIN {USERS} {author}"
-            f" ON {author}.id = {post}.author_id WHERE {post}.id = {pk} AND {visible_author(author)}), 'null')"
+            f" ON {author}.id = {post}.author_id"
+            f" WHERE {post}.id = {pk} AND {visible_author(author)}), 'null')"
         )
 
     def id_param(self, group: FieldGroup) -> str:
@@ -582,7 +624,8 @@ class Compiler:
             row = self.alias("n")
             return (
                 f"coalesce((SELECT {self.notification(row, group)} FROM {NOTIFICATIONS} {row}"
-                f" WHERE {row}.id = {self.id_param(group)} AND {row}.recipient_id = {self.viewer()}), 'null')"
+                f" WHERE {row}.id = {self.id_param(group)}"
+                f" AND {row}.recipient_id = {self.viewer()}), 'null')"
             )
         raise Fallback(f"node of type {type_name}")  # another type's loader decides
 

@@ -38,5 +38,7 @@ def encode_response(response: object) -> str:
         f"{_dumps(key)}:{value.text if isinstance(value, RawJSON) else _dumps(value)}"
         for key, value in data.items()
     )
-    rest = "".join(f",{_dumps(key)}:{_dumps(value)}" for key, value in response.items() if key != "data")
+    rest = "".join(
+        f",{_dumps(key)}:{_dumps(value)}" for key, value in response.items() if key != "data"
+    )
     return f'{{"data":{{{fields}}}{rest}}}'

@@ -34,7 +34,10 @@ def _variable_shape(value: Any) -> Hashable:
 
 
 def shape_key(variables: dict[str, Any], *, viewer_signed_in: bool) -> Hashable:
-    return (viewer_signed_in, tuple(sorted((name, _variable_shape(v)) for name, v in variables.items())))
+    return (
+        viewer_signed_in,
+        tuple(sorted((name, _variable_shape(v)) for name, v in variables.items())),
+    )
 
 
 def cached_plan(key: Hashable, compile_plan: Callable[[], Plan]) -> Plan:

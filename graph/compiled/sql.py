@@ -54,7 +54,9 @@ def datetime(expr: str, *, nullable: bool = False) -> str:
 
 def global_id(type_name: str, pk_expr: str) -> str:
     """graph.ids.global_id: standard base64 of "TypeName:pk" (PostgreSQL wraps base64 lines)."""
-    encoded = f"encode(convert_to({literal(type_name + ':')} || ({pk_expr})::text, 'UTF8'), 'base64')"
+    encoded = (
+        f"encode(convert_to({literal(type_name + ':')} || ({pk_expr})::text, 'UTF8'), 'base64')"
+    )
     return f"'\"' || translate({encoded}, E'\\n', '') || '\"'"
 
 

@@ -1,5 +1,6 @@
 """Data and helpers shared by the compiled-path tests (PostgreSQL only)."""
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +13,6 @@ from graph.compiled import plan_cache
 from social.models import Post, User
 from social.services.tokens import access_token_issue
 from tests.factories import make_follow, make_like, make_post, make_user
-
-import json
 
 Run = Callable[..., dict[str, Any]]
 
@@ -56,7 +55,9 @@ def run(client: Client, settings: Any) -> Run:
 def both(run: Run) -> Callable[..., dict[str, Any]]:
     """Runs a document both ways and asserts the parsed responses are equal."""
 
-    def call(query: str, variables: dict[str, Any] | None = None, *, viewer: User | None = None) -> dict[str, Any]:
+    def call(
+        query: str, variables: dict[str, Any] | None = None, *, viewer: User | None = None
+    ) -> dict[str, Any]:
         normal = run(query, variables, viewer=viewer, compiled=False)
         compiled = run(query, variables, viewer=viewer, compiled=True)
         assert compiled == normal, f"{query}\n{variables}\nviewer={viewer}"
@@ -71,13 +72,21 @@ class World:
     def __init__(self) -> None:
         self.alice = make_user("alice", display_name='Alice "A" \\ O\'Brien 🎉')
         self.bob = make_user("bob", display_name="Bob'); DROP TABLE social_post;--")
-        self.carol = make_user("carol", bio="Line\nbreak\ttab \\\" }{ ][", avatar_url="https://x.test/c.png")
+        self.carol = make_user(
+            "carol", bio='Line\nbreak\ttab \\" }{ ][', avatar_url="https://x.test/c.png"
+        )
         self.dave = make_user("dave")
         self.erin = make_user("erin")
         for follower, followee in [
-            (self.alice, self.bob), (self.alice, self.carol), (self.alice, self.dave),
-            (self.bob, self.alice), (self.carol, self.alice), (self.dave, self.alice),
-            (self.erin, self.alice), (self.erin, self.bob), (self.bob, self.dave),
+            (self.alice, self.bob),
+            (self.alice, self.carol),
+            (self.alice, self.dave),
+            (self.bob, self.alice),
+            (self.carol, self.alice),
+            (self.dave, self.alice),
+            (self.erin, self.alice),
+            (self.erin, self.bob),
+            (self.bob, self.dave),
         ]:
             make_follow(follower, followee)
         self.posts: list[Post] = []
@@ -104,15 +113,26 @@ class World:
         for _ in range(3):
             self.posts.append(make_post(self.erin, "Filler #fun"))
         for user, post in [
-            (self.bob, top[0]), (self.carol, top[0]), (self.alice, top[1]), (self.alice, top[2]),
-            (self.erin, top[0]), (self.dave, top[0]), (self.alice, self.replies[0]),
+            (self.bob, top[0]),
+            (self.carol, top[0]),
+            (self.alice, top[1]),
+            (self.alice, top[2]),
+            (self.erin, top[0]),
+            (self.dave, top[0]),
+            (self.alice, self.replies[0]),
         ]:
             make_like(user, post)
         # A whole second (isoformat drops zero microseconds), a tie on created_at (the id
         # decides the order), and an edit.
-        Post.objects.filter(pk=top[6].pk).update(created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-        Post.objects.filter(pk=top[5].pk).update(created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-        Post.objects.filter(pk=top[2].pk).update(edited_at=datetime(2026, 5, 6, 7, 8, 9, 10, tzinfo=UTC))
+        Post.objects.filter(pk=top[6].pk).update(
+            created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        )
+        Post.objects.filter(pk=top[5].pk).update(
+            created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        )
+        Post.objects.filter(pk=top[2].pk).update(
+            edited_at=datetime(2026, 5, 6, 7, 8, 9, 10, tzinfo=UTC)
+        )
         User.objects.filter(pk=self.dave.pk).update(is_active=False)
         self.viewers: list[User | None] = [None, self.alice, self.bob, self.erin]
 

@@ -89,27 +89,47 @@ class Generator:
             if self.rng.random() < 0.5:
                 selections.append(self.aliased(f"author {{ {self.user(depth - 1)} }}", force=True))
             if self.rng.random() < 0.3:
-                selections.append(self.aliased(f"mentions {{ {self.user(depth - 1)} }}", force=True))
+                selections.append(
+                    self.aliased(f"mentions {{ {self.user(depth - 1)} }}", force=True)
+                )
             if self.rng.random() < 0.25:
                 selections.append(self.aliased(f"replyTo {{ {self.post(depth - 1)} }}", force=True))
             if self.rng.random() < 0.15:
-                selections.append(self.aliased(f"replies{self.connection_args('replies', small=True)} {{ {self.connection('Post', depth - 1)} }}", force=True))
+                selections.append(
+                    self.aliased(
+                        f"replies{self.connection_args('replies', small=True)} {{ {self.connection('Post', depth - 1)} }}",  # noqa: E501
+                        force=True,
+                    )
+                )
         return self.wrap("Post", selections)
 
     def user(self, depth: int) -> str:
         selections = self.scalars(USER_SCALARS)
         if depth > 0:
-            for name, kind, node in [("posts", "posts", "Post"), ("followers", "followers", "User"), ("following", "following", "User")]:
+            for name, kind, node in [
+                ("posts", "posts", "Post"),
+                ("followers", "followers", "User"),
+                ("following", "following", "User"),
+            ]:
                 if self.rng.random() < 0.15:
-                    selections.append(self.aliased(f"{name}{self.connection_args(kind, small=True)} {{ {self.connection(node, depth - 1)} }}", force=True))
+                    selections.append(
+                        self.aliased(
+                            f"{name}{self.connection_args(kind, small=True)} {{ {self.connection(node, depth - 1)} }}",  # noqa: E501
+                            force=True,
+                        )
+                    )
         return self.wrap("User", selections)
 
     def notification(self, depth: int) -> str:
         selections = self.scalars(NOTIFICATION_SCALARS)
         if self.rng.random() < 0.6:
-            selections.append(self.aliased(f"actor {{ {self.user(max(depth - 1, 0))} }}", force=True))
+            selections.append(
+                self.aliased(f"actor {{ {self.user(max(depth - 1, 0))} }}", force=True)
+            )
         if self.rng.random() < 0.6:
-            selections.append(self.aliased(f"post {{ {self.post(max(depth - 1, 0))} }}", force=True))
+            selections.append(
+                self.aliased(f"post {{ {self.post(max(depth - 1, 0))} }}", force=True)
+            )
         return self.wrap("Notification", selections)
 
     def node(self, type_name: str, depth: int) -> str:
@@ -164,13 +184,25 @@ class Generator:
 
     def root(self, signed_in: bool) -> str:
         depth = self.rng.randint(1, 3)
-        choices = ["publicFeed", "homeFeed", "hashtagFeed", "user", "post", "node", "me", "notifications", "other"]
+        choices = [
+            "publicFeed",
+            "homeFeed",
+            "hashtagFeed",
+            "user",
+            "post",
+            "node",
+            "me",
+            "notifications",
+            "other",
+        ]
         weights = [4, 4 if signed_in else 1, 2, 3, 2, 3, 1, 3 if signed_in else 1, 1]
         which = self.rng.choices(choices, weights)[0]
         match which:
             case "publicFeed" | "homeFeed":
                 kind = "public" if which == "publicFeed" else "home"
-                return self.aliased(f"{which}{self.connection_args(kind)} {{ {self.connection('Post', depth)} }}")
+                return self.aliased(
+                    f"{which}{self.connection_args(kind)} {{ {self.connection('Post', depth)} }}"
+                )
             case "hashtagFeed":
                 tag = self.rng.choice(self.tags)
                 tag_arg = f'"{tag}"' if self.rng.random() < 0.5 else self.variable("String!", tag)
@@ -179,14 +211,24 @@ class Generator:
                 return self.aliased(f"hashtagFeed{args} {{ {self.connection('Post', depth)} }}")
             case "user":
                 name = self.rng.choice(self.usernames)
-                return self.aliased(f"user(username: {self.variable('String!', name)}) {{ {self.user(depth)} }}")
+                return self.aliased(
+                    f"user(username: {self.variable('String!', name)}) {{ {self.user(depth)} }}"
+                )
             case "post":
-                return self.aliased(f"post(id: {self.variable('ID!', self.rng.choice(self.ids))}) {{ {self.post(depth)} }}")
+                return self.aliased(
+                    f"post(id: {self.variable('ID!', self.rng.choice(self.ids))}) {{ {self.post(depth)} }}"  # noqa: E501
+                )
             case "node":
                 value = self.rng.choice(self.ids)
-                parts = [f"... on {t} {{ {self.node(t, depth)} }}" for t in ("Post", "User", "Notification") if self.rng.random() < 0.7]
+                parts = [
+                    f"... on {t} {{ {self.node(t, depth)} }}"
+                    for t in ("Post", "User", "Notification")
+                    if self.rng.random() < 0.7
+                ]
                 parts.append(self.rng.choice(["id", "__typename", "id __typename"]))
-                return self.aliased(f"node(id: {self.variable('ID!', value)}) {{ {' '.join(parts)} }}")
+                return self.aliased(
+                    f"node(id: {self.variable('ID!', value)}) {{ {' '.join(parts)} }}"
+                )
             case "me":
                 return self.aliased(f"me {{ {self.user(depth)} }}")
             case "notifications":
@@ -196,8 +238,12 @@ class Generator:
                     unread = f"unreadOnly: {self.variable('Boolean', self.rng.random() < 0.5)}, "
                 args = self.connection_args("notifications")
                 args = f"({unread}{args[1:]}" if args else (f"({unread[:-2]})" if unread else "")
-                return self.aliased(f"notifications{args} {{ {self.connection('Notification', depth)} }}")
-        return self.rng.choice(["unreadNotificationCount", 'searchUsers(query: "a") { edges { node { username } } }'])
+                return self.aliased(
+                    f"notifications{args} {{ {self.connection('Notification', depth)} }}"
+                )
+        return self.rng.choice(
+            ["unreadNotificationCount", 'searchUsers(query: "a") { edges { node { username } } }']
+        )
 
     def document(self, signed_in: bool) -> Document:
         self.variables, self.definitions, self.fragments = {}, {}, {}

@@ -21,14 +21,17 @@ NASTY = [
     "tab\tnewline\ncontrol\x01\x1f",
     "E'\\n' $1 $$ quoted $$",
 ]
-POST_FIELDS = "id body createdAt hashtags mentions { username displayName bio } author { username displayName bio }"
+POST_FIELDS = "id body createdAt hashtags mentions { username displayName bio } author { username displayName bio }"  # noqa: E501
 
 
 def test_metacharacters_in_bodies_and_names_come_back_as_written(both: Any, world: World) -> None:
     author = make_user("metachars", display_name="'); DROP \\\"} 🎉", bio='\\"}%s$1')
     for text in NASTY:
         make_post(author, f"{text} #tag @alice")
-    page = both(f"{{ publicFeed(first: 20) {{ edges {{ node {{ {POST_FIELDS} }} }} }} }}", viewer=world.alice)
+    page = both(
+        f"{{ publicFeed(first: 20) {{ edges {{ node {{ {POST_FIELDS} }} }} }} }}",
+        viewer=world.alice,
+    )
     bodies = {edge["node"]["body"] for edge in page["data"]["publicFeed"]["edges"]}
     assert {f"{text} #tag @alice" for text in NASTY} <= bodies
     assert Post.objects.exists()
@@ -42,7 +45,7 @@ def test_metacharacters_through_every_argument(both: Any, world: World, value: s
       post(id: $id) { body replies(first: $first, after: $after) { edges { cursor } } }
       node(id: $id) { id }
       publicFeed(first: $first, after: $after) { edges { node { body } } }
-    }"""
+    }"""  # noqa: E501
     cursors = [
         value,
         encode_cursor("public", [value, 1]),
@@ -60,27 +63,31 @@ BAD_DOCUMENTS = [
     "{ publicFeed { edges { node { nope } } } }",  # unknown field
     "{ publicFeed(first: 1) { edges { node { body } } }",  # syntax
     "query Q($f: Int) { publicFeed(first: $g) { pageInfo { hasNextPage } } }",  # unknown variable
-    "{ a: publicFeed(first: 1) { pageInfo { hasNextPage } } a: homeFeed { pageInfo { hasNextPage } } }",
-    "{ publicFeed(first: 100) { edges { node { replies(first: 100) { edges { node { replies(first: 100) { edges { node { id } } } } } } } } } }",  # nodes
+    "{ a: publicFeed(first: 1) { pageInfo { hasNextPage } } a: homeFeed { pageInfo { hasNextPage } } }",  # noqa: E501
+    "{ publicFeed(first: 100) { edges { node { replies(first: 100) { edges { node { replies(first: 100) { edges { node { id } } } } } } } } } }",  # nodes  # noqa: E501
     "{ " + " ".join(f"a{i}: me {{ id }}" for i in range(40)) + " }",  # aliases
-    "{ publicFeed { edges { node { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { id } } } } } } } } } } } } } } }",  # depth
+    "{ publicFeed { edges { node { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { replyTo { id } } } } } } } } } } } } } } }",  # depth  # noqa: E501
     "{ publicFeed(first: 101) { edges { node { id } } } }",  # bad first
     '{ publicFeed(after: "junk") { edges { node { id } } } }',  # bad cursor
     "{ homeFeed { edges { node { id } } } }",  # needs sign-in
     "{ notifications { edges { node { id } } } }",  # needs sign-in
     "{ publicFeed { edges { node { id } } } homeFeed { edges { node { id } } } }",  # mixed
-    "{ me { id } publicFeed(first: 2) { edges { node { author { posts(first: -1) { edges { cursor } } } } } } }",
+    "{ me { id } publicFeed(first: 2) { edges { node { author { posts(first: -1) { edges { cursor } } } } } } }",  # noqa: E501
 ]
 
 
 @pytest.mark.parametrize("query", BAD_DOCUMENTS)
-def test_a_failing_document_fails_as_with_the_normal_executor(both: Any, world: World, query: str, settings: Any) -> None:
+def test_a_failing_document_fails_as_with_the_normal_executor(
+    both: Any, world: World, query: str, settings: Any
+) -> None:
     settings.GRAPHQL_MAX_NODES = 5_000
     answer = both(query)
     assert answer.get("errors"), answer
 
 
-def test_a_limit_changed_in_settings_applies_to_a_cached_document(run: Run, world: World, settings: Any) -> None:
+def test_a_limit_changed_in_settings_applies_to_a_cached_document(
+    run: Run, world: World, settings: Any
+) -> None:
     query = "{ publicFeed(first: 50) { edges { node { id } } } }"
     assert "errors" not in run(query)
     settings.GRAPHQL_MAX_NODES = 10
@@ -89,13 +96,17 @@ def test_a_limit_changed_in_settings_applies_to_a_cached_document(run: Run, worl
     assert refused == run(query, compiled=False)
 
 
-def test_a_bad_token_gets_the_same_answer(run: Run, world: World, client: Any, settings: Any) -> None:
+def test_a_bad_token_gets_the_same_answer(
+    run: Run, world: World, client: Any, settings: Any
+) -> None:
     answers = []
     for compiled in (True, False):
         settings.GRAPHQL_COMPILED = compiled
         response = client.post(
-            "/graphql", {"query": "{ publicFeed { edges { cursor } } }"},
-            content_type="application/json", HTTP_AUTHORIZATION="Bearer nonsense",
+            "/graphql",
+            {"query": "{ publicFeed { edges { cursor } } }"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Bearer nonsense",
         )
         answers.append(response.json())
     assert answers[0] == answers[1]

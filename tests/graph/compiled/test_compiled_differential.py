@@ -36,7 +36,7 @@ def _cursors(run: Run, world: World) -> dict[str, list[str]]:
             data = data["c"]
         pool[kind] = [edge["cursor"] for edge in data["edges"]]
     replies = run(
-        '{ post(id: "%s") { replies(first: 2) { edges { cursor } } } }'
+        '{ post(id: "%s") { replies(first: 2) { edges { cursor } } } }'  # noqa: UP031
         % global_id("Post", world.posts[0].pk),
         compiled=False,
     )

@@ -33,7 +33,7 @@ def test_each_compiled_root_field_is_one_statement_at_any_page_size(
 
 
 def test_a_statement_is_prepared_once_and_planned_generically(run: Run, world: World) -> None:
-    query = "query Page($after: String) { publicFeed(first: 3, after: $after) { edges { cursor } pageInfo { endCursor } } }"
+    query = "query Page($after: String) { publicFeed(first: 3, after: $after) { edges { cursor } pageInfo { endCursor } } }"  # noqa: E501
     after = None
     for _ in range(8):
         page = run(query, {"after": after})["data"]["publicFeed"]

@@ -2,7 +2,7 @@ from tests.graph.compiled.conftest import World
 
 
 def test_public_feed_smoke(both, world: World) -> None:
-    q = """{ publicFeed(first: 5) { edges { cursor node { id body createdAt editedAt likeCount replyCount viewerHasLiked hashtags mentions { id username viewerFollows } author { id username displayName email viewerFollows followsViewer } replyTo { id } } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+    q = """{ publicFeed(first: 5) { edges { cursor node { id body createdAt editedAt likeCount replyCount viewerHasLiked hashtags mentions { id username viewerFollows } author { id username displayName email viewerFollows followsViewer } replyTo { id } } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""  # noqa: E501
     for viewer in world.viewers:
         r = both(q, viewer=viewer)
         assert r["data"]["publicFeed"]["edges"]
