@@ -102,12 +102,15 @@ def _pgbench_script(logged_sql: str, viewer_id: int) -> str:
     def value(match: re.Match[str]) -> str:
         param = params[match.group(1)]
         if param == viewer_id:
-            return ":v"
+            return "CAST(:v AS bigint)"
         if isinstance(param, int):
             return str(param)
         return "'" + str(param).replace("'", "''") + "'"
 
     body = re.sub(r"%\((p\d+)\)s", value, sql).replace("%%", "%")
+    # pgbench takes any ":name" as a variable, even inside a string literal.
+    body = body.replace("'YYYY-MM-DD\"T\"HH24:MI:SS'", "E'YYYY-MM-DD\"T\"HH24\\x3AMI\\x3ASS'")
+    body = body.replace("'+00:00'", "E'+00\\x3A00'")
     return f"\\set v random(1, 10000)\n{body};\n"
 
 
