@@ -11,4 +11,9 @@ Strawberry executor with the same answers: tests/graph/compiled holds the differ
     compiler.py     a selection on User, Post, Notification and their connections -> SQL
     sql.py          JSON text of SQL values: ids, cursors and dates in this API's formats
     visibility.py   the visibility rules as SQL, mirroring social/selectors (one place)
+
+Library internals it relies on (pinned by tests/graph/test_compiled_switch.py): graphql-core
+3.3.2's Executor.execute_field, collect_subfields and handle_field_error (graph/execution.py);
+Django's connection.queries_log / queries_logged, so query counts and the DEBUG log see the
+statements; psycopg's public prepare_threshold, which Django sets to None.
 """
