@@ -532,10 +532,12 @@ class Compiler:
                 return self.visible_user_row(self.viewer(), group)
             case "user":
                 username = self.argument_binder("Query", group, "username")
+                ascii_only = str(self.argument("Query", group, "username")).isascii()
                 return self.visible_user_row(
                     self.param(lambda bind: _username(username(bind)), "text"),
                     group,
                     by_username=True,
+                    ascii_only=ascii_only,
                 )
             case "post":
                 return self.post_by_id(group, self.argument("Query", group, "id"))
@@ -573,13 +575,19 @@ class Compiler:
             node_type="Notification",
         )
 
-    def visible_user_row(self, match: str, group: FieldGroup, *, by_username: bool = False) -> str:
+    def visible_user_row(
+        self, match: str, group: FieldGroup, *, by_username: bool = False, ascii_only: bool = False
+    ) -> str:
         user = self.alias("u")
         condition = (
             f"upper({user}.username::text) = upper({match})"
             if by_username
             else f"{user}.id = {match}"
         )
+        if by_username and ascii_only:
+            # users_visible's iexact (the UPPER form) scans every user; for ASCII text the
+            # LOWER form finds the same row through user_username_ci_unique, then rechecks.
+            condition = f"lower({user}.username::text) = lower({match}) AND {condition}"
         return (
             f"coalesce((SELECT {self.user(user, group)} FROM {USERS} {user}"
             f" WHERE {condition} AND {visible_user(user)} ORDER BY {user}.id LIMIT 1), 'null')"

@@ -3,7 +3,8 @@
 The key is the document's hash, the operation, the root field's response key and what the
 compiled SQL depends on besides the document (compiler.py): whether a viewer is signed in,
 and each variable's value when it is an Int or a Boolean (page sizes, @include/@skip,
-unreadOnly), or, for a string, only whether it is a global id and of which type. A root
+unreadOnly), or, for a string, only whether it is a global id and of which type, and
+whether it is ASCII. A root
 field the compiler cannot handle is kept as FALLBACK, so it is not compiled again.
 """
 
@@ -29,7 +30,8 @@ def _variable_shape(value: Any) -> Hashable:
         return value
     if isinstance(value, str):
         parsed = parse_global_id(value)
-        return ("string", parsed[0] if parsed else None)
+        # A global id's type picks the node's table; ASCII text, the username's index.
+        return ("string", parsed[0] if parsed else None, value.isascii())
     return ("other", repr(value))
 
 

@@ -75,7 +75,7 @@ def test_generated_documents_answer_alike_compiled_or_not(
         rng=random.Random(16),
         cursors=_cursors(run, world),
         ids=_ids(world),
-        usernames=["alice", "BOB", " carol ", "dave", "nobody", "x\x00y", "erin"],
+        usernames=["alice", "BOB", " carol ", "dave", "nobody", "x\x00y", "erin", "ſtrange", "ERİN"],
         tags=["world", "#World", "fun", "sql", "", "  #FUN ", "nope", "a\x00"],
     )
     answered = 0
