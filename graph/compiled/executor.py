@@ -16,6 +16,7 @@ from graphql import OperationType
 from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path
 from psycopg import Cursor
+from strawberry.utils.inspect import in_async_context
 
 from graph.compiled import plan_cache
 from graph.compiled.compiler import Bind, Compiler, Fallback, Statement
@@ -45,6 +46,8 @@ def compiled_root_field(
     document = getattr(context, "compiled_document", None)
     if document is None or executor.operation.operation != OperationType.QUERY:
         return None
+    if in_async_context():
+        return None  # Django's database calls are sync-only: an async view runs resolvers
     viewer_id = getattr(context, "viewer_id", None)
     variables = executor.variable_values
     operation = executor.operation.name.value if executor.operation.name else None

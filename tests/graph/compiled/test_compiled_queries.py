@@ -50,3 +50,16 @@ def test_a_statement_is_prepared_once_and_planned_generically(run: Run, world: W
     assert plans, "the statement was not prepared"
     # PostgreSQL tries custom plans five times, then keeps the generic one.
     assert sum(generic for generic, _ in plans) > 0, plans
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_execution_leaves_every_field_to_the_resolvers() -> None:
+    from graph.compiled import plan_cache
+    from graph.context import Context
+    from graph.schema import schema
+
+    context = Context(compiled_document="async-document")
+    result = await schema.execute("{ me { id } }", context_value=context)
+    # The resolver answered (null when signed out); no statement was compiled or run.
+    assert result.errors is None and result.data == {"me": None}
+    assert plan_cache.size() == 0
