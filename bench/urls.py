@@ -2,6 +2,10 @@
 
 from django.urls import path
 
-from bench.views import home_feed
+from bench.views import home_feed, home_page, public_page
 
-urlpatterns = [path("home-feed", home_feed, name="bench-home-feed")]
+urlpatterns = [
+    path("home-feed", home_feed, name="bench-home-feed"),
+    path("home-page", home_page, name="bench-home-page"),
+    path("public-page", public_page, name="bench-public-page"),
+]

@@ -220,6 +220,13 @@ GRAPHQL_TRUSTED_DOCUMENTS: str = env.str("GRAPHQL_TRUSTED_DOCUMENTS", default=""
 GRAPHQL_TRUSTED_ONLY: bool = env.bool("GRAPHQL_TRUSTED_ONLY", default=False)
 # Queries over GET without credentials: how long a CDN may keep the answer (0: never).
 GRAPHQL_GET_CACHE_SECONDS: int = env.int("GRAPHQL_GET_CACHE_SECONDS", default=10)
+# Compiled execution (graph/compiled/): on PostgreSQL, each root field the compiler knows
+# runs as one SQL statement that writes its JSON; SQLite always uses the normal executor.
+GRAPHQL_COMPILED: bool = env.bool(
+    "GRAPHQL_COMPILED", default=DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+)
+# Compiled statements kept (per document, root field and shape), least recently used out.
+GRAPHQL_COMPILED_CACHE_SIZE: int = env.int("GRAPHQL_COMPILED_CACHE_SIZE", default=1000)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
 RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT: str = env.str(
     "RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT", default="5/15m"

@@ -25,6 +25,8 @@ class Context:
     # WebSocket only: the consumer and the `connection_init` payload.
     ws: Any = None
     connection_params: dict[str, Any] | None = None
+    # The hash of the document when the compiled path may run it (graph/compiled/).
+    compiled_document: str | None = None
     # Per-request caches (dataloaders, prefetched flags) keyed by name.
     cache: dict[str, Any] = field(default_factory=dict)
 

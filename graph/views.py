@@ -23,6 +23,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from graph.auth import context_for_request, has_session_cookie
+from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
 from graph.persisted import PersistedDocumentError, apply_cache_headers, resolve_query
@@ -137,6 +138,9 @@ class GraphQLView(StrawberryGraphQLView):
             logger.exception("Unexpected error (request id %s) serving /graphql", rid)
             return error_response(UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR, 500, requestId=rid)
 
+    def encode_json(self, data: object) -> str | bytes:
+        return encode_response(data)
+
     def decode_json(self, data: str | bytes) -> object:
         try:
             return json.loads(data)
@@ -188,6 +192,7 @@ class GraphQLView(StrawberryGraphQLView):
         return super().process_result(request, result)
 
     def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        enable_compiled_path(kwargs["context"], kwargs["request_data"])
         try:
             return super().execute_single(*args, **kwargs)
         except HTTPException as exc:

@@ -37,3 +37,18 @@ $$;
 
 -- The bench database is throw-away, but the peer still should not serve password hashes.
 COMMENT ON COLUMN public.social_user.password IS E'@omit';
+
+-- The compiled-path bench (bench/compiled_bench.py): the public feed (top-level posts of
+-- active users, as ours) and whether the viewer follows a user.
+CREATE OR REPLACE FUNCTION bench_peer.public_feed() RETURNS SETOF public.social_post
+LANGUAGE sql STABLE AS $$
+  SELECT p.* FROM public.social_post p JOIN public.social_user u ON u.id = p.author_id
+  WHERE u.is_active AND p.reply_to_id IS NULL AND NOT p.is_reply
+  ORDER BY p.created_at DESC, p.id DESC
+$$;
+
+CREATE OR REPLACE FUNCTION public.social_user_viewer_follows(u public.social_user)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM public.social_follow f
+                 WHERE f.followee_id = u.id AND f.follower_id = bench_peer.viewer_id())
+$$;

@@ -71,3 +71,20 @@ def test_bench_view_matches_graphql_home_feed(gql: Any) -> None:
             edge.pop("cursor")
         page["data"]["homeFeed"]["pageInfo"].pop("endCursor")
     assert bench == ours
+
+
+@pytest.mark.parametrize("root", ["homeFeed", "publicFeed"])
+def test_compiled_bench_hand_pages_match_graphql(gql: Any, root: str) -> None:
+    from bench.queries import HOME_PAGE_QUERY, PUBLIC_PAGE_QUERY
+    from bench.views import home_page, public_page
+
+    viewer = _viewer()
+    query, view = (
+        (HOME_PAGE_QUERY, home_page) if root == "homeFeed" else (PUBLIC_PAGE_QUERY, public_page)
+    )
+    ours = gql(query, as_user=viewer)
+    assert "errors" not in ours, ours
+    request = RequestFactory().post(
+        "/bench/x", HTTP_AUTHORIZATION=f"Bearer {access_token_issue(user=viewer)}"
+    )
+    assert json.loads(view(request).content) == ours

@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_DETAIL = "connection to 10.0.0.7 failed: password for db_admin"
 
 
+@pytest.fixture(autouse=True)
+def _normal_executor(settings: Any) -> None:
+    # These pin the normal executor (its SQL, its resolvers); the compiled path, which
+    # answers these queries on PostgreSQL, has its own tests in tests/graph/compiled.
+    settings.GRAPHQL_COMPILED = False
+
+
 def _boom(**_: Any) -> None:
     raise RuntimeError(SECRET_DETAIL)
 

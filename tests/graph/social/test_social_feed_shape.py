@@ -16,6 +16,13 @@ from tests.factories import make_follow, make_like, make_post, make_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _normal_executor(settings: Any) -> None:
+    # These pin the normal executor (its SQL, its resolvers); the compiled path, which
+    # answers these queries on PostgreSQL, has its own tests in tests/graph/compiled.
+    settings.GRAPHQL_COMPILED = False
+
+
 @pytest.fixture
 def network() -> dict[str, Any]:
     """viewer follows ann (who follows back) and bob; the viewer liked ann's reply to bob."""

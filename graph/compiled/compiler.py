@@ -1,0 +1,649 @@
+"""One root field's selection -> one SQL statement returning that field's JSON text.
+
+The compiler knows the contract's User, Post and Notification fields and their
+connections, and the root fields publicFeed, homeFeed, hashtagFeed, notifications, user,
+post, node and me. Anything else raises Fallback, and the root field runs through the
+normal executor. Fields are collected by graphql-core's own executor (aliases, fragments,
+inline fragments, @include/@skip), so the selection is exactly the one it would execute.
+
+A statement depends on the document and on the request only through what the plan cache
+keys on (plan_cache.shape_key): whether a viewer is signed in, and the values of Int and
+Boolean variables (page sizes are literal LIMITs, so PostgreSQL plans a statement once).
+Everything else the request supplies (cursors, ids, tags, usernames, the viewer's id) is
+read by a binder at each execution and sent as a parameter.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Field
+from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLSchema
+from graphql.execution.collect_fields import FieldDetails
+from graphql.execution.values import VariableValues, get_argument_values
+
+from graph.compiled import sql
+from graph.compiled.visibility import top_level_post, visible_author, visible_user
+from graph.errors import CodedError
+from graph.ids import parse_global_id
+from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
+from notifications.models import Notification
+from social.models import Follow, Like, Post, PostHashtag, PostMention, User
+from social.text import normalize_hashtag
+
+FieldGroup = Sequence[FieldDetails]
+
+POSTS = Post._meta.db_table
+USERS = User._meta.db_table
+FOLLOWS = Follow._meta.db_table
+LIKES = Like._meta.db_table
+TAGS = PostHashtag._meta.db_table
+MENTIONS = PostMention._meta.db_table
+NOTIFICATIONS = Notification._meta.db_table
+
+
+class Fallback(Exception):
+    """This root field, with these arguments, runs through the normal executor."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bind:
+    """What a statement's binders read at each execution."""
+
+    variables: VariableValues
+    viewer_id: int | None
+
+
+Binder = Callable[[Bind], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One root field's SQL and the binders of its parameters, in order; or, when the
+    answer needs no database (a malformed id), its JSON text as `constant`."""
+
+    sql: str
+    binders: tuple[Binder, ...]
+    constant: str | None = None
+
+    def params(self, bind: Bind) -> dict[str, Any]:
+        return {f"p{index}": binder(bind) for index, binder in enumerate(self.binders)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A keyset column of a connection: its expression on the page's source rows, how a
+    cursor writes it, and the model field that converts a cursor's value as a filter would."""
+
+    expr: str
+    kind: str  # "datetime" | "integer"
+    field: "Field[Any, Any]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The rows of a connection: `select` (the node's table row) `body` (FROM ... WHERE ...)."""
+
+    select: str
+    body: str
+    keys: tuple[_Key, ...]
+    descending: bool
+    cursor_kind: str
+    node_type: str  # "Post" | "User" | "Notification"
+
+
+def _argument(
+    field_def: GraphQLField, node: FieldNode, variables: VariableValues, name: str
+) -> Any:
+    return get_argument_values(field_def, node, variables).get(name)
+
+
+def _cursor_value(value: Any, field: "Field[Any, Any]") -> Any:
+    try:
+        return field.get_prep_value(value)
+    except (ValueError, TypeError, ValidationError) as exc:
+        raise Fallback from exc
+
+
+class Compiler:
+    """Compiles one root field; `viewer_signed_in` is part of the plan's key."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        collect: Callable[[GraphQLObjectType, FieldGroup], Any],
+        *,
+        variables: VariableValues,
+        viewer_signed_in: bool,
+    ) -> None:
+        self.schema = schema
+        self._collect = collect
+        self.variables = variables
+        self.signed_in = viewer_signed_in
+        self.binders: list[Binder] = []
+        self._aliases = count(1)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def param(self, binder: Binder, cast: str) -> str:
+        # Named: the SQL text does not hold the parameters in the order they are made.
+        name = f"p{len(self.binders)}"
+        self.binders.append(binder)
+        return f"%({name})s::{cast}"
+
+    def viewer(self) -> str:
+        return self.param(lambda bind: bind.viewer_id, "bigint")
+
+    def alias(self, prefix: str) -> str:
+        return f"{prefix}{next(self._aliases)}"
+
+    def type(self, name: str) -> GraphQLObjectType:
+        found = self.schema.get_type(name)
+        assert isinstance(found, GraphQLObjectType)
+        return found
+
+    def fields(self, type_name: str, group: FieldGroup) -> list[tuple[str, str, FieldGroup]]:
+        """(response key, field name, field group) of the selection on `type_name`."""
+        collected = self._collect(self.type(type_name), group).grouped_field_set
+        return [(key, details[0].node.name.value, details) for key, details in collected.items()]
+
+    def field_def(self, type_name: str, name: str) -> GraphQLField:
+        return self.type(type_name).fields[name]
+
+    def argument(self, type_name: str, group: FieldGroup, name: str) -> Any:
+        """An argument's value for this request (compile time: only for what the plan
+        cache keys on, Int and Boolean values, and whether a value is given)."""
+        node = group[0].node
+        return _argument(self.field_def(type_name, node.name.value), node, self.variables, name)
+
+    def argument_binder(self, type_name: str, group: FieldGroup, name: str) -> Binder:
+        node = group[0].node
+        field_def = self.field_def(type_name, node.name.value)
+        return lambda bind: _argument(field_def, node, bind.variables, name)
+
+    @staticmethod
+    def obj(entries: list[tuple[str, str]]) -> str:
+        """The JSON text of an object from (response key, JSON text expression) pairs."""
+        if not entries:
+            return "'{}'"
+        parts = []
+        for index, (key, expr) in enumerate(entries):
+            parts.append(sql.literal(("{" if index == 0 else ",") + sql.key(key)))
+            parts.append(f"({expr})")
+        parts.append("'}'")
+        return " || ".join(parts)
+
+    # -- objects ----------------------------------------------------------------------
+
+    def post(self, p: str, group: FieldGroup) -> str:
+        return self.obj(
+            [(key, self.post_field(p, name, g)) for key, name, g in self.fields("Post", group)]
+        )
+
+    def post_field(self, p: str, name: str, group: FieldGroup) -> str:
+        match name:
+            case "__typename":
+                return "'\"Post\"'"
+            case "id":
+                return sql.global_id("Post", f"{p}.id")
+            case "body":
+                return sql.string(f"{p}.body")
+            case "createdAt":
+                return sql.datetime(f"{p}.created_at")
+            case "editedAt":
+                return sql.datetime(f"{p}.edited_at", nullable=True)
+            case "replyCount":
+                return sql.integer(f"{p}.reply_count")
+            case "likeCount":
+                return sql.integer(f"{p}.like_count")
+            case "viewerHasLiked":
+                if not self.signed_in:
+                    return "'false'"
+                like = self.alias("l")
+                return sql.boolean(
+                    f"EXISTS (SELECT 1 FROM {LIKES} {like} WHERE {like}.user_id = {self.viewer()}"
+                    f" AND {like}.post_id = {p}.id)"
+                )
+            case "hashtags":
+                tag = self.alias("h")
+                return (
+                    f"coalesce((SELECT json_agg({tag}.tag ORDER BY {tag}.position)::text"
+                    f" FROM {TAGS} {tag} WHERE {tag}.post_id = {p}.id), '[]')"
+                )
+            case "mentions":
+                link, user = self.alias("m"), self.alias("u")
+                return (
+                    f"'[' || coalesce((SELECT string_agg({self.user(user, group)}, ','"
+                    f" ORDER BY {link}.position) FROM {MENTIONS} {link}"
+                    f" JOIN {USERS} {user} ON {user}.id = {link}.user_id"
+                    f" WHERE {link}.post_id = {p}.id), '') || ']'"
+                )
+            case "author":
+                user = self.alias("u")
+                return (
+                    f"(SELECT {self.user(user, group)} FROM {USERS} {user}"
+                    f" WHERE {user}.id = {p}.author_id)"
+                )
+            case "replyTo":
+                parent = self.alias("p")
+                return (
+                    f"coalesce((SELECT {self.post(parent, group)} FROM {POSTS} {parent}"
+                    f" WHERE {parent}.id = {p}.reply_to_id), 'null')"
+                )
+            case "replies":
+                return self.connection("Post", group, self.replies_source(p))
+        raise Fallback(f"Post.{name}")
+
+    def user(self, u: str, group: FieldGroup) -> str:
+        return self.obj(
+            [(key, self.user_field(u, name, g)) for key, name, g in self.fields("User", group)]
+        )
+
+    def user_field(self, u: str, name: str, group: FieldGroup) -> str:
+        match name:
+            case "__typename":
+                return "'\"User\"'"
+            case "id":
+                return sql.global_id("User", f"{u}.id")
+            case "username":
+                return sql.string(f"{u}.username")
+            case "displayName":
+                return sql.string(f"{u}.display_name")
+            case "bio":
+                return sql.string(f"{u}.bio")
+            case "avatarUrl":
+                return sql.string(f"{u}.avatar_url", nullable=True)
+            case "dateJoined":
+                return sql.datetime(f"{u}.date_joined")
+            case "followerCount":
+                return sql.integer(f"{u}.follower_count")
+            case "followingCount":
+                return sql.integer(f"{u}.following_count")
+            case "postCount":
+                return sql.integer(f"{u}.post_count")
+            case "email":
+                if not self.signed_in:
+                    return "'null'"
+                email = sql.string(f"{u}.email")
+                return f"CASE WHEN {u}.id = {self.viewer()} THEN {email} ELSE 'null' END"
+            case "viewerFollows" | "followsViewer":
+                if not self.signed_in:
+                    return "'false'"
+                follow = self.alias("f")
+                sides = ("follower_id", "followee_id")
+                viewer_side, user_side = sides if name == "viewerFollows" else sides[::-1]
+                return sql.boolean(
+                    f"EXISTS (SELECT 1 FROM {FOLLOWS} {follow} WHERE {follow}.{viewer_side} ="
+                    f" {self.viewer()} AND {follow}.{user_side} = {u}.id)"
+                )
+            case "posts":
+                return self.connection("User", group, self.user_posts_source(u))
+            case "followers" | "following":
+                return self.connection("User", group, self.follow_source(u, name))
+        raise Fallback(f"User.{name}")
+
+    def notification(self, n: str, group: FieldGroup) -> str:
+        fields = self.fields("Notification", group)
+        return self.obj([(key, self.notification_field(n, name, g)) for key, name, g in fields])
+
+    def notification_field(self, n: str, name: str, group: FieldGroup) -> str:
+        match name:
+            case "__typename":
+                return "'\"Notification\"'"
+            case "id":
+                return sql.global_id("Notification", f"{n}.id")
+            case "kind":
+                return sql.string(f"{n}.kind")
+            case "createdAt":
+                return sql.datetime(f"{n}.created_at")
+            case "read":
+                return sql.boolean(f"{n}.read_at IS NOT NULL")
+            case "actor":
+                user = self.alias("u")
+                return (
+                    f"(SELECT {self.user(user, group)} FROM {USERS} {user}"
+                    f" WHERE {user}.id = {n}.actor_id)"
+                )
+            case "post":
+                post = self.alias("p")
+                return (
+                    f"coalesce((SELECT {self.post(post, group)} FROM {POSTS} {post}"
+                    f" WHERE {post}.id = {n}.post_id), 'null')"
+                )
+        raise Fallback(f"Notification.{name}")
+
+    def node(self, type_name: str, alias: str, group: FieldGroup) -> str:
+        if type_name == "Post":
+            return self.post(alias, group)
+        if type_name == "User":
+            return self.user(alias, group)
+        return self.notification(alias, group)
+
+    # -- connections ------------------------------------------------------------------
+
+    def page_size(self, owner: str, group: FieldGroup) -> int:
+        first = self.argument(owner, group, "first")
+        if first is None:
+            return DEFAULT_PAGE_SIZE
+        if first < 0 or first > MAX_PAGE_SIZE:
+            raise Fallback("first")  # the executor's BAD_USER_INPUT error
+        return int(first)
+
+    def connection(self, owner: str, group: FieldGroup, source: _Source) -> str:
+        """A connection as a scalar subquery: one keyset page of `source` (size + 1 rows,
+        the last telling whether there is a next page), its edges and pageInfo."""
+        size = self.page_size(owner, group)
+        given_after = self.argument(owner, group, "after") is not None
+        after = ""
+        if given_after:
+            after = self.after_condition(source, self.argument_binder(owner, group, "after"))
+        row, ranked, page = self.alias("x"), self.alias("k"), self.alias("g")
+        direction = "DESC" if source.descending else "ASC"
+        keys = ", ".join(f"{key.expr} AS ck{i}" for i, key in enumerate(source.keys))
+        order = ", ".join(f"{key.expr} {direction}" for key in source.keys)
+        rank_order = ", ".join(f"{row}.ck{i} {direction}" for i in range(len(source.keys)))
+        cursor = sql.cursor_text(
+            source.cursor_kind, [(f"{ranked}.ck{i}", key.kind) for i, key in enumerate(source.keys)]
+        )
+        connection_type = f"{source.node_type}Connection"
+        aggregates = ["count(*) AS n"]
+        entries: list[tuple[str, str]] = []
+        cursors_needed = False
+        for key, name, sub in self.fields(connection_type, group):
+            if name == "__typename":
+                entries.append((key, sql.literal(f'"{connection_type}"')))
+            elif name == "edges":
+                column = f"e{len(aggregates)}"
+                edge = self.edge(source, ranked, cursor, sub)
+                aggregates.append(
+                    f"string_agg({edge}, ',' ORDER BY {ranked}.rn)"
+                    f" FILTER (WHERE {ranked}.rn <= {size}) AS {column}"
+                )
+                entries.append((key, f"'[' || coalesce({page}.{column}, '') || ']'"))
+            elif name == "pageInfo":
+                info, uses_cursors = self.page_info(page, size, given_after, sub)
+                cursors_needed = cursors_needed or uses_cursors
+                entries.append((key, info))
+            else:
+                raise Fallback(f"{connection_type}.{name}")
+        if cursors_needed:
+            aggregates.append(
+                f"array_agg({cursor} ORDER BY {ranked}.rn)"
+                f" FILTER (WHERE {ranked}.rn <= {size}) AS cs"
+            )
+        return (
+            f"(SELECT {self.obj(entries)} FROM (SELECT {', '.join(aggregates)} FROM"
+            f" (SELECT {row}.*, row_number() OVER (ORDER BY {rank_order}) AS rn FROM"
+            f" (SELECT {source.select}, {keys} {source.body}{after} ORDER BY {order}"
+            f" LIMIT {size + 1}) {row}) {ranked}) {page})"
+        )
+
+    def edge(self, source: _Source, ranked: str, cursor: str, group: FieldGroup) -> str:
+        edge_type = f"{source.node_type}Edge"
+        entries = []
+        for key, name, sub in self.fields(edge_type, group):
+            if name == "__typename":
+                entries.append((key, sql.literal(f'"{edge_type}"')))
+            elif name == "cursor":
+                entries.append((key, sql.quoted(cursor)))
+            elif name == "node":
+                entries.append((key, self.node(source.node_type, ranked, sub)))
+            else:
+                raise Fallback(f"{edge_type}.{name}")
+        return self.obj(entries)
+
+    def page_info(
+        self, page: str, size: int, given_after: bool, group: FieldGroup
+    ) -> tuple[str, bool]:
+        entries = []
+        uses_cursors = False
+        for key, name, _ in self.fields("PageInfo", group):
+            match name:
+                case "__typename":
+                    entries.append((key, "'\"PageInfo\"'"))
+                case "hasNextPage":
+                    entries.append((key, sql.boolean(f"{page}.n > {size}")))
+                case "hasPreviousPage":
+                    entries.append((key, "'true'" if given_after else "'false'"))
+                case "startCursor":
+                    uses_cursors = True
+                    entries.append((key, f"coalesce({sql.quoted(f'{page}.cs[1]')}, 'null')"))
+                case "endCursor":
+                    uses_cursors = True
+                    last = f"{page}.cs[array_upper({page}.cs, 1)]"
+                    entries.append((key, f"coalesce({sql.quoted(last)}, 'null')"))
+                case _:
+                    raise Fallback(f"PageInfo.{name}")
+        return self.obj(entries), uses_cursors
+
+    def after_condition(self, source: _Source, after: Binder) -> str:
+        """Rows strictly after the cursor in the page's order (graph.pagination._after_filter),
+        with the first key's bound that lets PostgreSQL start the index scan there."""
+        keys = source.keys
+        arity = len(keys)
+
+        def value(index: int) -> Binder:
+            def bind(bind: Bind) -> Any:
+                try:
+                    values = decode_cursor(source.cursor_kind, after(bind), arity)
+                except CodedError as exc:
+                    raise Fallback("after") from exc
+                return _cursor_value(values[index], keys[index].field)
+
+            return bind
+
+        casts = ["timestamptz" if key.kind == "datetime" else "bigint" for key in keys]
+        strict = "<" if source.descending else ">"
+        bound = "<=" if source.descending else ">="
+        first = f"{keys[0].expr} {bound} {self.param(value(0), casts[0])}"
+        if arity == 1:
+            return f" AND {first} AND {keys[0].expr} {strict} {self.param(value(0), casts[0])}"
+        row = ", ".join(key.expr for key in keys)
+        values = ", ".join(self.param(value(i), casts[i]) for i in range(arity))
+        return f" AND {first} AND ({row}) {strict} ({values})"
+
+    # -- sources ----------------------------------------------------------------------
+
+    def posts_source(
+        self, where: str, *, kind: str, descending: bool = True, join: str = ""
+    ) -> _Source:
+        post, author = self.alias("p"), self.alias("a")
+        return _Source(
+            select=f"{post}.*",
+            body=(
+                f"FROM {POSTS} {post}{join.format(post=post)}"
+                f" JOIN {USERS} {author} ON {author}.id ="
+                f" {post}.author_id WHERE {visible_author(author)} AND {where.format(post=post)}"
+            ),
+            keys=(
+                _Key(f"{post}.created_at", "datetime", Post._meta.get_field("created_at")),
+                _Key(f"{post}.id", "integer", Post._meta.pk),  # type: ignore[arg-type]
+            ),
+            descending=descending,
+            cursor_kind=kind,
+            node_type="Post",
+        )
+
+    def replies_source(self, parent: str) -> _Source:
+        return self.posts_source(
+            f"{{post}}.reply_to_id = {parent}.id", kind="replies", descending=False
+        )
+
+    def user_posts_source(self, user: str) -> _Source:
+        return self.posts_source(f"{{post}}.author_id = {user}.id", kind="posts")
+
+    def follow_source(self, user: str, name: str) -> _Source:
+        link, other = self.alias("f"), self.alias("u")
+        # followers: rows where the user is followed, showing the follower; following: the reverse.
+        own, shown = (
+            ("followee_id", "follower_id")
+            if name == "followers"
+            else ("follower_id", "followee_id")
+        )
+        return _Source(
+            select=f"{other}.*",
+            body=(
+                f"FROM {FOLLOWS} {link} JOIN {USERS} {other} ON {other}.id = {link}.{shown}"
+                f" WHERE {link}.{own} = {user}.id AND {visible_user(other)}"
+            ),
+            keys=(
+                _Key(f"{link}.created_at", "datetime", Follow._meta.get_field("created_at")),
+                _Key(f"{link}.id", "integer", Follow._meta.pk),  # type: ignore[arg-type]
+            ),
+            descending=True,
+            cursor_kind=name,
+            node_type="User",
+        )
+
+    # -- root fields ------------------------------------------------------------------
+
+    def root(self, name: str, group: FieldGroup) -> Statement:
+        expr = self.root_expr(name, group)
+        if expr is None:
+            return Statement(sql="", binders=(), constant="null")
+        return Statement(sql=f"SELECT {expr}", binders=tuple(self.binders))
+
+    def root_expr(self, name: str, group: FieldGroup) -> str | None:
+        match name:
+            case "publicFeed":
+                source = self.posts_source(top_level_post("{post}"), kind="public")
+                return self.connection("Query", group, source)
+            case "homeFeed":
+                if not self.signed_in:
+                    raise Fallback("homeFeed needs a viewer")  # UNAUTHENTICATED
+                follow = self.alias("f")
+                authors = (
+                    f"{{post}}.author_id IN (SELECT {follow}.followee_id FROM {FOLLOWS} {follow}"
+                    f" WHERE {follow}.follower_id = {self.viewer()}"
+                    f" UNION ALL SELECT {self.viewer()})"
+                )
+                return self.connection("Query", group, self.posts_source(authors, kind="home"))
+            case "hashtagFeed":
+                return self.connection("Query", group, self.hashtag_source(group))
+            case "notifications":
+                if not self.signed_in:
+                    raise Fallback("notifications needs a viewer")  # UNAUTHENTICATED
+                return self.connection("Query", group, self.notifications_source(group))
+            case "me":
+                if not self.signed_in:
+                    return None
+                return self.visible_user_row(self.viewer(), group)
+            case "user":
+                username = self.argument_binder("Query", group, "username")
+                ascii_only = str(self.argument("Query", group, "username")).isascii()
+                return self.visible_user_row(
+                    self.param(lambda bind: _username(username(bind)), "text"),
+                    group,
+                    by_username=True,
+                    ascii_only=ascii_only,
+                )
+            case "post":
+                return self.post_by_id(group, self.argument("Query", group, "id"))
+            case "node":
+                return self.node_by_id(group, self.argument("Query", group, "id"))
+        raise Fallback(f"Query.{name}")
+
+    def hashtag_source(self, group: FieldGroup) -> _Source:
+        tag_argument = self.argument_binder("Query", group, "tag")
+        link = self.alias("h")
+        tag = self.param(lambda bind: _tag(tag_argument(bind)), "text")
+        source = self.posts_source(
+            f"{link}.tag = {tag}",
+            kind="hashtag",
+            join=f" JOIN {TAGS} {link} ON {link}.post_id = {{post}}.id",
+        )
+        # Sorted on the tag row (hashtag_feed_idx), whose copies equal the post's values.
+        keys = (
+            _Key(f"{link}.created_at", "datetime", PostHashtag._meta.get_field("created_at")),
+            _Key(f"{link}.post_id", "integer", Post._meta.pk),  # type: ignore[arg-type]
+        )
+        return _Source(source.select, source.body, keys, True, "hashtag", "Post")
+
+    def notifications_source(self, group: FieldGroup) -> _Source:
+        row = self.alias("n")
+        unread = (
+            f" AND {row}.read_at IS NULL" if self.argument("Query", group, "unreadOnly") else ""
+        )
+        return _Source(
+            select=f"{row}.*",
+            body=f"FROM {NOTIFICATIONS} {row} WHERE {row}.recipient_id = {self.viewer()}{unread}",
+            keys=(_Key(f"{row}.id", "integer", Notification._meta.pk),),  # type: ignore[arg-type]
+            descending=True,
+            cursor_kind="notifications",
+            node_type="Notification",
+        )
+
+    def visible_user_row(
+        self, match: str, group: FieldGroup, *, by_username: bool = False, ascii_only: bool = False
+    ) -> str:
+        user = self.alias("u")
+        condition = (
+            f"upper({user}.username::text) = upper({match})"
+            if by_username
+            else f"{user}.id = {match}"
+        )
+        if by_username and ascii_only:
+            # users_visible's iexact (the UPPER form) scans every user; for ASCII text the
+            # LOWER form finds the same row through user_username_ci_unique, then rechecks.
+            condition = f"lower({user}.username::text) = lower({match}) AND {condition}"
+        return (
+            f"coalesce((SELECT {self.user(user, group)} FROM {USERS} {user}"
+            f" WHERE {condition} AND {visible_user(user)} ORDER BY {user}.id LIMIT 1), 'null')"
+        )
+
+    def post_row(self, pk: str, group: FieldGroup) -> str:
+        post, author = self.alias("p"), self.alias("a")
+        return (
+            f"coalesce((SELECT {self.post(post, group)} FROM {POSTS} {post} JOIN {USERS} {author}"
+            f" ON {author}.id = {post}.author_id"
+            f" WHERE {post}.id = {pk} AND {visible_author(author)}), 'null')"
+        )
+
+    def id_param(self, group: FieldGroup) -> str:
+        given = self.argument_binder("Query", group, "id")
+
+        def pk(bind: Bind) -> int:
+            parsed = parse_global_id(given(bind))
+            assert parsed is not None  # the plan's key holds the id's type
+            return parsed[1]
+
+        return self.param(pk, "bigint")
+
+    def post_by_id(self, group: FieldGroup, value: str) -> str | None:
+        parsed = parse_global_id(value)
+        if parsed is None or parsed[0] != "Post":
+            return None
+        return self.post_row(self.id_param(group), group)
+
+    def node_by_id(self, group: FieldGroup, value: str) -> str | None:
+        parsed = parse_global_id(value)
+        if parsed is None:
+            return None
+        type_name = parsed[0]
+        if type_name == "Post":
+            return self.post_row(self.id_param(group), group)
+        if type_name == "User":
+            return self.visible_user_row(self.id_param(group), group)
+        if type_name == "Notification":
+            if not self.signed_in:
+                return None
+            row = self.alias("n")
+            return (
+                f"coalesce((SELECT {self.notification(row, group)} FROM {NOTIFICATIONS} {row}"
+                f" WHERE {row}.id = {self.id_param(group)}"
+                f" AND {row}.recipient_id = {self.viewer()}), 'null')"
+            )
+        raise Fallback(f"node of type {type_name}")  # another type's loader decides
+
+
+def _username(value: str) -> str:
+    # No username is empty, and PostgreSQL refuses NUL (user_by_username answers None).
+    return "" if "\x00" in value else value.strip()
+
+
+def _tag(value: str) -> str:
+    # No stored tag is empty (hashtag_feed answers nothing for these).
+    tag = normalize_hashtag(value)
+    return "" if "\x00" in tag else tag

@@ -1,0 +1,65 @@
+"""One SQL statement per compiled root field whatever the page size, planned once."""
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_post
+from tests.graph.compiled.conftest import Run, World
+
+FEED = """query Feed($first: Int) {
+  homeFeed(first: $first) { edges { cursor node { id body createdAt likeCount replyCount
+    viewerHasLiked hashtags mentions { username viewerFollows } author { username viewerFollows }
+    replyTo { id author { username } } replies(first: 2) { edges { node { id } } } } }
+    pageInfo { hasNextPage endCursor } }
+  publicFeed(first: $first) { edges { node { id author { username } } } }
+  me { username followers(first: 3) { edges { node { username } } } }
+}"""
+
+
+@pytest.mark.parametrize("first", [2, 100])
+def test_each_compiled_root_field_is_one_statement_at_any_page_size(
+    run: Run, world: World, first: int, django_assert_num_queries: Any
+) -> None:
+    for n in range(30):
+        make_post(world.bob, f"More #world {n}")
+    run(FEED, {"first": first}, viewer=world.alice)
+    # Viewer checks aside, three root fields: three statements.
+    with django_assert_num_queries(3):
+        answer = run(FEED, {"first": first}, viewer=world.alice)
+    assert len(answer["data"]["homeFeed"]["edges"]) == min(first, 39)
+    assert answer == run(FEED, {"first": first}, viewer=world.alice, compiled=False)
+
+
+def test_a_statement_is_prepared_once_and_planned_generically(run: Run, world: World) -> None:
+    query = "query Page($after: String) { publicFeed(first: 3, after: $after) { edges { cursor } pageInfo { endCursor } } }"  # noqa: E501
+    after = None
+    for _ in range(8):
+        page = run(query, {"after": after})["data"]["publicFeed"]
+        after = page["pageInfo"]["endCursor"] or after
+        if not page["edges"]:
+            after = None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%FROM social_post p1 JOIN social_user a2%LIMIT 4%"],
+        )
+        plans = cursor.fetchall()
+    assert plans, "the statement was not prepared"
+    # PostgreSQL tries custom plans five times, then keeps the generic one.
+    assert sum(generic for generic, _ in plans) > 0, plans
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_async_execution_leaves_every_field_to_the_resolvers() -> None:
+    from graph.compiled import plan_cache
+    from graph.context import Context
+    from graph.schema import schema
+
+    context = Context(compiled_document="async-document")
+    result = await schema.execute("{ me { id } }", context_value=context)
+    # The resolver answered (null when signed out); no statement was compiled or run.
+    assert result.errors is None and result.data == {"me": None}
+    assert plan_cache.size() == 0
