@@ -22,7 +22,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from graph.auth import context_for_request, has_session_cookie
+from graph.auth import context_for_request, needs_csrf_check
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
 from graph.security.codes import INTERNAL_SERVER_ERROR
@@ -87,7 +87,10 @@ _KIND_NAMES: dict[type, str] = {str: "a string", dict: "an object"}
 
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(StrawberryGraphQLView):
-    """Bearer requests need no CSRF token; cookie-authenticated POSTs do."""
+    """Bearer requests need no CSRF token; cookie-authenticated writes do (graph/auth.py).
+
+    GET may only read: a mutation sent with GET is refused with 405 before it runs.
+    """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -95,12 +98,8 @@ class GraphQLView(StrawberryGraphQLView):
         if limit is not None and _content_length(request) > limit:
             return _body_too_large()
         try:
-            if (
-                request.method == "POST"
-                and "Authorization" not in request.headers
-                and has_session_cookie(request)
-                and request.user.is_authenticated
-            ):
+            # Django's check passes the safe methods (GET may only read, see above).
+            if needs_csrf_check(request):
                 failure = _csrf_failure(request)
                 if failure is not None:
                     return failure
