@@ -270,6 +270,7 @@ LOGGING = {
     },
 }
 
-# /metrics: readable by everyone unless restricted by address (CIDRs) or a bearer token.
+# /metrics: closed unless DEBUG is on or one of these is set: the addresses (CIDRs) that may
+# read it (the client address as the rate limits see it, TRUSTED_PROXY included), a bearer token.
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")

@@ -16,6 +16,7 @@ from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from config.client_address import client_ip
 from graph.context import Context, Info
 from social.errors import ErrorCode
 from social.ratelimits import limit_hit
@@ -49,10 +50,8 @@ MUTATION_LIMITS: dict[str, MutationLimit] = {
 }
 
 
-def _normalised(address: str) -> str | None:
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
+def _normalised(ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> str | None:
+    if ip is None:
         return None
     if ip.version == 6:
         # One IPv6 client usually holds a whole /64.
@@ -61,11 +60,7 @@ def _normalised(address: str) -> str | None:
 
 
 def client_address(context: Context) -> str | None:
-    """The caller's IP: REMOTE_ADDR, or the proxy's X-Forwarded-For hop under TRUSTED_PROXY.
-
-    The last hop is the one our proxy appended; hops before it are whatever the
-    client sent and could be forged to dodge a limit.
-    """
+    """The caller's IP (config/client_address.py), an IPv6 client counted per /64."""
     forwarded = ""
     remote = ""
     if context.request is not None:
@@ -76,11 +71,7 @@ def client_address(context: Context) -> str | None:
         headers = dict(scope.get("headers") or ())
         forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
         remote = (scope.get("client") or ("",))[0] or ""
-    if settings.TRUSTED_PROXY and forwarded:
-        hop = _normalised(forwarded.split(",")[-1])
-        if hop is not None:
-            return hop
-    return _normalised(remote) if remote else None
+    return _normalised(client_ip(forwarded=forwarded, remote=remote))
 
 
 def _empty_payload(payload_type: Any) -> Any:

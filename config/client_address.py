@@ -1,0 +1,25 @@
+"""The caller's IP address of an HTTP request or a WebSocket scope, decided in one place.
+
+`REMOTE_ADDR`, or, under TRUSTED_PROXY, the last X-Forwarded-For hop: the one our proxy
+appended. Hops before it are whatever the client sent and could be forged.
+"""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def client_ip(*, forwarded: str, remote: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The client's address from the two raw values (None when neither is an address)."""
+    if settings.TRUSTED_PROXY and forwarded:
+        hop = _parsed(forwarded.split(",")[-1])
+        if hop is not None:
+            return hop
+    return _parsed(remote) if remote else None
+
+
+def _parsed(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
