@@ -7,6 +7,7 @@ appended. Hops before it are whatever the client sent and could be forged.
 import ipaddress
 
 from django.conf import settings
+from django.http import HttpRequest
 
 
 def client_ip(*, forwarded: str, remote: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -23,3 +24,21 @@ def _parsed(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(value.strip())
     except ValueError:
         return None
+
+
+def limit_key_address(*, forwarded: str, remote: str) -> str | None:
+    """The client's address as the rate limits count it: an IPv6 client per /64."""
+    ip = client_ip(forwarded=forwarded, remote=remote)
+    if ip is None:
+        return None
+    if ip.version == 6:
+        # One IPv6 client usually holds a whole /64.
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)
+
+
+def request_limit_key_address(request: HttpRequest) -> str | None:
+    return limit_key_address(
+        forwarded=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        remote=request.META.get("REMOTE_ADDR", ""),
+    )

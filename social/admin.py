@@ -13,10 +13,14 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from social.admin_login import ThrottledAdminLoginForm
 from social.models import Follow, Like, Post, User
 from social.services.posts import post_delete
 
 BODY_PREVIEW = 80
+
+# The admin's sign-in spends the same failure budget as the API's `login`.
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

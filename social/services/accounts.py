@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
-from social.ratelimits import limit_hit, limit_reached
+from social.ratelimits import attempt_count, attempt_refund
 
 USERNAME_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 50
@@ -138,7 +138,9 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     field = "email__iexact" if "@" in login else "username__iexact"
     user = User.objects.filter(**{field: login}).first() if login else None
     throttles = _login_throttles(login=login, user=user, client_address=client_address)
-    if any(limit_reached(scope=scope, key=key, rate=rate) for scope, key, rate in throttles):
+    # Counted before the password is checked, so concurrent guesses cannot all slip past.
+    attempts = [attempt_count(scope=scope, key=key, rate=rate) for scope, key, rate in throttles]
+    if not all(attempt.allowed for attempt in attempts):
         raise ValidationFailed(
             field=None,
             code=ErrorCode.RATE_LIMITED,
@@ -147,10 +149,11 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     if user is None:
         check_password(password, _DUMMY_PASSWORD_HASH)
     elif user.is_active and user.check_password(password):
+        # Only failures spend the budget.
+        for attempt in attempts:
+            attempt_refund(attempt)
         update_last_login(User, user)
         return user
-    for scope, key, rate in throttles:
-        limit_hit(scope=scope, key=key, rate=rate)
     raise ValidationFailed(
         field=None, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong login or password."
     )
