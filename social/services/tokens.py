@@ -144,3 +144,25 @@ def refresh_tokens_revoke_all(*, user: User) -> int:
     return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+PURGE_BATCH = 5_000
+
+
+def refresh_tokens_purge(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> int:
+    """Deletes the refresh tokens of every family whose tokens have all expired; the count.
+
+    A family with one live token keeps its used ones: presenting a used token must still
+    revoke the family (reuse detection). Deleted in batches, each its own short transaction,
+    so a large backlog never holds long locks.
+    """
+    now = now or timezone.now()
+    live_families = RefreshToken.objects.filter(expires_at__gt=now).values("family")
+    expired = RefreshToken.objects.filter(expires_at__lte=now).exclude(family__in=live_families)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(expired.values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return purged
+            purged += RefreshToken.objects.filter(pk__in=ids).delete()[0]
