@@ -270,6 +270,9 @@ LOGGING = {
     },
 }
 
+# Follow -> unfollow -> follow within this many seconds notifies the followee once.
+FOLLOW_NOTIFICATION_WINDOW: int = env.int("FOLLOW_NOTIFICATION_WINDOW", default=86_400)
+
 # /metrics: closed unless DEBUG is on or one of these is set: the addresses (CIDRs) that may
 # read it (the client address as the rate limits see it, TRUSTED_PROXY included), a bearer token.
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])

@@ -5,7 +5,9 @@ Each function names the recipients, writes the rows, and hands them to
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,7 +17,14 @@ from social.models import Post, User
 
 
 def notify_followed(*, follower: User, followee: User) -> Notification | None:
+    """FOLLOW, at most once per follower and followee within FOLLOW_NOTIFICATION_WINDOW,
+    so follow -> unfollow -> follow does not notify twice."""
     if follower.pk == followee.pk:
+        return None
+    since = timezone.now() - timedelta(seconds=settings.FOLLOW_NOTIFICATION_WINDOW)
+    if Notification.objects.filter(
+        recipient=followee, actor=follower, kind=NotificationKind.FOLLOW, created_at__gte=since
+    ).exists():
         return None
     notification = Notification.objects.create(
         recipient=followee, actor=follower, kind=NotificationKind.FOLLOW
@@ -37,6 +46,14 @@ def notify_liked(*, liker: User, post: Post) -> Notification | None:
         return None
     events.publish_notifications([notification])
     return notification
+
+
+def withdraw_like_notification(*, liker: User, post: Post) -> int:
+    """Unlike: removes the unread LIKE it caused (a read one stays: it was seen)."""
+    deleted, _ = Notification.objects.filter(
+        kind=NotificationKind.LIKE, actor=liker, post=post, read_at__isnull=True
+    ).delete()
+    return deleted
 
 
 def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notification]:

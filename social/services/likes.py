@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from notifications.services import notify_liked
+from notifications.services import notify_liked, withdraw_like_notification
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Like, Post, User
 
@@ -38,4 +38,5 @@ def like_delete(*, user: User, post: Post) -> bool:
         deleted, _ = Like.objects.filter(user=user, post=post).delete()
         if deleted:
             Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+            withdraw_like_notification(liker=user, post=post)
     return bool(deleted)
