@@ -1,8 +1,9 @@
 """Admin for support and moderation: look people and posts up, never bypass a service.
 
-Counters are kept by the services with F() updates, so they are read-only here;
-follows and likes are view-only for the same reason (adding or deleting one by
-hand would leave the counters wrong). Posts are deleted through `post_delete`.
+Counters are kept by the database's triggers, so they are read-only here. Follows
+and likes are view-only: only their services write them (and the notifications that
+go with them). Posts are deleted through `post_delete`; a user's deletion takes
+their rows along, every counter staying exact.
 """
 
 from typing import Any
@@ -62,6 +63,15 @@ class UserAdmin(DjangoUserAdmin):
         ("Profile", {"fields": ("display_name", "bio", "avatar_url")}),
         ("Counters", {"fields": ("follower_count", "following_count", "post_count")}),
     )
+
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        # A user's follows, likes, posts and notifications go with them (one and single
+        # delete alike), every counter kept by the database's triggers: deleting a user
+        # needs only the permission to delete users, not to edit those view-only rows.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
 
 @admin.register(Post)

@@ -162,14 +162,15 @@ def recount() -> None:
         )
         return Coalesce(Subquery(counted), 0)
 
+    # As the counter triggers define them: a deactivated user's rows count nowhere.
     User.objects.update(
-        follower_count=count_of(Follow, "followee"),
-        following_count=count_of(Follow, "follower"),
+        follower_count=count_of(Follow, "followee", follower__is_active=True),
+        following_count=count_of(Follow, "follower", followee__is_active=True),
         post_count=count_of(Post, "author"),
     )
     Post.objects.update(
-        like_count=count_of(Like, "post"),
-        reply_count=count_of(Post, "reply_to"),
+        like_count=count_of(Like, "post", user__is_active=True),
+        reply_count=count_of(Post, "reply_to", author__is_active=True),
     )
 
 

@@ -1,10 +1,12 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower, Upper
+
+from social.models.counters import USER_COUNTERS, fields_to_save
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
 
@@ -29,8 +31,8 @@ class User(AbstractUser):
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
     avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
 
-    # Counters maintained with F() updates in the services that change them, so
-    # lists never count per row.
+    # Counters kept by the database's triggers (social/migrations/0005_counters_kept_by_triggers.py),
+    # so lists never count per row; save() never writes them back (see counters.py).
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
@@ -54,3 +56,7 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["update_fields"] = fields_to_save(self, kwargs.get("update_fields"), USER_COUNTERS)
+        super().save(*args, **kwargs)
