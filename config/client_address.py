@@ -10,7 +10,9 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def client_ip(*, forwarded: str, remote: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def client_ip(
+    *, forwarded: str, remote: str
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The client's address from the two raw values (None when neither is an address)."""
     if settings.TRUSTED_PROXY and forwarded:
         hop = _parsed(forwarded.split(",")[-1])

@@ -107,6 +107,8 @@ if (
 ):
     # The pool and persistent connections exclude each other.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend with a pool that recovers at once from a database restart.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DB_POOL_SIZE,
@@ -115,6 +117,9 @@ if (
     }
 # A connection broken by a PostgreSQL restart is replaced on the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# While the database is down, a request makes one connection attempt of at most this many
+# seconds, then fails with SERVICE_UNAVAILABLE (config/postgresql/base.py).
+DB_UNAVAILABLE_PROBE_TIMEOUT: int = env.int("DB_UNAVAILABLE_PROBE_TIMEOUT", default=2)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server and a second process share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -25,8 +25,12 @@ from strawberry.types import ExecutionResult
 from graph.auth import context_for_request, needs_csrf_check
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
-from graph.security.codes import INTERNAL_SERVER_ERROR
-from graph.security.errors import UNEXPECTED_MESSAGE
+from graph.security.codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
+from graph.security.errors import (
+    UNAVAILABLE_MESSAGE,
+    UNEXPECTED_MESSAGE,
+    is_database_unavailable,
+)
 
 logger = logging.getLogger("graph.errors")
 
@@ -111,9 +115,16 @@ class GraphQLView(StrawberryGraphQLView):
             return response
         except RequestDataTooBig:
             return _body_too_large()
-        except Exception:
+        except Exception as exc:
             # Outside GraphQL execution (context, CSRF, session): same masking as inside.
             rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
+            if is_database_unavailable(exc):
+                logger.warning("Database unavailable (request id %s) serving /graphql", rid)
+                response = error_response(
+                    UNAVAILABLE_MESSAGE, SERVICE_UNAVAILABLE, 503, requestId=rid
+                )
+                response["Retry-After"] = "1"
+                return response
             logger.exception("Unexpected error (request id %s) serving /graphql", rid)
             return error_response(UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR, 500, requestId=rid)
 

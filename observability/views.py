@@ -7,11 +7,11 @@ import os
 from collections.abc import Callable
 
 from django.conf import settings
-
-from config.client_address import client_ip
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from config.client_address import client_ip
 
 logger = logging.getLogger("observability.readyz")
 

@@ -31,7 +31,7 @@ class User(AbstractUser):
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
     avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
 
-    # Counters kept by the database's triggers (social/migrations/0005_counters_kept_by_triggers.py),
+    # Counters kept by the database's triggers (social/migrations/0005_counters_kept_by_triggers),
     # so lists never count per row; save() never writes them back (see counters.py).
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)

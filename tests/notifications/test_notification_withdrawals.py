@@ -84,7 +84,7 @@ def test_deleting_a_post_removes_the_notifications_that_point_at_it() -> None:
 
 @pytest.mark.parametrize("path", ["model", "queryset", "author cascade", "admin action"])
 def test_every_delete_path_removes_the_post_notifications(path: str, rf: Any) -> None:
-    bob, carol, reply = _post_with_every_notification()
+    bob, _carol, reply = _post_with_every_notification()
     if path == "model":
         Post.objects.get(pk=reply.pk).delete()
     elif path == "queryset":

@@ -18,7 +18,9 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-CREATE = "mutation { createPost(input: {body: %s}) { post { author { username } } errors { code } } }"
+CREATE = (
+    "mutation { createPost(input: {body: %s}) { post { author { username } } errors { code } } }"
+)
 
 HEADERS = ["absent", "empty", "malformed", "bad token", "good token"]
 COOKIES = ["none", "valid"]
