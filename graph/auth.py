@@ -86,7 +86,8 @@ def session_user(request: HttpRequest) -> User | None:
     """The active user of the session cookie, for a request without an Authorization header."""
     if presents_authorization(request) or not has_session_cookie(request):
         return None
-    user = get_user(request)
+    # The middleware's request.user is loaded once per request; asked twice (CSRF, context).
+    user = request.user if hasattr(request, "user") else get_user(request)
     if user.is_authenticated and user.is_active:
         return user  # type: ignore[return-value]
     return None

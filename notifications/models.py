@@ -41,6 +41,12 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
             ),
+            # Has this follower notified this followee lately (FOLLOW_NOTIFICATION_WINDOW)?
+            models.Index(
+                fields=["actor", "recipient", "-created_at"],
+                condition=models.Q(kind="FOLLOW"),
+                name="notification_follow_pair_idx",
+            ),
         ]
 
     def __str__(self) -> str:

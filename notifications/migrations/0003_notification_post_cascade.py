@@ -24,4 +24,12 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='social.post'),
         ),
         migrations.RunPython(delete_orphaned_post_notifications, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("kind", "FOLLOW")),
+                fields=["actor", "recipient", "-created_at"],
+                name="notification_follow_pair_idx",
+            ),
+        ),
     ]
