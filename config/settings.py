@@ -275,8 +275,8 @@ LOGGING = {
     },
 }
 
-# Follow -> unfollow -> follow within this many seconds notifies the followee once.
-FOLLOW_NOTIFICATION_WINDOW: int = env.int("FOLLOW_NOTIFICATION_WINDOW", default=86_400)
+# Follow -> unfollow -> follow, or like -> unlike -> like, within this many seconds notifies once.
+NOTIFICATION_REPEAT_WINDOW: int = env.int("NOTIFICATION_REPEAT_WINDOW", default=86_400)
 
 # /metrics: closed unless DEBUG is on or one of these is set: the addresses (CIDRs) that may
 # read it (the client address as the rate limits see it, TRUSTED_PROXY included), a bearer token.

@@ -41,7 +41,7 @@ class Notification(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
             ),
-            # Has this follower notified this followee lately (FOLLOW_NOTIFICATION_WINDOW)?
+            # Has this follower notified this followee lately (NOTIFICATION_REPEAT_WINDOW)?
             models.Index(
                 fields=["actor", "recipient", "-created_at"],
                 condition=models.Q(kind="FOLLOW"),

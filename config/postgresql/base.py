@@ -97,7 +97,7 @@ class RecoveringPool:
         try:
             self._probe()
         except psycopg.Error as exc:
-            raise DatabaseUnavailable("The database is not accepting connections.") from exc
+            raise DatabaseUnavailable(f"The database is not accepting connections: {exc}") from exc
         with self._lock:
             if not self.suspect:
                 return  # another thread recovered meanwhile

@@ -5,6 +5,9 @@ cascade, raw SQL) passes through these triggers, so the counters cannot drift. A
 deactivated user's follows, likes and replies count nowhere, as they show in no list:
 the trigger on `social_user.is_active` takes them out of (and back into) the counts.
 
+On PostgreSQL a bulk loader may pause them for its own transaction only
+(`SET LOCAL social.counters_paused = 'on'`, as social/seed.py does before it recounts).
+
 Counted, per row:
 - user.follower_count: follows of the user by active users
 - user.following_count: follows by the user of active users
@@ -68,6 +71,7 @@ def _postgres_sql() -> list[str]:
             f"""CREATE OR REPLACE FUNCTION {table}_counters() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('social.counters_paused', true) = 'on' THEN RETURN NULL; END IF;
   IF TG_OP IN ('DELETE', 'UPDATE') THEN {_rows(statements, "OLD", "-")} END IF;
   IF TG_OP IN ('INSERT', 'UPDATE') THEN {_rows(statements, "NEW", "+")} END IF;
   RETURN NULL;
@@ -81,7 +85,10 @@ END $$"""
     sql.append(
         f"""CREATE OR REPLACE FUNCTION social_user_active_counters() RETURNS trigger
 LANGUAGE plpgsql AS $$
-BEGIN {_USER_ACTIVE.replace(":DELTA", delta)} RETURN NULL; END $$"""
+BEGIN
+  IF current_setting('social.counters_paused', true) = 'on' THEN RETURN NULL; END IF;
+  {_USER_ACTIVE.replace(":DELTA", delta)} RETURN NULL;
+END $$"""
     )
     sql.append(
         "CREATE TRIGGER social_user_active_counters AFTER UPDATE OF is_active ON social_user "

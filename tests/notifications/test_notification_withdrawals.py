@@ -1,5 +1,5 @@
 """Notifications that no longer stand are removed: an unliked like's, a deleted post's;
-and follow -> unfollow -> follow notifies once within FOLLOW_NOTIFICATION_WINDOW."""
+and follow -> unfollow -> follow notifies once within NOTIFICATION_REPEAT_WINDOW."""
 
 from datetime import timedelta
 from typing import Any
@@ -26,7 +26,7 @@ def _kinds(recipient: Any) -> list[str]:
 
 
 def test_follow_unfollow_follow_notifies_once_within_the_window(settings: Any) -> None:
-    settings.FOLLOW_NOTIFICATION_WINDOW = 3600
+    settings.NOTIFICATION_REPEAT_WINDOW = 3600
     alice, bob = make_user("alice"), make_user("bob")
     follow_create(follower=bob, followee=alice)
     follow_delete(follower=bob, followee=alice)
@@ -36,7 +36,7 @@ def test_follow_unfollow_follow_notifies_once_within_the_window(settings: Any) -
 
 
 def test_following_again_after_the_window_notifies_again(settings: Any) -> None:
-    settings.FOLLOW_NOTIFICATION_WINDOW = 3600
+    settings.NOTIFICATION_REPEAT_WINDOW = 3600
     alice, bob = make_user("alice"), make_user("bob")
     with freeze_time(timezone.now() - timedelta(hours=2)):
         follow_create(follower=bob, followee=alice)
@@ -102,3 +102,43 @@ def test_every_delete_path_removes_the_post_notifications(path: str, rf: Any) ->
         PostAdmin(Post, site).delete_posts(request, Post.objects.filter(pk=reply.pk))
     assert not Notification.objects.filter(post_id=reply.pk).exists()
     assert not Notification.objects.filter(post__isnull=True).exclude(kind="FOLLOW").exists()
+
+
+def test_like_unlike_like_within_the_window_brings_back_the_same_notification(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    """Under its own id and date: a live subscription that delivered it skips it."""
+    from notifications import broker
+
+    settings.NOTIFICATION_REPEAT_WINDOW = 3600
+    sent: list[dict[str, Any]] = []
+    monkeypatch.setattr(broker, "publish", sent.append)
+    alice, bob = make_user("alice"), make_user("bob")
+    post = make_post(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        like_create(user=bob, post=post)
+    first = Notification.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        like_delete(user=bob, post=post)
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        like_create(user=bob, post=post)
+    again = Notification.objects.get()
+    assert (again.pk, again.created_at, again.read_at) == (first.pk, first.created_at, None)
+    assert unread_count(recipient_id=alice.pk) == 1
+    assert {m["id"] for m in sent if m["kind"] == "notification"} == {first.pk}
+
+
+def test_like_unlike_like_after_the_window_is_a_new_notification(settings: Any) -> None:
+    settings.NOTIFICATION_REPEAT_WINDOW = 3600
+    alice, bob = make_user("alice"), make_user("bob")
+    post = make_post(alice)
+    with freeze_time(timezone.now() - timedelta(hours=2)):
+        like_create(user=bob, post=post)
+        first = Notification.objects.get()
+        like_delete(user=bob, post=post)
+    from django.core.cache import cache
+
+    cache.clear()  # what the window's expiry does
+    like_create(user=bob, post=post)
+    assert Notification.objects.get().pk != first.pk

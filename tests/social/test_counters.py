@@ -179,3 +179,15 @@ def test_counts_and_lists_agree_about_deactivated_users(gql: GqlCall) -> None:
         found = gql(POST_REPLIES, {"id": global_id("Post", post.pk)}, as_user=viewer)
         shown = found["data"]["post"]
         assert shown["replyCount"] == len(shown["replies"]["edges"]), post.pk
+
+
+def test_a_seed_pauses_the_triggers_for_its_own_transaction_only() -> None:
+    from social.seed import SeedConfig, seed
+
+    seed(SeedConfig(users=12, posts_per_user=2, follows_per_user=3, likes_per_user=2, seed=3))
+    assert_counts_exact()
+    # Outside the seed's transaction the triggers count again.
+    Follow.objects.filter(pk__in=Follow.objects.values("pk")[:5]).delete()
+    Like.objects.filter(pk__in=Like.objects.values("pk")[:5]).delete()
+    Post.objects.filter(pk__in=Post.objects.filter(is_reply=False).values("pk")[:3]).delete()
+    assert_counts_exact()
