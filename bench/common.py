@@ -38,6 +38,8 @@ def server_env(database_url: str, redis_url: str | None = None, **extra: str) ->
         "SECRET_KEY": BENCH_SECRET,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "BENCH_VIEWS": "true",
+        # The runs scrape each server's /metrics from this machine.
+        "METRICS_ALLOWED_IPS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         # Tokens are minted once before the run; they must outlive it.
         "ACCESS_TOKEN_TTL": "86400",

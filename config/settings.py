@@ -112,6 +112,8 @@ if (
 ):
     # The pool and persistent connections exclude each other.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend with a pool that recovers at once from a database restart.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DB_POOL_SIZE,
@@ -123,6 +125,9 @@ if (
 HTTP_THREADS: int = env.int("HTTP_THREADS", default=8)
 # A connection broken by a PostgreSQL restart is replaced on the next request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# While the database is down, a request makes one connection attempt of at most this many
+# seconds, then fails with SERVICE_UNAVAILABLE (config/postgresql/base.py).
+DB_UNAVAILABLE_PROBE_TIMEOUT: int = env.int("DB_UNAVAILABLE_PROBE_TIMEOUT", default=2)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server and a second process share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -311,6 +316,10 @@ LOGGING = {
     },
 }
 
-# /metrics: readable by everyone unless restricted by address (CIDRs) or a bearer token.
+# Follow -> unfollow -> follow, or like -> unlike -> like, within this many seconds notifies once.
+NOTIFICATION_REPEAT_WINDOW: int = env.int("NOTIFICATION_REPEAT_WINDOW", default=86_400)
+
+# /metrics: closed unless DEBUG is on or one of these is set: the addresses (CIDRs) that may
+# read it (the client address as the rate limits see it, TRUSTED_PROXY included), a bearer token.
 METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=[])
 METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")

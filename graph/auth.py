@@ -1,4 +1,10 @@
-"""Who is calling: a Bearer access token, or else the Django session cookie."""
+"""Who is calling: a Bearer access token, or else the Django session cookie.
+
+The credential is decided once, here, and CSRF follows from it: a request that carries
+an `Authorization` header (even an empty or malformed one) is judged by that header
+alone and never falls back to the cookie; only a request without the header is
+authenticated by the session cookie, and only such a request needs a CSRF token.
+"""
 
 import base64
 import json
@@ -10,9 +16,14 @@ from django.http import HttpRequest
 
 from graph.context import Context
 from social import revocations
+from social.models import User
 from social.services.tokens import AccessClaims, InvalidAccessToken, access_token_claims
 
 INVALID_TOKEN_MESSAGE = "The access token is invalid or expired. Refresh it or sign in again."  # noqa: S105
+MALFORMED_HEADER_MESSAGE = (
+    "The Authorization header must be `Bearer <access token>`; "
+    "send no Authorization header to use the session cookie."
+)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -82,12 +93,35 @@ def has_session_cookie(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
+def presents_authorization(request: HttpRequest) -> bool:
+    """True when the request carries an Authorization header at all (even an empty one)."""
+    return "HTTP_AUTHORIZATION" in request.META
+
+
+def session_user(request: HttpRequest) -> User | None:
+    """The active user of the session cookie, for a request without an Authorization header."""
+    if presents_authorization(request) or not has_session_cookie(request):
+        return None
+    # The middleware's request.user is loaded once per request; asked twice (CSRF, context).
+    user = request.user if hasattr(request, "user") else get_user(request)
+    if user.is_authenticated and user.is_active:
+        return user  # type: ignore[return-value]
+    return None
+
+
+def needs_csrf_check(request: HttpRequest) -> bool:
+    """Whether the session cookie authenticates this request, so a forged one must be refused."""
+    return session_user(request) is not None
+
+
 def context_for_request(request: HttpRequest, context: Context) -> Context:
-    token = bearer_token(request.headers.get("Authorization"))
-    if token is not None:
+    if presents_authorization(request):
+        token = bearer_token(request.META["HTTP_AUTHORIZATION"])
+        if not token:
+            context.auth_error = MALFORMED_HEADER_MESSAGE
+            return context
         return context_for_token(token, context)
-    if has_session_cookie(request):
-        user = get_user(request)
-        if user.is_authenticated and user.is_active:
-            context.set_viewer(user)  # type: ignore[arg-type]
+    user = session_user(request)
+    if user is not None:
+        context.set_viewer(user)
     return context

@@ -22,13 +22,17 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from graph.auth import context_for_request, has_session_cookie
+from graph.auth import context_for_request, needs_csrf_check
 from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
 from graph.persisted import PersistedDocumentError, apply_cache_headers, resolve_query
-from graph.security.codes import INTERNAL_SERVER_ERROR
-from graph.security.errors import UNEXPECTED_MESSAGE
+from graph.security.codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
+from graph.security.errors import (
+    UNAVAILABLE_MESSAGE,
+    UNEXPECTED_MESSAGE,
+    is_database_unavailable,
+)
 
 logger = logging.getLogger("graph.errors")
 
@@ -103,7 +107,10 @@ _KIND_NAMES: dict[type, str] = {str: "a string", dict: "an object"}
 
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(StrawberryGraphQLView):
-    """Bearer requests need no CSRF token; cookie-authenticated POSTs do."""
+    """Bearer requests need no CSRF token; cookie-authenticated writes do (graph/auth.py).
+
+    GET may only read: a mutation sent with GET is refused with 405 before it runs.
+    """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -111,12 +118,8 @@ class GraphQLView(StrawberryGraphQLView):
         if limit is not None and _content_length(request) > limit:
             return _body_too_large()
         try:
-            if (
-                request.method == "POST"
-                and "Authorization" not in request.headers
-                and has_session_cookie(request)
-                and request.user.is_authenticated
-            ):
+            # Django's check passes the safe methods (GET may only read, see above).
+            if needs_csrf_check(request):
                 failure = _csrf_failure(request)
                 if failure is not None:
                     return failure
@@ -132,9 +135,16 @@ class GraphQLView(StrawberryGraphQLView):
             return response
         except RequestDataTooBig:
             return _body_too_large()
-        except Exception:
+        except Exception as exc:
             # Outside GraphQL execution (context, CSRF, session): same masking as inside.
             rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
+            if is_database_unavailable(exc):
+                logger.warning("Database unavailable (request id %s) serving /graphql", rid)
+                response = error_response(
+                    UNAVAILABLE_MESSAGE, SERVICE_UNAVAILABLE, 503, requestId=rid
+                )
+                response["Retry-After"] = "1"
+                return response
             logger.exception("Unexpected error (request id %s) serving /graphql", rid)
             return error_response(UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR, 500, requestId=rid)
 

@@ -545,7 +545,8 @@ class GraphQLConsumer(GraphQLWSConsumer):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
         params = context.connection_params or {}
-        raw = params.get("authorization") or params.get("Authorization")
+        # Present at all (even ""), the token alone decides, as the HTTP header does.
+        raw = next((v for k, v in params.items() if k.lower() == "authorization"), None)
         # The credential is not kept for the life of the socket (nothing reads it later).
         context.connection_params = {
             key: value for key, value in params.items() if key.lower() != "authorization"

@@ -15,8 +15,9 @@ class Notification(models.Model):
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    # A deleted post takes the notifications about it along, on every delete path.
     post = models.ForeignKey(
-        "social.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "social.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -39,6 +40,12 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            # Has this follower notified this followee lately (NOTIFICATION_REPEAT_WINDOW)?
+            models.Index(
+                fields=["actor", "recipient", "-created_at"],
+                condition=models.Q(kind="FOLLOW"),
+                name="notification_follow_pair_idx",
             ),
         ]
 

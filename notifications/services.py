@@ -4,8 +4,13 @@ Each function names the recipients, writes the rows, and hands them to
 `notifications.events`, which publishes them only after the transaction commits.
 """
 
+import logging
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,9 +18,18 @@ from notifications import events
 from notifications.models import Notification, NotificationKind
 from social.models import Post, User
 
+logger = logging.getLogger(__name__)
+
 
 def notify_followed(*, follower: User, followee: User) -> Notification | None:
+    """FOLLOW, at most once per follower and followee within NOTIFICATION_REPEAT_WINDOW,
+    so follow -> unfollow -> follow does not notify twice."""
     if follower.pk == followee.pk:
+        return None
+    since = timezone.now() - timedelta(seconds=settings.NOTIFICATION_REPEAT_WINDOW)
+    if Notification.objects.filter(
+        recipient=followee, actor=follower, kind=NotificationKind.FOLLOW, created_at__gte=since
+    ).exists():
         return None
     notification = Notification.objects.create(
         recipient=followee, actor=follower, kind=NotificationKind.FOLLOW
@@ -25,18 +39,67 @@ def notify_followed(*, follower: User, followee: User) -> Notification | None:
 
 
 def notify_liked(*, liker: User, post: Post) -> Notification | None:
-    """One LIKE per liker and post, however often it is liked, unliked and liked again."""
+    """One LIKE per liker and post, however often it is liked, unliked and liked again.
+
+    Like -> unlike -> like within NOTIFICATION_REPEAT_WINDOW brings the withdrawn
+    notification back under its own id: a live subscription that already delivered that
+    id skips it (graph/notifications/subscriptions.py), so the recipient is told once.
+    """
     if liker.pk == post.author_id:
         return None
+    withdrawn = _recently_withdrawn(liker=liker, post=post)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                recipient_id=post.author_id, actor=liker, kind=NotificationKind.LIKE, post=post
+                pk=withdrawn["id"] if withdrawn else None,
+                recipient_id=post.author_id,
+                actor=liker,
+                kind=NotificationKind.LIKE,
+                post=post,
             )
+            if withdrawn:
+                Notification.objects.filter(pk=notification.pk).update(
+                    created_at=withdrawn["created_at"]
+                )
     except IntegrityError:
         return None
     events.publish_notifications([notification])
     return notification
+
+
+def _withdrawn_key(*, liker: User, post: Post) -> str:
+    return f"like-withdrawn:{liker.pk}:{post.pk}"
+
+
+def _recently_withdrawn(*, liker: User, post: Post) -> dict[str, Any] | None:
+    """The id and date of the LIKE notification an unlike removed within the window."""
+    try:
+        found = cache.get(_withdrawn_key(liker=liker, post=post))
+    except Exception:
+        logger.warning("could not read a withdrawn like from the cache", exc_info=True)
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def withdraw_like_notification(*, liker: User, post: Post) -> int:
+    """Unlike: removes the unread LIKE it caused (a read one stays: it was seen)."""
+    unread = Notification.objects.filter(
+        kind=NotificationKind.LIKE, actor=liker, post=post, read_at__isnull=True
+    )
+    rows = list(unread.values("pk", "created_at"))
+    deleted, _ = Notification.objects.filter(pk__in=[row["pk"] for row in rows]).delete()
+    if rows:
+        remembered = {"id": rows[0]["pk"], "created_at": rows[0]["created_at"]}
+        transaction.on_commit(lambda: _remember_withdrawn(liker=liker, post=post, row=remembered))
+    return deleted
+
+
+def _remember_withdrawn(*, liker: User, post: Post, row: dict[str, Any]) -> None:
+    try:
+        key = _withdrawn_key(liker=liker, post=post)
+        cache.set(key, row, timeout=settings.NOTIFICATION_REPEAT_WINDOW)
+    except Exception:
+        logger.warning("could not remember a withdrawn like in the cache", exc_info=True)
 
 
 def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notification]:

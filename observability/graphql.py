@@ -16,19 +16,21 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 # Anonymous operations share one label, so a client cannot grow the label set.
 ANONYMOUS = "anonymous"
 OTHER = "other"
-# A client chooses operation names: past this many distinct ones, new names count
-# as "other" so the metrics cannot grow without bound.
+# A client chooses operation names: a name becomes a label only once an operation of that
+# name has succeeded (a probe's failing names stay "other"), and past this many distinct
+# ones, new names count as "other" so the metrics cannot grow without bound.
 MAX_OPERATION_NAMES = 500
 _seen_names: set[str] = set()
 
 
-def operation_label(name: str | None) -> str:
+def operation_label(name: str | None, *, succeeded: bool = False) -> str:
+    """The metric label of an operation name; `succeeded` lets a new name become one."""
     if not name:
         return ANONYMOUS
     name = name[:100]
     if name in _seen_names:
         return name
-    if len(_seen_names) >= MAX_OPERATION_NAMES:
+    if not succeeded or len(_seen_names) >= MAX_OPERATION_NAMES:
         return OTHER
     _seen_names.add(name)
     return name
@@ -68,15 +70,17 @@ class OperationMetrics(SchemaExtension):
 
     def _record(self, elapsed: float, raised: bool) -> None:
         ec = self.execution_context
-        name = operation_label(ec.operation_name)
+        result = ec.result
+        errors = list(getattr(result, "errors", None) or ec.pre_execution_errors or [])
         kind = operation_type_name(ec)
+        # A subscription's result is its stream, not one answer: no error so far is success.
+        answered = result is not None or kind == OperationType.SUBSCRIPTION.value
+        name = operation_label(ec.operation_name, succeeded=answered and not raised and not errors)
         # A subscription lives as long as its socket: its duration is not a latency.
         if kind != OperationType.SUBSCRIPTION.value:
             GRAPHQL_REQUEST_SECONDS.labels(operation_name=name, operation_type=kind).observe(
                 elapsed
             )
-        result = ec.result
-        errors = list(getattr(result, "errors", None) or ec.pre_execution_errors or [])
         codes = [error_code(error) for error in errors]
         if raised and not codes:
             codes = [INTERNAL_SERVER_ERROR]

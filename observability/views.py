@@ -11,6 +11,8 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from config.client_address import client_ip
+
 logger = logging.getLogger("observability.readyz")
 
 # Short: a probe that hangs is worse than one that fails.
@@ -71,9 +73,11 @@ def _client_allowed(request: HttpRequest) -> bool:
     allowed: list[str] = getattr(settings, "METRICS_ALLOWED_IPS", [])
     if not allowed:
         return True
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
+    address = client_ip(
+        forwarded=request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        remote=request.META.get("REMOTE_ADDR", ""),
+    )
+    if address is None:
         return False
     return any(address in ipaddress.ip_network(net, strict=False) for net in allowed)
 
@@ -84,6 +88,16 @@ def _token_ok(request: HttpRequest) -> bool:
         return True
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token)
+
+
+def _metrics_open(request: HttpRequest) -> bool:
+    """Closed by default in production: open only with DEBUG, or to whom the settings name."""
+    restricted = bool(getattr(settings, "METRICS_TOKEN", "")) or bool(
+        getattr(settings, "METRICS_ALLOWED_IPS", [])
+    )
+    if not restricted:
+        return bool(settings.DEBUG)
+    return _client_allowed(request) and _token_ok(request)
 
 
 def _registry() -> CollectorRegistry:
@@ -98,7 +112,11 @@ def _registry() -> CollectorRegistry:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus text format; METRICS_ALLOWED_IPS and METRICS_TOKEN restrict who reads it."""
-    if not _client_allowed(request) or not _token_ok(request):
-        return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
+    """Prometheus text format, for METRICS_TOKEN and/or METRICS_ALLOWED_IPS (or DEBUG)."""
+    if not _metrics_open(request):
+        return HttpResponse(
+            "Forbidden: set METRICS_TOKEN or METRICS_ALLOWED_IPS to read /metrics.\n",
+            status=403,
+            content_type="text/plain",
+        )
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)

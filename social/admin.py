@@ -1,8 +1,9 @@
 """Admin for support and moderation: look people and posts up, never bypass a service.
 
-Counters are kept by the services with F() updates, so they are read-only here;
-follows and likes are view-only for the same reason (adding or deleting one by
-hand would leave the counters wrong). Posts are deleted through `post_delete`.
+Counters are kept by the database's triggers, so they are read-only here. Follows
+and likes are view-only: only their services write them (and the notifications that
+go with them). Posts are deleted through `post_delete`; a user's deletion takes
+their rows along, every counter staying exact.
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from social.admin_login import ThrottledAdminLoginForm
 from social.models import Follow, Like, Post, Session, User
 from social.services.accounts import user_set_active
 from social.services.deletion import user_delete
@@ -20,6 +22,9 @@ from social.services.posts import post_delete
 from social.services.sessions import revoke_user_sessions, session_revoke
 
 BODY_PREVIEW = 80
+
+# The admin's sign-in spends the same failure budget as the API's `login`.
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
@@ -108,6 +113,15 @@ class UserAdmin(DjangoUserAdmin):
         for user in users:
             user_set_active(user=user, active=False)
         self.message_user(request, f"Deactivated {len(users)} user(s).", messages.SUCCESS)
+
+    def get_deleted_objects(
+        self, objs: Any, request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        # A user's follows, likes, posts and notifications go with them (one and single
+        # delete alike), every counter kept by the database's triggers: deleting a user
+        # needs only the permission to delete users, not to edit those view-only rows.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
 
 @admin.register(Post)

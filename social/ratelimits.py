@@ -5,9 +5,15 @@ process. Keys are hashed by django-ratelimit, so logins and addresses are not
 stored in the cache as they are.
 """
 
+import hashlib
 import logging
+import re
+import time
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django_ratelimit.core import get_usage
 
 logger = logging.getLogger(__name__)
@@ -30,7 +36,56 @@ def limit_hit(*, scope: str, key: str, rate: str) -> bool:
     return bool(usage and usage["should_limit"])
 
 
-def limit_reached(*, scope: str, key: str, rate: str) -> bool:
-    """True when `key` has already used all of `rate` in this window (counts nothing)."""
-    usage = _usage(scope=scope, key=key, rate=rate, increment=False)
-    return bool(usage and usage["count"] >= usage["limit"])
+# Attempts counted before they are judged: "count, then check" in one atomic step.
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt counted against a limit; `cache_key` is None when nothing was counted."""
+
+    allowed: bool
+    cache_key: str | None = None
+
+
+def _limit_and_period(rate: str) -> tuple[int, int]:
+    match = _RATE.match(rate.strip())
+    if match is None:
+        raise ValueError(f"A rate is written count/period, e.g. 5/15m: {rate!r}")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _UNIT_SECONDS[unit]
+
+
+def attempt_count(*, scope: str, key: str, rate: str) -> Attempt:
+    """Counts one attempt of `key` and says whether it is within `rate`, in one atomic step.
+
+    Checking first and counting after a failure lets concurrent attempts all pass the
+    check before any is counted; the cache's atomic increment (Redis INCR, or the local
+    cache's lock) gives each attempt its own number instead.
+    """
+    if not settings.RATELIMIT_ENABLE:
+        return Attempt(allowed=True)
+    limit, period = _limit_and_period(rate)
+    window = int(time.time() // period)
+    digest = hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
+    cache_key = f"attempts:{scope}:{digest}:{window}"
+    try:
+        cache.add(cache_key, 0, timeout=period + 1)
+        number = cache.incr(cache_key)
+    except Exception:
+        logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
+        return Attempt(allowed=True)
+    return Attempt(allowed=number <= limit, cache_key=cache_key)
+
+
+def attempt_refund(attempt: Attempt) -> None:
+    """Gives back an attempt that turned out not to count (a successful login)."""
+    if attempt.cache_key is None:
+        return
+    try:
+        cache.decr(attempt.cache_key)
+    except ValueError:
+        pass  # the window ended meanwhile: nothing left to give back
+    except Exception:
+        logger.warning("Rate limit attempt not refunded: the cache is unreachable", exc_info=True)

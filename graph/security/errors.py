@@ -15,16 +15,18 @@ from typing import Any
 
 import strawberry
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from graph.errors import BAD_USER_INPUT
-from graph.security.codes import INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX
+from graph.security.codes import INTERNAL_SERVER_ERROR, QUERY_TOO_COMPLEX, SERVICE_UNAVAILABLE
 from graph.security.limits import LIMIT_MESSAGES
 
 logger = logging.getLogger("graph.errors")
 
 UNEXPECTED_MESSAGE = "Unexpected error."
+UNAVAILABLE_MESSAGE = "The database is unavailable right now. Retry in a moment."
 # graphql-core's hints ("Did you mean 'email'?") map the schema for a prober.
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
 
@@ -36,6 +38,11 @@ def is_unexpected(error: GraphQLError) -> bool:
         return False
     # A scalar rejecting a variable or literal: the client's input, located in the query.
     return not (error.nodes and error.path is None)
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """The database refused or lost the connection (a restart, an outage): retryable."""
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def request_id(execution_context: ExecutionContext | None) -> str:
@@ -54,6 +61,12 @@ def request_id(execution_context: ExecutionContext | None) -> str:
 def present_error(error: GraphQLError, execution_context: ExecutionContext | None) -> None:
     """Rewrites `error` in place into what the client may see."""
     production = not settings.DEBUG
+    if is_unexpected(error) and is_database_unavailable(error.original_error):
+        rid = request_id(execution_context)
+        logger.warning("Database unavailable (request id %s): %s", rid, error.message)
+        error.message = UNAVAILABLE_MESSAGE
+        error.extensions = {"code": SERVICE_UNAVAILABLE, "requestId": rid}
+        return
     if is_unexpected(error):
         rid = request_id(execution_context)
         original = error.original_error

@@ -4,7 +4,6 @@ A limited call returns the mutation's own payload with one RATE_LIMITED error an
 writes nothing, as the contract asks of every business failure.
 """
 
-import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from strawberry.types.base import has_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from config.client_address import limit_key_address, request_limit_key_address
 from graph.context import Context, Info
 from social.errors import ErrorCode
 from social.ratelimits import limit_hit
@@ -55,38 +55,18 @@ MUTATION_LIMITS: dict[str, MutationLimit] = {
 }
 
 
-def _normalised(address: str) -> str | None:
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return None
-    if ip.version == 6:
-        # One IPv6 client usually holds a whole /64.
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
-
-
 def client_address(context: Context) -> str | None:
-    """The caller's IP: REMOTE_ADDR, or the proxy's X-Forwarded-For hop under TRUSTED_PROXY.
-
-    The last hop is the one our proxy appended; hops before it are whatever the
-    client sent and could be forged to dodge a limit.
-    """
+    """The caller's IP (config/client_address.py), an IPv6 client counted per /64."""
     forwarded = ""
     remote = ""
     if context.request is not None:
-        forwarded = context.request.META.get("HTTP_X_FORWARDED_FOR", "")
-        remote = context.request.META.get("REMOTE_ADDR", "")
-    elif context.ws is not None:
+        return request_limit_key_address(context.request)
+    if context.ws is not None:
         scope = getattr(context.ws, "scope", {}) or {}
         headers = dict(scope.get("headers") or ())
         forwarded = headers.get(b"x-forwarded-for", b"").decode("latin-1")
         remote = (scope.get("client") or ("",))[0] or ""
-    if settings.TRUSTED_PROXY and forwarded:
-        hop = _normalised(forwarded.split(",")[-1])
-        if hop is not None:
-            return hop
-    return _normalised(remote) if remote else None
+    return limit_key_address(forwarded=forwarded, remote=remote)
 
 
 def _empty_payload(payload_type: Any) -> Any:

@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
+
+from social.models.counters import POST_COUNTERS, fields_to_save
 
 POST_BODY_MAX_LENGTH = 500
 
@@ -20,7 +24,7 @@ class Post(models.Model):
     # a reply, not a top-level post for the public feed.
     is_reply = models.BooleanField(default=False)
 
-    # Counters maintained with F() updates by the services.
+    # Counters kept by the database's triggers; save() never writes them back (see counters.py).
     like_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
 
@@ -47,6 +51,10 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"Post {self.pk} by {self.author_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["update_fields"] = fields_to_save(self, kwargs.get("update_fields"), POST_COUNTERS)
+        super().save(*args, **kwargs)
 
 
 class Like(models.Model):

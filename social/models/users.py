@@ -1,10 +1,12 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower, Upper
+
+from social.models.counters import USER_COUNTERS, fields_to_save
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_]{3,30}$"
 
@@ -33,8 +35,8 @@ class User(AbstractUser):
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
     avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
 
-    # Counters maintained with F() updates in the services that change them, so
-    # lists never count per row.
+    # Counters kept by the database's triggers (social/migrations/0006_counters_kept_by_triggers),
+    # so lists never count per row; save() never writes them back (see counters.py).
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     post_count = models.PositiveIntegerField(default=0)
@@ -62,3 +64,7 @@ class User(AbstractUser):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["update_fields"] = fields_to_save(self, kwargs.get("update_fields"), USER_COUNTERS)
+        super().save(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
-from social.ratelimits import limit_hit, limit_reached
+from social.ratelimits import attempt_count, attempt_refund
 from social.services.emails import send_verification_email
 from social.services.sessions import revoke_user_sessions
 
@@ -141,7 +141,9 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     field = "email__iexact" if "@" in login else "username__iexact"
     user = User.objects.filter(**{field: login}).first() if login else None
     throttles = _login_throttles(login=login, user=user, client_address=client_address)
-    if any(limit_reached(scope=scope, key=key, rate=rate) for scope, key, rate in throttles):
+    # Counted before the password is checked, so concurrent guesses cannot all slip past.
+    attempts = [attempt_count(scope=scope, key=key, rate=rate) for scope, key, rate in throttles]
+    if not all(attempt.allowed for attempt in attempts):
         raise ValidationFailed(
             field=None,
             code=ErrorCode.RATE_LIMITED,
@@ -150,10 +152,11 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     if user is None:
         check_password(password, _DUMMY_PASSWORD_HASH)
     elif user.is_active and user.check_password(password):
+        # Only failures spend the budget.
+        for attempt in attempts:
+            attempt_refund(attempt)
         update_last_login(User, user)
         return user
-    for scope, key, rate in throttles:
-        limit_hit(scope=scope, key=key, rate=rate)
     raise ValidationFailed(
         field=None, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong login or password."
     )
@@ -208,14 +211,17 @@ def password_confirm(*, user: User, password: str, field: str) -> None:
     guesses count with the sign-in failures of the account, so a stolen access token
     cannot be used to guess the password here."""
     scope, key, rate = _login_throttles(login="", user=user, client_address=None)[0]
-    if limit_reached(scope=scope, key=key, rate=rate):
+    # Counted before the check, in one atomic step, as sign-ins are (user_authenticate).
+    attempt = attempt_count(scope=scope, key=key, rate=rate)
+    if not attempt.allowed:
         raise ValidationFailed(
             field=None,
             code=ErrorCode.RATE_LIMITED,
             message="Too many wrong passwords. Wait 15 minutes and try again.",
         )
-    if not user.check_password(password):
-        limit_hit(scope=scope, key=key, rate=rate)
-        raise ValidationFailed(
-            field=field, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
-        )
+    if user.check_password(password):
+        attempt_refund(attempt)
+        return
+    raise ValidationFailed(
+        field=field, code=ErrorCode.INVALID_CREDENTIALS, message="Wrong password."
+    )

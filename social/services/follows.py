@@ -1,7 +1,7 @@
-"""Follows: idempotent, with both users' counters kept exact in the same transaction."""
+"""Follows: idempotent. Both users' counters follow from the row, kept by the database's
+triggers (social/migrations/0006_counters_kept_by_triggers.py) in the same transaction."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from notifications.services import notify_followed
 from social.errors import ErrorCode, ValidationFailed
@@ -32,12 +32,10 @@ def follow_create(*, follower: User, followee: User) -> bool:
             if not User.objects.filter(pk=followee.pk, is_active=True).exists():
                 raise _user_missing() from None
             return False
-        # Locks the followee, so it cannot vanish before this follow commits.
-        if not User.objects.filter(pk=followee.pk, is_active=True).update(
-            follower_count=F("follower_count") + 1
-        ):
+        # The insert's trigger locked the followee's row: a deletion or deactivation has
+        # either committed (and is seen here) or waits for this follow.
+        if not User.objects.filter(pk=followee.pk, is_active=True).exists():
             raise _user_missing()
-        User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
         notify_followed(follower=follower, followee=followee)
     return True
 
@@ -48,11 +46,4 @@ def follow_delete(*, follower: User, followee: User) -> bool:
         raise _self_action()
     with transaction.atomic():
         deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
-        if deleted:
-            User.objects.filter(pk=followee.pk, follower_count__gt=0).update(
-                follower_count=F("follower_count") - 1
-            )
-            User.objects.filter(pk=follower.pk, following_count__gt=0).update(
-                following_count=F("following_count") - 1
-            )
     return bool(deleted)

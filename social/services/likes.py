@@ -1,9 +1,9 @@
-"""Likes: idempotent, with the post's like_count kept exact in the same transaction."""
+"""Likes: idempotent. The post's like_count follows from the rows, kept by the database's
+triggers (social/migrations/0006_counters_kept_by_triggers.py) in the same transaction."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
-from notifications.services import notify_liked
+from notifications.services import notify_liked, withdraw_like_notification
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Like, Post, User
 
@@ -25,8 +25,9 @@ def like_create(*, user: User, post: Post) -> bool:
             if not Post.objects.filter(pk=post.pk).exists():
                 raise _post_missing() from None
             return False
-        # Also locks the post row, so it cannot vanish before this like commits.
-        if not Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1):
+        # The insert's trigger locked the post's row: a deletion has either committed (and
+        # is seen here) or waits for this like.
+        if not Post.objects.filter(pk=post.pk).exists():
             raise _post_missing()
         notify_liked(liker=user, post=post)
     return True
@@ -37,5 +38,5 @@ def like_delete(*, user: User, post: Post) -> bool:
     with transaction.atomic():
         deleted, _ = Like.objects.filter(user=user, post=post).delete()
         if deleted:
-            Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+            withdraw_like_notification(liker=user, post=post)
     return bool(deleted)

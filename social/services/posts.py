@@ -1,7 +1,10 @@
-"""Posts: publishing, editing and deleting, with their tags, mentions and counters."""
+"""Posts: publishing, editing and deleting, with their tags and mentions.
+
+The counters (the author's post_count, the parent's reply_count) follow from the rows,
+kept by the database's triggers (social/migrations/0006_counters_kept_by_triggers.py).
+"""
 
 from django.db import transaction
-from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -70,15 +73,14 @@ def _not_found(field: str) -> ValidationFailed:
 def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Post:
     body = _clean_body(body)
     with transaction.atomic():
+        # Locks the parent, so it cannot be deleted before this reply commits.
         if reply_to is not None:
-            # Locks the parent, so it cannot be deleted before this reply commits.
-            updated = Post.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
-            if not updated:
+            parent = Post.objects.select_for_update().filter(pk=reply_to.pk)
+            if parent.values_list("pk", flat=True).first() is None:
                 raise _not_found("replyTo")
         post = Post.objects.create(
             author=author, body=body, reply_to=reply_to, is_reply=reply_to is not None
         )
-        User.objects.filter(pk=author.pk).update(post_count=F("post_count") + 1)
         mentioned = _attach_tags_and_mentions(post)
         notify_post_created(post=post, mentioned=mentioned)
     return post
@@ -109,11 +111,6 @@ def post_delete(*, post: Post, actor: User) -> int:
         locked = Post.objects.select_for_update().filter(pk=post.pk).first()
         if locked is None:
             raise _not_found("id")
-        User.objects.filter(pk=locked.author_id).update(post_count=F("post_count") - 1)
-        if locked.reply_to_id is not None:
-            Post.objects.filter(pk=locked.reply_to_id, reply_count__gt=0).update(
-                reply_count=F("reply_count") - 1
-            )
         post_id = locked.pk
         locked.delete()
     return post_id

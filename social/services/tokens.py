@@ -165,3 +165,25 @@ def refresh_token_revoke(*, refresh_token: str, user: User | None = None) -> Non
     if row is None:
         raise _invalid_refresh_token()
     session_revoke_by_key(key=str(row.session.key), user_id=row.user_id)
+
+
+PURGE_BATCH = 5_000
+
+
+def refresh_tokens_purge(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> int:
+    """Deletes the refresh tokens of every session (sign-in) whose tokens have all expired; the count.
+
+    A session with one live token keeps its used ones: presenting a used token must still
+    sign the session out (reuse detection). Deleted in batches, each its own short transaction,
+    so a large backlog never holds long locks.
+    """
+    now = now or timezone.now()
+    live_sessions = RefreshToken.objects.filter(expires_at__gt=now).values("session")
+    expired = RefreshToken.objects.filter(expires_at__lte=now).exclude(session__in=live_sessions)
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(expired.values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return purged
+            purged += RefreshToken.objects.filter(pk__in=ids).delete()[0]

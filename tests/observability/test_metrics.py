@@ -23,6 +23,12 @@ def sample(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
+@pytest.fixture(autouse=True)
+def _metrics_readable_from_here(settings: Any) -> None:
+    """/metrics is closed by default: these tests read it as an allowed address."""
+    settings.METRICS_ALLOWED_IPS = ["127.0.0.1"]
+
+
 @pytest.mark.django_db
 def test_metrics_count_operations_by_name_and_type_and_errors_by_code(
     client: Client, gql: GqlCall, user_factory: Callable[..., User]
@@ -71,3 +77,63 @@ def test_metrics_allowed_ips_restrict_by_address(client: Client, settings: Any) 
 
     settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8", "127.0.0.1"]
     assert client.get("/metrics").status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_names_that_succeeded_become_labels(
+    client: Client, settings: Any, gql: GqlCall, user_factory: Callable[..., User]
+) -> None:
+    settings.METRICS_TOKEN = "scrape-secret"
+    scrape = {"HTTP_AUTHORIZATION": "Bearer scrape-secret"}
+    count = "graphql_request_duration_seconds_count"
+    before = client.get("/metrics", **scrape).content.decode()
+
+    # A probe's names that never succeed stay out of the label set.
+    for n in range(20):
+        gql(f"query Probe{n} {{ noSuchField }}")
+        gql(f"query Unauth{n} {{ me {{ username }} }}", token="not-a-valid-token")
+    gql("query ProbeOk { me { username } }", as_user=user_factory())
+
+    text = client.get("/metrics", **scrape).content.decode()
+    assert "Probe0" not in text and "Unauth0" not in text
+    other = {"operation_name": "other", "operation_type": "query"}
+    assert sample(text, count, **other) - sample(before, count, **other) == 40
+    ok = {"operation_name": "ProbeOk", "operation_type": "query"}
+    assert sample(text, count, **ok) == 1
+    # Once a name has succeeded, its failures keep its label.
+    gql("query ProbeOk { me { username } }", token="not-a-valid-token")
+    text = client.get("/metrics", **scrape).content.decode()
+    assert sample(text, count, **ok) == 2
+
+
+def test_metrics_are_closed_by_default_without_debug(client: Client, settings: Any) -> None:
+    settings.DEBUG = False
+    settings.METRICS_TOKEN = ""
+    settings.METRICS_ALLOWED_IPS = []
+    response = client.get("/metrics")
+    assert response.status_code == 403
+    assert b"METRICS_TOKEN" in response.content
+
+    settings.DEBUG = True
+    assert client.get("/metrics").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("trusted_proxy", "forwarded", "status"),
+    [
+        # Without TRUSTED_PROXY the header is the client's own claim: ignored.
+        (False, "10.1.2.3", 403),
+        # Behind the proxy, its appended (last) hop is the client; earlier hops are forgeable.
+        (True, "10.1.2.3", 200),
+        (True, "10.1.2.3, 192.0.2.7", 403),
+        (True, "192.0.2.7, 10.1.2.3", 200),
+    ],
+)
+def test_metrics_address_comes_from_the_proxy_only_when_trusted(
+    client: Client, settings: Any, trusted_proxy: bool, forwarded: str, status: int
+) -> None:
+    settings.DEBUG = False
+    settings.TRUSTED_PROXY = trusted_proxy
+    settings.METRICS_ALLOWED_IPS = ["10.0.0.0/8"]
+    response = client.get("/metrics", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == status

@@ -1,0 +1,92 @@
+"""PostgreSQL stops and starts again under running servers (a restart, a failover).
+
+Two daphne processes serve a throw-away PostgreSQL server of the test's own
+(tests/postgres_server.py), stopped and started five times. While it is down, every
+request fails fast with the retryable SERVICE_UNAVAILABLE (and /readyz answers 503);
+the first request to each process once it accepts connections again succeeds.
+"""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.postgres_server import PostgresServer, own_postgres_server
+from tests.websocket.servers import free_port, migrate, server_env, start_daphne, stop, wait_ready
+
+QUERY = '{ user(username: "nobody") { username } }'
+CYCLES = 5
+# Far below the pool's wait (DB_POOL_TIMEOUT, 10 s), which is what a request waited before.
+FAIL_FAST_SECONDS = 5.0
+
+
+def _post(port: int, query: str) -> tuple[int, dict[str, Any], float]:
+    started = time.monotonic()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            status, body = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        status, body = error.code, json.loads(error.read() or b"{}")
+    return status, body, time.monotonic() - started
+
+
+def _readyz(port: int) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[PostgresServer, list[int]]]:
+    with own_postgres_server() as postgres:
+        env = server_env(postgres.url, "", DB_POOL_SIZE="4")
+        migrate(env)
+        ports = [free_port(), free_port()]
+        processes = [start_daphne(env, port) for port in ports]
+        try:
+            for process, port in zip(processes, ports, strict=True):
+                wait_ready(process, port)
+            yield postgres, ports
+        finally:
+            for process in processes:
+                stop(process)
+
+
+def test_requests_fail_fast_while_postgres_is_down_and_succeed_once_it_is_back(
+    servers: tuple[PostgresServer, list[int]],
+) -> None:
+    postgres, ports = servers
+    for port in ports:
+        for _ in range(3):  # each process holds pooled connections
+            assert _post(port, QUERY)[:2] == (200, {"data": {"user": None}})
+
+    for cycle in range(CYCLES):
+        postgres.stop()
+        for port in ports:
+            for _ in range(2):
+                status, body, seconds = _post(port, QUERY)
+                assert status == 200, (cycle, body)
+                assert body["data"] is None or body["data"] == {"user": None}, (cycle, body)
+                codes = [error["extensions"]["code"] for error in body.get("errors", [])]
+                assert codes == ["SERVICE_UNAVAILABLE"], (cycle, body)
+                assert seconds < FAIL_FAST_SECONDS, (cycle, seconds)
+            assert _readyz(port) == 503
+        # An outage of a few seconds, as a restart takes: the pool's back-off grows meanwhile.
+        time.sleep(0.5 * cycle)
+
+        postgres.start()  # returns once the server accepts connections
+        for port in ports:
+            status, body, _ = _post(port, QUERY)
+            assert (status, body) == (200, {"data": {"user": None}}), (cycle, port)
+            assert _readyz(port) == 200
