@@ -171,7 +171,7 @@ PURGE_BATCH = 5_000
 
 
 def refresh_tokens_purge(*, now: datetime | None = None, batch_size: int = PURGE_BATCH) -> int:
-    """Deletes the refresh tokens of every session (sign-in) whose tokens have all expired; the count.
+    """Deletes the refresh tokens of every sign-in whose tokens have all expired; the count.
 
     A session with one live token keeps its used ones: presenting a used token must still
     sign the session out (reuse detection). Deleted in batches, each its own short transaction,

@@ -8,7 +8,7 @@ from social.services.tokens import refresh_tokens_purge
 
 
 class Command(BaseCommand):
-    help = "Delete refresh tokens whose whole session (sign-in) has expired (run it as a daily job)."
+    help = "Delete refresh tokens whose whole sign-in has expired (run it as a daily job)."
 
     def handle(self, *args: Any, **options: Any) -> None:
         purged = refresh_tokens_purge()
