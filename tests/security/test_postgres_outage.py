@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.postgres_server import PostgresServer, own_postgres_server
-from tests.websocket.servers import free_port, migrate, server_env, start_daphne, stop, wait_ready
+from tests.websocket.servers import free_port, migrate, server_env, start_web, stop, wait_ready
 
 QUERY = '{ user(username: "nobody") { username } }'
 CYCLES = 5
@@ -53,7 +53,7 @@ def servers() -> Iterator[tuple[PostgresServer, list[int]]]:
         env = server_env(postgres.url, "", DB_POOL_SIZE="4")
         migrate(env)
         ports = [free_port(), free_port()]
-        processes = [start_daphne(env, port) for port in ports]
+        processes = [start_web(env, port) for port in ports]
         try:
             for process, port in zip(processes, ports, strict=True):
                 wait_ready(process, port)
