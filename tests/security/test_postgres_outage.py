@@ -1,6 +1,6 @@
 """PostgreSQL stops and starts again under running servers (a restart, a failover).
 
-Two daphne processes serve a throw-away PostgreSQL server of the test's own
+Two web processes (the Procfile's line) serve a throw-away PostgreSQL server of the test's own
 (tests/postgres_server.py), stopped and started five times. While it is down, every
 request fails fast with the retryable SERVICE_UNAVAILABLE (and /readyz answers 503);
 the first request to each process once it accepts connections again succeeds.

@@ -1,7 +1,7 @@
 """A session signed out through one process stops working on another within a second:
 its access token is refused over HTTP and its open socket is closed.
 
-Runs in both CI passes: two real daphne processes on a throw-away PostgreSQL database
+Runs in both CI passes: two real web processes (the Procfile's line) on a throw-away PostgreSQL database
 and the machine's Redis, whatever DATABASE_URL says.
 """
 
@@ -36,7 +36,7 @@ def two_servers() -> Iterator[tuple[int, int]]:
         env = servers.server_env(database_url, redis)
         servers.migrate(env)
         ports = (servers.free_port(), servers.free_port())
-        processes = [servers.start_daphne(env, port) for port in ports]
+        processes = [servers.start_web(env, port) for port in ports]
         try:
             for process, port in zip(processes, ports, strict=True):
                 servers.wait_ready(process, port)
