@@ -9,6 +9,7 @@ from django.contrib.auth import get_user
 from django.http import HttpRequest
 
 from graph.context import Context
+from social.caches import SizedLRU
 from social.services.tokens import InvalidAccessToken, access_token_user_id
 
 INVALID_TOKEN_MESSAGE = "The access token is invalid or expired. Refresh it or sign in again."  # noqa: S105
@@ -27,9 +28,9 @@ def bearer_token(authorization: str | None) -> str | None:
 # Access tokens already verified under a signing key: (token, key) -> (user id, expiry).
 # A client sends the same token with every request until it expires; checking its
 # signature and claims again each time was a visible part of a feed page's CPU. Only a
-# valid token is kept, and only until its own expiry, so the answer never differs.
-_verified: dict[tuple[str, str], tuple[int, float]] = {}
-_VERIFIED_MAX = 10_000
+# valid token is kept, and only until its own expiry, so the answer never differs; at most
+# ACCESS_TOKEN_CACHE_SIZE of them, the least recently used forgotten first.
+_verified: SizedLRU[tuple[str, str], tuple[int, float]] = SizedLRU("ACCESS_TOKEN_CACHE_SIZE")
 
 
 def _expiry(token: str) -> float:
@@ -45,9 +46,7 @@ def token_user_id(token: str) -> int:
     if known is not None and time.time() < known[1]:
         return known[0]
     user_id = access_token_user_id(token=token)  # raises InvalidAccessToken
-    if len(_verified) >= _VERIFIED_MAX:
-        _verified.clear()
-    _verified[key] = (user_id, _expiry(token))
+    _verified.put(key, (user_id, _expiry(token)))
     return user_id
 
 

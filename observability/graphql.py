@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -16,9 +17,9 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 # Anonymous operations share one label, so a client cannot grow the label set.
 ANONYMOUS = "anonymous"
 OTHER = "other"
-# A client chooses operation names: past this many distinct ones, new names count
-# as "other" so the metrics cannot grow without bound.
-MAX_OPERATION_NAMES = 500
+# A client chooses operation names: past METRICS_MAX_OPERATION_NAMES distinct ones, new
+# names count as "other" so the metrics cannot grow without bound. Not an LRU: a label
+# forgotten would drop its series from /metrics.
 _seen_names: set[str] = set()
 
 
@@ -28,7 +29,7 @@ def operation_label(name: str | None) -> str:
     name = name[:100]
     if name in _seen_names:
         return name
-    if len(_seen_names) >= MAX_OPERATION_NAMES:
+    if len(_seen_names) >= settings.METRICS_MAX_OPERATION_NAMES:
         return OTHER
     _seen_names.add(name)
     return name

@@ -14,6 +14,7 @@ from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info, prepared_keyset_page
 from graph.types.common import encoded_global_id, maybe_in_thread, read_field
 from graph.types.users import UserType
+from social.caches import SizedLRU
 from social.models import Post
 from social.selectors.posts import (
     OLDEST_FIRST,
@@ -28,6 +29,7 @@ from social.selectors.posts import (
     post_rows,
     post_viewer_has_liked,
 )
+from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST
 
 
 def _post_id(post: Post | PostRow) -> str:
@@ -44,7 +46,13 @@ def _hashtags(post: Post | PostRow) -> Any:
     loaded = "hashtag_list" in post.__dict__ or "hashtag_links" in getattr(
         post, "_prefetched_objects_cache", ()
     )
-    return maybe_in_thread(post_hashtags, post, loaded=loaded)
+    return maybe_in_thread(_at_most_hashtags, post, loaded=loaded)
+
+
+# The node limit counts a post's lists at these bounds (graph/security/list_bounds.py): rows
+# written outside the services (seeds, the admin) must not return more.
+def _at_most_hashtags(post: Post | PostRow) -> list[str]:
+    return post_hashtags(post)[:MAX_HASHTAGS_PER_POST]  # type: ignore[arg-type]
 
 
 # Fields read from the row alone are `read_field`s: resolved as basic fields, without an Info
@@ -114,7 +122,7 @@ class PostType(relay.Node):
         description="Users named as @username in the body who exist, in order of appearance."
     )
     def mentions(self, root: Post) -> list[UserType]:
-        return cast(list[UserType], post_mentions(root))
+        return cast(list[UserType], post_mentions(root)[:MAX_MENTIONS_PER_POST])
 
     hashtags = read_field(
         _hashtags,
@@ -147,8 +155,10 @@ class PostConnection:
 # Paths by the field's nodes in the parsed document, which ParserCache reuses for the same
 # query text: a repeated query skips the walk. Directives are not applied (a field under
 # @skip counts as selected), so the paths depend on the document alone.
-_paths_by_nodes: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str]]] = {}
-_PATHS_CACHE_SIZE = 1000
+# Clients choose the documents: an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE entries.
+_paths_by_nodes: SizedLRU[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str]]] = SizedLRU(
+    "GRAPHQL_DOCUMENT_CACHE_SIZE"
+)
 
 
 def _selected_paths(info: Info) -> frozenset[str]:
@@ -179,10 +189,8 @@ def _selected_paths(info: Info) -> frozenset[str]:
 
     for node in nodes:
         walk(node.selection_set, "")
-    if len(_paths_by_nodes) >= _PATHS_CACHE_SIZE:
-        _paths_by_nodes.clear()
     result = frozenset(paths)
-    _paths_by_nodes[key] = (nodes, result)
+    _paths_by_nodes.put(key, (nodes, result))
     return result
 
 

@@ -7,7 +7,6 @@ number of queries whatever its size. A `PostShape` says which of those parts to
 load: the API passes the parts its query selects.
 """
 
-import functools
 import operator
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import DateTimeField, Exists, F, Field, OuterRef, Prefetch, QuerySet
 from django.db.models.query import ModelIterable
 
+from social.caches import SizedLRU
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
 from social.selectors.flags import (
     copying_iterable,
@@ -81,10 +81,14 @@ def _mention_links(viewer_id: int | None, flags: UserFlags = UserFlags()) -> Que
     return with_iterable(links.annotate(**annotations), _MENTION_FLAGS) if annotations else links
 
 
-@functools.cache
+# One class per distinct shape, built once; clients choose the shapes.
+_copying_classes: SizedLRU[tuple[tuple[str, str], ...], type[ModelIterable]] = SizedLRU(
+    "PREPARED_SQL_CACHE_SIZE"
+)
+
+
 def _copying(copies: tuple[tuple[str, str], ...]) -> type[ModelIterable]:
-    # One class per distinct shape, built once.
-    return copying_iterable(copies)
+    return _copying_classes.get_or_build(copies, lambda: copying_iterable(copies))
 
 
 @dataclass
@@ -319,8 +323,15 @@ class _RowLayout:
     author: tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple[Any, ...]]] | None
 
 
-@functools.cache
+# One per column list of a prepared read (PREPARED_SQL_CACHE_SIZE, as the SQL).
+_row_layouts: SizedLRU[tuple[str, ...], _RowLayout] = SizedLRU("PREPARED_SQL_CACHE_SIZE")
+
+
 def _row_layout(names: tuple[str, ...]) -> _RowLayout:
+    return _row_layouts.get_or_build(names, lambda: _build_row_layout(names))
+
+
+def _build_row_layout(names: tuple[str, ...]) -> _RowLayout:
     post: list[tuple[str, int]] = []
     author: list[tuple[str, int]] = []
     for index, name in enumerate(names):
@@ -424,7 +435,8 @@ class _Prepared:
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
-_prepared: dict[Hashable, _Prepared] = {}
+# Per selection shape and page size, which clients choose: at most PREPARED_SQL_CACHE_SIZE.
+_prepared: SizedLRU[Hashable, _Prepared] = SizedLRU("PREPARED_SQL_CACHE_SIZE")
 
 
 def _sentinel(position: int, field: "Field[Any, Any] | None") -> Any:
@@ -490,9 +502,7 @@ def prepared_rows(
     fields = fields if fields is not None else (None,) * len(args)
     connection = connections[DEFAULT_DB_ALIAS]
     full_key = (key, connection.vendor)
-    prepared = _prepared.get(full_key)
-    if prepared is None:
-        prepared = _prepared[full_key] = _prepare(build, fields, DEFAULT_DB_ALIAS)
+    prepared = _prepared.get_or_build(full_key, lambda: _prepare(build, fields, DEFAULT_DB_ALIAS))
     values = [
         arg if field_ is None else field_.get_db_prep_value(arg, connection)
         for arg, field_ in zip(args, fields, strict=True)
