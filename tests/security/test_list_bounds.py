@@ -120,7 +120,9 @@ def test_rows_written_outside_the_services_are_read_up_to_the_bound(gql: GqlCall
     assert len(result["data"]["post"]["mentions"]) == MAX_MENTIONS_PER_POST
 
 
-MARK_READ = "mutation ($ids: [ID!]) { markNotificationsRead(ids: $ids) { errors { field code message } } }"  # noqa: E501
+MARK_READ = (
+    "mutation ($ids: [ID!]) { markNotificationsRead(ids: $ids) { errors { field code message } } }"  # noqa: E501
+)
 
 
 @pytest.mark.django_db

@@ -206,7 +206,8 @@ class Document:
         return f"{alias}{name}{arguments} {{ {self.selection(child, depth + 1)} }}"
 
     def text(self, root: str) -> str:
-        definitions = f"({', '.join(self.variable_definitions)})" if self.variable_definitions else ""
+        variables = ", ".join(self.variable_definitions)
+        definitions = f"({variables})" if variables else ""
         return f"query Generated{definitions} {{ {root} }} " + " ".join(self.fragments)
 
 

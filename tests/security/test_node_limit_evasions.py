@@ -42,7 +42,8 @@ def test_lists_without_first_are_multiplied(raw_post: RawPost) -> None:
       mentions { followers(first: 100) { edges { node { id } } } } } } } }"""
     assert _nodes_refused(raw_post, query)
     # The same with hashtags only: 100 + 100 * 30.
-    assert not _nodes_refused(raw_post, "{ publicFeed(first: 100) { edges { node { hashtags } } } }")
+    hashtags = "{ publicFeed(first: 100) { edges { node { hashtags } } } }"
+    assert not _nodes_refused(raw_post, hashtags)
 
 
 def test_edges_selected_twice_count_twice(raw_post: RawPost) -> None:
