@@ -121,7 +121,7 @@ def test_rows_written_outside_the_services_are_read_up_to_the_bound(gql: GqlCall
 
 
 MARK_READ = (
-    "mutation ($ids: [ID!]) { markNotificationsRead(ids: $ids) { errors { field code message } } }"  # noqa: E501
+    "mutation ($ids: [ID!]) { markNotificationsRead(ids: $ids) { errors { field code message } } }"
 )
 
 
