@@ -138,8 +138,10 @@ class NodeEstimate:
 
     def _first(self, definition: GraphQLField, field: FieldNode) -> int:
         """The page size the resolver gets, from the coerced `first`."""
+        # `first` alone: another argument's value (a missing required one) must not matter.
+        only_first = GraphQLField(definition.type, args={FIRST: definition.args[FIRST]})
         try:
-            value = get_argument_values(definition, field, self._variables).get(FIRST)
+            value = get_argument_values(only_first, field, self._variables).get(FIRST)
         except GraphQLError:  # a literal of the wrong type: validation reports it
             value = None
         if isinstance(value, int) and not isinstance(value, bool):

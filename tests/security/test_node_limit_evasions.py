@@ -71,3 +71,14 @@ def test_introspection_lists_count_and_graphiql_still_introspects(
     assert "errors" not in payload and payload["data"]["__schema"]["types"]
     settings.GRAPHQL_MAX_NODES = 100
     assert _nodes_refused(raw_post, "{ __schema { types { fields { name } } } }")
+
+
+def test_another_arguments_value_does_not_change_the_count(raw_post: RawPost) -> None:
+    # The first request lacks `$q`: refused while coercing variables, after validation. The
+    # second, with the same `$n`, must not inherit a count made without `$q`.
+    query = """query ($q: String!, $n: Int) { searchUsers(query: $q, first: $n) { edges { node {
+      followers(first: 100) { edges { node { followers(first: 10) { edges { node { id } } } } } }
+    } } } }"""
+    # 100 + 100 * (100 + 100 * 10) with `first: 100`; 22,020 had it counted 20.
+    raw_post({"query": query, "variables": {"n": 100}})
+    assert _nodes_refused(raw_post, query, {"n": 100, "q": "a"})
