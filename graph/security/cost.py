@@ -32,8 +32,11 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
+    NamedTypeNode,
+    NonNullTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    TypeNode,
     get_named_type,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
@@ -45,14 +48,32 @@ from graph.security.list_bounds import list_bound
 FIRST = "first"
 
 
+_NO_VARIABLES = VariableValues(sources={}, coerced={})
+
+
+def _named_type(type_node: TypeNode) -> str:
+    """ "Int" for `Int` and `Int!`; "" for a list."""
+    if isinstance(type_node, NonNullTypeNode):
+        type_node = type_node.type
+    return type_node.name.value if isinstance(type_node, NamedTypeNode) else ""
+
+
 def coerced_variables(
     schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: dict[str, Any] | None
 ) -> VariableValues:
-    """The operation's variable values as the executor will hand them to the resolvers.
+    """The operation's Int variables as the executor will hand them to the resolvers.
 
-    A variable graphql-core refuses counts as absent: the executor then refuses the whole
-    operation before any resolver runs, so what it would count does not matter."""
-    definitions = operation.variable_definitions or ()
+    Only Int variables: `first` is an Int, and validation refuses a variable of another
+    type in its place (VariablesInAllowedPosition). A variable graphql-core refuses counts
+    as absent: the executor then refuses the whole operation before any resolver runs, so
+    what it would count does not matter."""
+    definitions = [
+        definition
+        for definition in operation.variable_definitions or ()
+        if _named_type(definition.type) == "Int"
+    ]
+    if not definitions:
+        return _NO_VARIABLES
     inputs = inputs if isinstance(inputs, dict) else {}
     values = get_variable_values(schema, definitions, inputs)
     if isinstance(values, VariableValues):
