@@ -98,3 +98,22 @@ def test_the_work_does_not_grow_past_the_cap(
         visited.clear()
         raw_post({"query": _repeated("@unknown", times)})
         assert visited == [], times
+
+
+async def test_a_subscription_is_counted_alike() -> None:
+    from graph.context import Context
+    from graph.schema import schema
+
+    many = " ".join(["@unknown"] * 50)
+    stream = await schema.subscribe(
+        f"subscription {{ homeFeedPostAdded {{ id {many} }} }}", context_value=Context()
+    )
+    results = [result async for result in stream]  # type: ignore[union-attr]
+    assert len(results) == 1
+    errors = results[0].errors
+    assert [(e.message, e.extensions) for e in errors] == [
+        (
+            "A field carries 50 directives; at most 5 are allowed in one place.",
+            {"code": "QUERY_TOO_COMPLEX"},
+        )
+    ]
