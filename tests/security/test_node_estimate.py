@@ -253,6 +253,7 @@ def _refused(result: Any) -> bool:
 @given(data=st.data())
 @settings(
     max_examples=120,
+    database=None,  # nothing written beside the project
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
