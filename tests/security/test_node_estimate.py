@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from graphql import (
     GraphQLField,
     GraphQLInterfaceType,
@@ -36,6 +37,11 @@ GRAPHQL: GraphQLSchema = schema._schema
 MAX_DEPTH = 6
 NO_LIMIT = 10**12
 INTROSPECTION_DEPTH = "Maximum introspection depth exceeded"
+OTHER_LIMITS_OFF = {
+    "GRAPHQL_MAX_DEPTH": 100,
+    "GRAPHQL_MAX_ALIASES": 10_000,
+    "GRAPHQL_MAX_TOKENS": 100_000,
+}
 
 
 @dataclass(frozen=True)
@@ -258,16 +264,15 @@ def _refused(result: Any) -> bool:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_no_document_returns_more_items_than_the_node_limit_lets_through(
-    data: Any, seeded: Seeded, settings: Any
+    data: Any, seeded: Seeded
 ) -> None:
-    settings.GRAPHQL_MAX_DEPTH = 100
-    settings.GRAPHQL_MAX_ALIASES = 10_000
-    settings.GRAPHQL_MAX_TOKENS = 100_000
     document = Document(draw=data.draw, seeded=seeded)
     query = document.text(document.selection(GRAPHQL.query_type, 0))
 
-    settings.GRAPHQL_MAX_NODES = NO_LIMIT
-    result = _run(query, document.variables, seeded.viewer)
+    # override_settings, not pytest-django's `settings`: that one stacks a layer per
+    # assignment, and hundreds of examples would overflow the stack.
+    with override_settings(GRAPHQL_MAX_NODES=NO_LIMIT, **OTHER_LIMITS_OFF):
+        result = _run(query, document.variables, seeded.viewer)
     # Refused before running, so nothing returned: graphql-core's own limit on nested
     # introspection, or a count past even this limit (deep lists of introspection).
     # Hypothesis fails the test if it has to discard too many documents.
@@ -283,6 +288,6 @@ def test_no_document_returns_more_items_than_the_node_limit_lets_through(
 
     if returned > 0:
         # Any limit below what it returned must refuse it before it runs.
-        settings.GRAPHQL_MAX_NODES = returned - 1
-        refused = _run(query, document.variables, seeded.viewer)
+        with override_settings(GRAPHQL_MAX_NODES=returned - 1, **OTHER_LIMITS_OFF):
+            refused = _run(query, document.variables, seeded.viewer)
         assert _refused(refused), (query, document.variables, returned, refused)

@@ -82,3 +82,13 @@ def test_another_arguments_value_does_not_change_the_count(raw_post: RawPost) ->
     # 100 + 100 * (100 + 100 * 10) with `first: 100`; 22,020 had it counted 20.
     raw_post({"query": query, "variables": {"n": 100}})
     assert _nodes_refused(raw_post, query, {"n": 100, "q": "a"})
+
+
+def test_introspecting_a_wrapped_type_is_not_an_error(raw_post: RawPost) -> None:
+    # Found by test_node_estimate.py: Strawberry's isOneOf failed on list and non-null types.
+    query = '{ __type(name: "Post") { fields { type { kind isOneOf ofType { isOneOf } } } } }'
+    payload = raw_post({"query": query}).json()
+    assert "errors" not in payload, payload
+    types = [field["type"] for field in payload["data"]["__type"]["fields"]]
+    assert {t["kind"] for t in types} >= {"NON_NULL"}
+    assert all(t["isOneOf"] is None for t in types if t["kind"] == "NON_NULL")
