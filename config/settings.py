@@ -232,6 +232,19 @@ GRAPHQL_COMPILED: bool = env.bool(
 )
 # Compiled statements kept (per document, root field and shape), least recently used out.
 GRAPHQL_COMPILED_CACHE_SIZE: int = env.int("GRAPHQL_COMPILED_CACHE_SIZE", default=1000)
+# Directives at any one place of a document (a field, a fragment, ...): past it, refused
+# before any rule looks at them (graph/security/directives.py).
+GRAPHQL_MAX_DIRECTIVES_PER_LOCATION: int = env.int("GRAPHQL_MAX_DIRECTIVES_PER_LOCATION", default=5)
+# Per-process caches whose keys clients choose, each an LRU of at most this many entries
+# (social/caches.py; docs/security.md "Client-keyed caches").
+# Parsed documents, validation verdicts, node-rule classes, selection paths.
+GRAPHQL_DOCUMENT_CACHE_SIZE: int = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=256)
+# Statements of the read model's list reads (social/reads/), one per selection shape.
+PREPARED_SQL_CACHE_SIZE: int = env.int("PREPARED_SQL_CACHE_SIZE", default=512)
+# Access tokens whose signature was checked, until their expiry.
+ACCESS_TOKEN_CACHE_SIZE: int = env.int("ACCESS_TOKEN_CACHE_SIZE", default=10_000)
+# Distinct operation names labelled in /metrics; later names count as "other".
+METRICS_MAX_OPERATION_NAMES: int = env.int("METRICS_MAX_OPERATION_NAMES", default=500)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
 RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT: str = env.str(
     "RATELIMIT_LOGIN_FAILURES_PER_ACCOUNT", default="5/15m"

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 
 from graph.context import Context
 from social import revocations
+from social.caches import SizedLRU
 from social.models import User
 from social.services.tokens import AccessClaims, InvalidAccessToken, access_token_claims
 
@@ -39,9 +40,11 @@ def bearer_token(authorization: str | None) -> str | None:
 # Access tokens already verified under a signing key: (token, key) -> (claims, expiry).
 # A client sends the same token with every request until it expires; checking its
 # signature and claims again each time was a visible part of a feed page's CPU. Only a
-# valid token is kept, and only until its own expiry, so the answer never differs.
-_verified: dict[tuple[str, str], tuple[AccessClaims, float]] = {}
-_VERIFIED_MAX = 10_000
+# valid token is kept, and only until its own expiry, so the answer never differs; at most
+# ACCESS_TOKEN_CACHE_SIZE of them, the least recently used forgotten first.
+_verified: SizedLRU[tuple[str, str], tuple[AccessClaims, float]] = SizedLRU(
+    "ACCESS_TOKEN_CACHE_SIZE"
+)
 
 
 def _expiry(token: str) -> float:
@@ -61,9 +64,7 @@ def token_claims(token: str) -> AccessClaims:
         claims = known[0]
     else:
         claims = access_token_claims(token=token)  # raises InvalidAccessToken
-        if len(_verified) >= _VERIFIED_MAX:
-            _verified.clear()
-        _verified[key] = (claims, _expiry(token))
+        _verified.put(key, (claims, _expiry(token)))
     if revocations.is_revoked(claims.session_key):
         raise InvalidAccessToken("the session is signed out")
     return claims

@@ -11,6 +11,9 @@ from social.errors import PermissionDenied, ValidationFailed
 UNAUTHENTICATED = "UNAUTHENTICATED"
 FORBIDDEN = "FORBIDDEN"
 BAD_USER_INPUT = "BAD_USER_INPUT"
+# The most UserErrors a payload carries: the node limit counts a payload's `errors` as this
+# many (graph/security/list_bounds.py), so no payload may hold more.
+MAX_USER_ERRORS = 100
 
 
 class CodedError(GraphQLError):
@@ -47,6 +50,6 @@ def payload_errors(payload: HasErrors) -> Iterator[HasErrors]:
     try:
         yield payload
     except ValidationFailed as exc:
-        payload.errors = [UserError.from_domain(e) for e in exc.errors]
+        payload.errors = [UserError.from_domain(e) for e in exc.errors[:MAX_USER_ERRORS]]
     except PermissionDenied as exc:
         raise forbidden(str(exc) or "You are not allowed to do this.") from exc

@@ -1,5 +1,6 @@
 """The one schema: every domain's queries, mutations and subscriptions merged."""
 
+from django.conf import settings
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -52,12 +53,13 @@ schema = Schema(
     extensions=[
         OperationMetrics,
         # Parsed documents reused across requests (keyed by query text and the token
-        # limit); the same document object then keys the validation cache below.
-        lambda: ParserCache(maxsize=256),
+        # limit); the same document object then keys the validation cache below. Both are
+        # LRUs of GRAPHQL_DOCUMENT_CACHE_SIZE entries (clients choose the texts).
+        lambda: ParserCache(maxsize=settings.GRAPHQL_DOCUMENT_CACHE_SIZE),
         *security_extensions(),
         # Keyed by document and rule classes: graph/security/rules.py reuses one class per
         # limit value, so a repeated query skips validation (tests/security pins the hit).
-        lambda: FreshErrorsValidationCache(maxsize=256),
+        lambda: FreshErrorsValidationCache(maxsize=settings.GRAPHQL_DOCUMENT_CACHE_SIZE),
         RejectInvalidCredentials,
         # No DjangoOptimizerExtension: the read model shapes each read from the selection
         # (social/reads/views.py PostShape) and no resolver hands it a QuerySet, so its

@@ -4,6 +4,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
@@ -17,9 +18,9 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 ANONYMOUS = "anonymous"
 OTHER = "other"
 # A client chooses operation names: a name becomes a label only once an operation of that
-# name has succeeded (a probe's failing names stay "other"), and past this many distinct
-# ones, new names count as "other" so the metrics cannot grow without bound.
-MAX_OPERATION_NAMES = 500
+# name has succeeded (a probe's failing names stay "other"), and past METRICS_MAX_OPERATION_NAMES
+# distinct ones, new names count as "other" so the metrics cannot grow without bound. Not an
+# LRU: a label forgotten would drop its series from /metrics.
 _seen_names: set[str] = set()
 
 
@@ -30,7 +31,7 @@ def operation_label(name: str | None, *, succeeded: bool = False) -> str:
     name = name[:100]
     if name in _seen_names:
         return name
-    if not succeeded or len(_seen_names) >= MAX_OPERATION_NAMES:
+    if not succeeded or len(_seen_names) >= settings.METRICS_MAX_OPERATION_NAMES:
         return OTHER
     _seen_names.add(name)
     return name

@@ -9,6 +9,12 @@ _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _MENTION = re.compile(r"(?<![\w@])@(\w+)")
 _USERNAME = re.compile(r"[A-Za-z0-9_]{3,30}", flags=re.ASCII)
 HASHTAG_MAX_LENGTH: int = PostHashtag._meta.get_field("tag").max_length or 100
+# The most tags and mentions a post may carry (social/services/posts.py refuses more): the
+# node limit counts a post's lists at these bounds. What a body of 500 characters could hold
+# ("#a #b ...": 167 tags, "@abc @abd ...": 100 mentions) would make a page of 100 posts with
+# its tags and mentions count more than the whole node limit.
+MAX_HASHTAGS_PER_POST = 30
+MAX_MENTIONS_PER_POST = 20
 
 
 def normalize_hashtag(tag: str) -> str:

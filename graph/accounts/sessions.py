@@ -13,7 +13,7 @@ from graph.node import node_loader
 from graph.permissions import require_viewer, require_viewer_id
 from graph.types.common import OkPayload
 from social.models import Session
-from social.services.sessions import session_revoke, user_sessions
+from social.services.sessions import MAX_SESSIONS_LISTED, session_revoke, user_sessions
 
 
 @strawberry.type(
@@ -58,7 +58,8 @@ class SessionQuery:
         )
     )
     def sessions(self, info: Info) -> list[SessionType]:
-        return cast(list[SessionType], list(user_sessions(user_id=require_viewer_id(info))))
+        sessions = user_sessions(user_id=require_viewer_id(info))[:MAX_SESSIONS_LISTED]
+        return cast(list[SessionType], list(sessions))
 
 
 @strawberry.type

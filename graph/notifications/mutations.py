@@ -1,6 +1,7 @@
 import strawberry
 
 from graph.context import Info
+from graph.errors import MAX_USER_ERRORS
 from graph.ids import pk_of
 from graph.permissions import require_viewer
 from graph.types.common import UserError
@@ -8,6 +9,9 @@ from graph.types.notifications import MarkReadPayload
 from notifications.selectors import unread_count
 from notifications.services import notifications_mark_read
 from social.errors import ErrorCode
+
+# Each unknown id is one UserError, and a payload holds at most MAX_USER_ERRORS of them.
+MARK_READ_MAX_IDS = MAX_USER_ERRORS
 
 
 def _not_found(value: str) -> UserError:
@@ -25,6 +29,15 @@ class NotificationMutation:
         self, info: Info, ids: list[strawberry.ID] | None = None
     ) -> MarkReadPayload:
         viewer = require_viewer(info)
+        if ids is not None and len(ids) > MARK_READ_MAX_IDS:
+            too_many = UserError(
+                field="ids",
+                code=ErrorCode.TOO_LONG,
+                message=f"Mark at most {MARK_READ_MAX_IDS} notifications at once.",
+            )
+            return MarkReadPayload(
+                unread_notification_count=unread_count(recipient_id=viewer.pk), errors=[too_many]
+            )
         errors: list[UserError] = []
         pks: list[int] | None = None
         if ids is not None:

@@ -94,6 +94,18 @@ def present_error(error: GraphQLError, execution_context: ExecutionContext | Non
 
 
 class ApiSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Strawberry's `__Type.isOneOf` reads `extensions`, which list and non-null types
+        # lack: `fields { type { isOneOf } }` was an unexpected error. Null for them, as
+        # the specification says for every type but an input object.
+        is_one_of = self._schema.type_map["__Type"].fields["isOneOf"]  # type: ignore[attr-defined]
+        strawberry_resolve = is_one_of.resolve
+        assert strawberry_resolve is not None
+        is_one_of.resolve = lambda type_, info: (
+            strawberry_resolve(type_, info) if hasattr(type_, "extensions") else None
+        )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:

@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension, ValidationCache
 
+from graph.security.directives import directive_limit_rule
 from graph.security.rules import alias_limit_rule, depth_limit_rule, node_limit_rule
 
 # Messages of Strawberry's and graphql-core's limit rules, which carry no code of their
@@ -24,27 +25,37 @@ LIMIT_MESSAGES = (
 
 class QueryLimits(SchemaExtension):
     """Every limit of a query document, read from settings for each request: the token count
-    at parsing, then the depth, alias, node and introspection rules at validation.
+    at parsing, then the directive, depth, alias, node and introspection rules at validation.
 
     One extension rather than one per limit: Strawberry enters every extension's hooks in
-    every phase of every request. The rules are added in that order (as separate
-    AddValidationRules extensions did), so the errors and the validation cache's keys (one
-    class per limit value, graph/security/rules.py) stay the same."""
+    every phase of every request. The directive rule goes first, so that it ends a crowded
+    document's validation before any other rule looks at a directive; the others follow in
+    the order they had as separate AddValidationRules extensions, so the errors and the
+    validation cache's keys (one class per limit value, graph/security/rules.py) stay the
+    same."""
 
     def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
         # As MaxTokensLimiter does.
-        context.parse_options["max_tokens"] = settings.GRAPHQL_MAX_TOKENS
+        self.execution_context.parse_options["max_tokens"] = settings.GRAPHQL_MAX_TOKENS
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        # Here, before FreshErrorsValidationCache validates: the node rule needs the parsed
+        # document to coerce this request's variables as the executor will.
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
         # Not Strawberry's QueryDepthLimiter and MaxAliasesLimiter: see graph/security/rules.py.
         rules: list[type[ASTValidationRule]] = [
             depth_limit_rule(settings.GRAPHQL_MAX_DEPTH),
             alias_limit_rule(settings.GRAPHQL_MAX_ALIASES),
-            # With this request's variables, known only per request.
-            node_limit_rule(settings.GRAPHQL_MAX_NODES, context.variables),
+            node_limit_rule(settings.GRAPHQL_MAX_NODES, schema, document, context.variables),
         ]
         if not settings.GRAPHQL_INTROSPECTION:
             rules.append(NoSchemaIntrospectionCustomRule)
-        context.validation_rules = (*context.validation_rules, *rules)
+        first = directive_limit_rule(settings.GRAPHQL_MAX_DIRECTIVES_PER_LOCATION)
+        context.validation_rules = (first, *context.validation_rules, *rules)
         yield
 
 

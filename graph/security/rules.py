@@ -5,10 +5,8 @@ Strawberry's QueryDepthLimiter and MaxAliasesLimiter expand every spread again, 
 takes exponential time on a "fragment bomb" (F0 spreads F1 twice, F1 spreads F2
 twice, ...), so a 40-line query would hold a worker forever. tests/security pins it.
 
-Nodes, in the manner of GitHub's GraphQL API: every field that takes `first` is a
-connection and can return up to `first` nodes (20 when absent) for each of its
-parents, so a request may return the sum, over its connections, of the product
-of the `first` arguments on the path down to each.
+Nodes, in the manner of GitHub's GraphQL API, extended to every list field: see
+graph/security/cost.py.
 """
 
 from collections.abc import Callable
@@ -21,21 +19,19 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
-    GraphQLInterfaceType,
-    GraphQLNamedType,
-    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
-    VariableNode,
-    get_named_type,
 )
+from graphql.execution.values import VariableValues
 from strawberry.extensions.utils import is_introspection_key
 
 from graph.security.codes import QUERY_TOO_COMPLEX
+from graph.security.cost import NodeEstimate, coerced_variables
+from social.caches import SizedLRU
 
 # The contract's page size when a connection is asked for without `first`.
 DEFAULT_FIRST = 20
@@ -67,32 +63,44 @@ class _PerFragment:
         return value
 
 
-def _first_values(variables: dict[str, Any] | None) -> tuple[tuple[str, int | None], ...]:
-    """What the node rule reads of the variables, hashable: each name, with its value when
-    it is an int (a `first`) and None otherwise (present but not an int). Cursors and other
-    values do not change the count, so requests that differ only in them share one rule
-    class, and so one ValidationCache entry."""
+# A key of what the node rule reads of the coerced variables of each operation: the Int
+# values (the only ones a `first` accepts) and nulls. Cursors and other values do not
+# change the count, so requests that differ only in them share one rule class, and so one
+# ValidationCache entry.
+CostKey = tuple[tuple[tuple[str, int | None], ...], ...]
+
+
+def _cost_key(per_operation: list[VariableValues]) -> CostKey:
     return tuple(
-        sorted(
-            (name, value if isinstance(value, int) and not isinstance(value, bool) else None)
-            for name, value in (variables or {}).items()
+        tuple(
+            sorted(
+                (name, value)
+                for name, value in values.coerced.items()
+                if value is None or type(value) is int
+            )
         )
+        for values in per_operation
     )
 
 
-def node_limit_rule(max_nodes: int, variables: dict[str, Any] | None) -> type[ValidationRule]:
-    """A validation rule bound to this request's limit and variable values."""
-    return _node_limit_rule(max_nodes, _first_values(variables))
-
-
-# Rule classes are reused while the limit and the `first` values stay the same: Strawberry's
+# Rule classes are reused while the limit and the cost key stay the same: Strawberry's
 # ValidationCache keys on the rule classes, so a class built per request never hits.
-# Bounded, because variable names and values come from clients.
-@lru_cache(maxsize=256)
-def _node_limit_rule(
-    max_nodes: int, first_values: tuple[tuple[str, int | None], ...]
+_node_rules: SizedLRU[tuple[int, CostKey], type[ValidationRule]] = SizedLRU(
+    "GRAPHQL_DOCUMENT_CACHE_SIZE"
+)
+
+
+def node_limit_rule(
+    max_nodes: int, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any] | None
 ) -> type[ValidationRule]:
-    values: dict[str, Any] = dict(first_values)
+    """A validation rule bound to this request's limit and coerced variable values."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    per_operation = [coerced_variables(schema, op, variables) for op in operations]
+    key = (max_nodes, _cost_key(per_operation))
+    return _node_rules.get_or_build(key, lambda: _node_limit_rule(max_nodes, per_operation))
+
+
+def _node_limit_rule(max_nodes: int, per_operation: list[VariableValues]) -> type[ValidationRule]:
     # Counts are capped just over the limit: past it the exact number does not matter,
     # and the cap keeps products of huge `first` values small.
     cap = max_nodes + 1
@@ -100,17 +108,21 @@ def _node_limit_rule(
     class NodeLimitRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            # Cost of one instance of a fragment.
-            self._fragment_cost = _PerFragment(context, self._fragment_instance_cost)
+            self._operations = 0
 
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            root = self.context.schema.get_root_type(node.operation)
-            if root is None:
+            index = self._operations
+            self._operations += 1
+            if index >= len(per_operation):
                 return
-            self._defaults = {
-                d.variable.name.value: d.default_value for d in node.variable_definitions or ()
+            document = self.context.document
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
             }
-            nodes = self._cost(node.selection_set, root)
+            estimate = NodeEstimate(self.context.schema, fragments, per_operation[index], cap)
+            nodes = estimate.estimate(node)
             if nodes > max_nodes:
                 name = node.name.value if node.name else "This operation"
                 self.report_error(
@@ -123,55 +135,6 @@ def _node_limit_rule(
                         extensions={"code": QUERY_TOO_COMPLEX},
                     )
                 )
-
-        def _first(self, field: FieldNode) -> int:
-            for argument in field.arguments or ():
-                if argument.name.value != "first":
-                    continue
-                value: Any = argument.value
-                if isinstance(value, VariableNode):
-                    name = value.name.value
-                    value = values[name] if name in values else self._defaults.get(name)
-                if isinstance(value, IntValueNode):
-                    value = int(value.value)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    return max(value, 0)
-            return DEFAULT_FIRST
-
-        def _cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType) -> int:
-            """Nodes returned by one instance of `selection_set` on a `parent`."""
-            if selection_set is None:
-                return 0
-            total = 0
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    total += self._field_cost(selection, parent)
-                elif isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    target = condition and self.context.schema.get_type(condition.name.value)
-                    total += self._cost(selection.selection_set, target or parent)
-                elif isinstance(selection, FragmentSpreadNode):
-                    total += self._fragment_cost(selection.name.value)
-                if total >= cap:
-                    return cap
-            return total
-
-        def _field_cost(self, field: FieldNode, parent: GraphQLNamedType) -> int:
-            if not isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
-                return 0
-            definition = parent.fields.get(field.name.value)
-            if definition is None:  # __typename, or an unknown field other rules report
-                return 0
-            child = get_named_type(definition.type)
-            below = self._cost(field.selection_set, child)
-            if "first" not in definition.args:
-                return below
-            first = self._first(field)
-            return min(first + first * below, cap)
-
-        def _fragment_instance_cost(self, fragment: FragmentDefinitionNode) -> int:
-            target = self.context.schema.get_type(fragment.type_condition.name.value)
-            return self._cost(fragment.selection_set, target) if target is not None else 0
 
     return NodeLimitRule
 

@@ -1,19 +1,20 @@
 """What a field's selection reads of the posts and users below it: the `PostShape` a read
 of the read model needs so that every field selected finds its value loaded."""
 
-import functools
-
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from graph.context import Info
 from graph.internals import field_nodes
+from social.caches import SizedLRU, sized_lru_cache
 from social.reads.views import PostShape, UserFlags
 
 # Paths by the field's nodes in the parsed document, which the parser cache reuses for the
 # same query text: a repeated query skips the walk. Directives are not applied (a field
 # under @skip counts as selected), so the paths depend on the document alone.
-_paths_by_nodes: dict[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str]]] = {}
-_PATHS_CACHE_SIZE = 1000
+# Clients choose the documents: an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE entries.
+_paths_by_nodes: SizedLRU[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str]]] = SizedLRU(
+    "GRAPHQL_DOCUMENT_CACHE_SIZE"
+)
 
 
 def selected_paths(info: Info) -> frozenset[str]:
@@ -42,10 +43,8 @@ def selected_paths(info: Info) -> frozenset[str]:
 
     for node in nodes:
         walk(node.selection_set, "")
-    if len(_paths_by_nodes) >= _PATHS_CACHE_SIZE:
-        _paths_by_nodes.clear()
     result = frozenset(paths)
-    _paths_by_nodes[key] = (nodes, result)
+    _paths_by_nodes.put(key, (nodes, result))
     return result
 
 
@@ -63,8 +62,8 @@ def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
 
 
 # Per document's paths: one shape object shared by the requests and subscriptions of a
-# document (bounded: the documents are the clients').
-@functools.lru_cache(maxsize=1024)
+# document (an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE: the documents are the clients').
+@sized_lru_cache("GRAPHQL_DOCUMENT_CACHE_SIZE")
 def post_shape(paths: frozenset[str], post: str) -> PostShape:
     """The shape of the post at the path `post` ("" for the field's own object)."""
     parent = _under(post, "replyTo")

@@ -11,7 +11,6 @@ SQL text here is formatted from table names, aliases and %s placeholders only: e
 (ids, tags, cursor values, the viewer's id) is a bound parameter.
 """
 
-import functools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -20,9 +19,11 @@ from typing import Any
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from social.caches import sized_lru_cache
 from social.models import Follow, Post, PostHashtag, PostMention, User
 from social.reads.flags import follows_viewer_sql, liked_sql, viewer_follows_sql
 from social.reads.views import PostShape, PostView, UserFlags, UserView
+from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST
 from social.visibility import VIEWER, SqlFragment, posts_sql, users_sql
 
 _POST = Post._meta.db_table
@@ -219,12 +220,11 @@ class _CursorValue:
 _CURSOR_TIME: Any = _CursorValue()
 _CURSOR_ID: Any = _CursorValue()
 
-# Statements are kept per shape, which the client's selection decides: bounded, so that
-# documents made up to vary it cannot grow the process.
-_STATEMENTS = 512
+# Statements are kept per shape, which the client's selection decides: an LRU of
+# PREPARED_SQL_CACHE_SIZE (social/caches.py), so made-up documents cannot grow the process.
 
 
-@functools.lru_cache(maxsize=_STATEMENTS)
+@sized_lru_cache("PREPARED_SQL_CACHE_SIZE")
 def _list_statement(
     source: str, shape: PostShape, viewer: bool, size: int, after: bool, vendor: str
 ) -> _Statement:
@@ -250,7 +250,7 @@ def _list_statement(
     return _Statement(sql, (*builder.column_params, *builder.join_params, *params), level)
 
 
-@functools.lru_cache(maxsize=_STATEMENTS)
+@sized_lru_cache("PREPARED_SQL_CACHE_SIZE")
 def _ids_statement(shape: PostShape, viewer: bool, count: int, vendor: str) -> _Statement:
     builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
     level = builder.level(shape, 0)
@@ -476,9 +476,9 @@ def _row_views(
             (row[o + 17] is not None) if keep_emails or row[o + 1] == viewer_id else None,
         )
         if level.tags is not None:
-            post_tags = tuple(row[level.tags])
+            post_tags = tuple(row[level.tags][:MAX_HASHTAGS_PER_POST])
         elif level.tags_apart:
-            post_tags = tuple(tags[post_id])
+            post_tags = tuple(tags[post_id][:MAX_HASHTAGS_PER_POST])
         else:
             post_tags = ()
         return PostView(
@@ -493,7 +493,9 @@ def _row_views(
             author,
             level.liked is not None and bool(row[level.liked]),
             post_tags,
-            tuple(mentions[post_id]) if level.mentions is not None else (),
+            # At most the bounds the node limit counts (graph/security/list_bounds.py), also
+            # for rows written outside the services.
+            tuple(mentions[post_id][:MAX_MENTIONS_PER_POST]) if level.mentions is not None else (),
             None if level.parent is None else build(row, level.parent),
         )
 
@@ -600,7 +602,7 @@ def hosted_posts(
     return [(row[:width], view) for row, view in zip(rows, views, strict=True)]
 
 
-@functools.lru_cache(maxsize=_STATEMENTS)
+@sized_lru_cache("PREPARED_SQL_CACHE_SIZE")
 def _host_statement(host: Host, shape: PostShape, viewer: bool, vendor: str) -> _Statement:
     builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
     for column in host.columns:

@@ -12,7 +12,12 @@ from notifications.services import notify_post_created
 from social.errors import ErrorCode, PermissionDenied, ValidationFailed
 from social.models import Post, PostHashtag, PostMention, User
 from social.models.posts import POST_BODY_MAX_LENGTH
-from social.text import parse_hashtags, parse_mentions
+from social.text import (
+    MAX_HASHTAGS_PER_POST,
+    MAX_MENTIONS_PER_POST,
+    parse_hashtags,
+    parse_mentions,
+)
 
 
 def _clean_body(body: str) -> str:
@@ -31,6 +36,18 @@ def _clean_body(body: str) -> str:
         # PostgreSQL text cannot hold NUL; refuse it everywhere alike.
         raise ValidationFailed(
             field="body", code=ErrorCode.INVALID, message="The text contains a NUL character."
+        )
+    if len(parse_mentions(body)) > MAX_MENTIONS_PER_POST:
+        raise ValidationFailed(
+            field="body",
+            code=ErrorCode.INVALID,
+            message=f"Mention at most {MAX_MENTIONS_PER_POST} people in one post.",
+        )
+    if len(parse_hashtags(body)) > MAX_HASHTAGS_PER_POST:
+        raise ValidationFailed(
+            field="body",
+            code=ErrorCode.INVALID,
+            message=f"Use at most {MAX_HASHTAGS_PER_POST} hashtags in one post.",
         )
     return body
 

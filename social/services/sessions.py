@@ -17,6 +17,11 @@ def session_start(*, user: User, user_agent: str = "") -> Session:
     return Session.objects.create(user=user, user_agent=user_agent[:USER_AGENT_MAX_LENGTH])
 
 
+# `sessions` lists at most this many, the most recently used (the node limit counts it:
+# graph/security/list_bounds.py); older sign-ins still work and can be signed out together.
+MAX_SESSIONS_LISTED = 100
+
+
 def user_sessions(*, user_id: int) -> QuerySet[Session]:
     """The user's signed-in sessions, most recently used first."""
     alive_since = timezone.now() - settings.REFRESH_TOKEN_TTL
