@@ -6,8 +6,8 @@ entries, read on every write, so a changed setting (or a test's) applies at once
 docs/security.md ("Client-keyed caches") lists them.
 """
 
-import threading
 import functools
+import threading
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, ParamSpec, TypeVar
 

@@ -1,8 +1,8 @@
 """A session signed out through one process stops working on another within a second:
 its access token is refused over HTTP and its open socket is closed.
 
-Runs in both CI passes: two real web processes (the Procfile's line) on a throw-away PostgreSQL database
-and the machine's Redis, whatever DATABASE_URL says.
+Runs in both CI passes: two real web processes (the Procfile's line) on a throw-away
+PostgreSQL database and the machine's Redis, whatever DATABASE_URL says.
 """
 
 import asyncio
