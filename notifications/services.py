@@ -2,6 +2,8 @@
 
 Each function names the recipients, writes the rows, and hands them to
 `notifications.events`, which publishes them only after the transaction commits.
+A recipient who muted the actor with notifications (social/visibility.py
+`notification_muters`) is left out: nothing is stored, counted or pushed for them.
 """
 
 from collections.abc import Sequence
@@ -12,10 +14,13 @@ from django.utils import timezone
 from notifications import events
 from notifications.models import Notification, NotificationKind
 from social.models import Post, User
+from social.visibility import notification_muters
 
 
 def notify_followed(*, follower: User, followee: User) -> Notification | None:
     if follower.pk == followee.pk:
+        return None
+    if notification_muters(actor_id=follower.pk, recipient_ids=[followee.pk]):
         return None
     notification = Notification.objects.create(
         recipient=followee, actor=follower, kind=NotificationKind.FOLLOW
@@ -27,6 +32,8 @@ def notify_followed(*, follower: User, followee: User) -> Notification | None:
 def notify_liked(*, liker: User, post: Post) -> Notification | None:
     """One LIKE per liker and post, however often it is liked, unliked and liked again."""
     if liker.pk == post.author_id:
+        return None
+    if notification_muters(actor_id=liker.pk, recipient_ids=[post.author_id]):
         return None
     try:
         with transaction.atomic():
@@ -68,6 +75,8 @@ def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notifi
                 )
             )
             notified.add(user.pk)
+    muters = notification_muters(actor_id=post.author_id, recipient_ids=notified - {post.author_id})
+    rows = [n for n in rows if n.recipient_id not in muters]
     created = [
         Notification.objects.create(
             recipient_id=n.recipient_id, actor_id=n.actor_id, kind=n.kind, post=n.post
