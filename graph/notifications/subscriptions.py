@@ -192,7 +192,7 @@ async def _post_for(
 
 # The fields that read the database when resolved: the connections.
 _CONNECTIONS = frozenset({"replies", "posts", "followers", "following"})
-_FLAGS = frozenset({"viewerHasLiked", "viewerFollows", "followsViewer"})
+_FLAGS = frozenset({"viewerHasLiked", "viewerFollows", "followsViewer", "viewerMutes"})
 
 
 def _reaches_database(paths: frozenset[str]) -> bool:
