@@ -39,8 +39,7 @@ def _user(value: str, viewer_id: int) -> User:
 @strawberry.type
 class MuteQuery:
     @strawberry_django.field(
-        description="Users the viewer muted (unexpired mutes), most recent first. "
-        "Requires sign-in."
+        description="Users the viewer muted (unexpired mutes), most recent first. Requires sign-in."
     )
     def muted_users(
         self, info: Info, first: int | None = None, after: str | None = None
