@@ -18,10 +18,13 @@ from graph.security.errors import ApiSchema
 from graph.security.limits import FreshErrorsValidationCache, security_extensions
 from graph.security.ratelimit import apply_rate_limits
 from graph.social.mutations import SocialMutation
+from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
 from observability.graphql import OperationMetrics
 
-Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery))
+Query = merge_types(
+    "Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery, MuteQuery)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -30,6 +33,7 @@ Mutation = merge_types(
         NotificationMutation,
         AccountLifecycleMutation,
         SessionMutation,
+        MuteMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

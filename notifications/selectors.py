@@ -24,7 +24,13 @@ from social.reads.flags import (
 )
 from social.reads.posts import ARG, USER_COLUMNS, Host, hosted_posts, time_reader, user_from_row
 from social.reads.views import FULL_SHAPE, PostShape, PostView, UserView
-from social.visibility import users_q, users_sql
+from social.visibility import (
+    notifications_q,
+    notifications_sql,
+    users_q,
+    users_sql,
+    viewer_mutes_sql,
+)
 
 # A replay page: how many backlog rows one database round trip reads.
 REPLAY_PAGE = 100
@@ -55,17 +61,21 @@ def _host(
     key: Any, *, where: str, tail: str = "", where_params: tuple[Any, ...], live: bool
 ) -> Host:
     actor = users_sql(user="a")
+    shown = notifications_sql(notification="n")
     # What `unread_count` counts, for each row's recipient.
     counted = users_sql(user="ca")
+    counted_shown = notifications_sql(notification="c")
     unread = (
         f"(SELECT COUNT(*) FROM {_NOTIFICATION} c JOIN {_USER} ca ON ca.id = c.actor_id "  # noqa: S608
-        f"WHERE c.recipient_id = n.recipient_id AND c.read_at IS NULL AND {counted.sql})"
+        f"WHERE c.recipient_id = n.recipient_id AND c.read_at IS NULL AND {counted.sql} "
+        f"AND {counted_shown.sql})"
         if live
         else "0"
     )
     follows = viewer_follows_sql(user="a.id")
     followed = follows_viewer_sql(user="a.id")
-    flags = ("NULL", "NULL") if live else (follows.sql, followed.sql)
+    mutes = viewer_mutes_sql(user="a.id")
+    flags = ("NULL", "NULL", "NULL") if live else (follows.sql, followed.sql, mutes.sql)
     return Host(
         key=key,
         columns=(
@@ -78,9 +88,12 @@ def _host(
             *(f"a.{name}" for name in USER_COLUMNS),
             *flags,
         ),
-        column_params=counted.params if live else (*follows.params, *followed.params),
-        tables=f"{_NOTIFICATION} n JOIN {_USER} a ON a.id = n.actor_id AND {actor.sql}",
-        table_params=actor.params,
+        column_params=(*counted.params, *counted_shown.params)
+        if live
+        else (*follows.params, *followed.params, *mutes.params),
+        tables=f"{_NOTIFICATION} n JOIN {_USER} a ON a.id = n.actor_id AND {actor.sql} "
+        f"AND {shown.sql}",
+        table_params=(*actor.params, *shown.params),
         post_ref="n.post_id",
         where=where,
         tail=tail,
@@ -103,6 +116,7 @@ def _view(
         viewer_follows=_FLAGS,
         follows_viewer=_FLAGS + 1,
         time=time,
+        viewer_mutes=_FLAGS + 2,
     )
     return NotificationView(head[0], head[1], time(head[2]), head[3] is not None, actor, post)
 
@@ -185,9 +199,10 @@ def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]
 
 
 def unread_count(*, recipient_id: int) -> int:
-    """Unread notifications the recipient may see (their actor visible), as listed."""
+    """Unread notifications the recipient may see (their actor visible, not muted), as listed."""
     return Notification.objects.filter(
         users_q(viewer_id=recipient_id, prefix="actor__"),
+        notifications_q(),
         recipient_id=recipient_id,
         read_at__isnull=True,
     ).count()

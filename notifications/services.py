@@ -2,6 +2,8 @@
 
 Each function names the recipients, writes the rows, and hands them to
 `notifications.events`, which publishes them only after the transaction commits.
+A recipient who muted the actor with notifications (social/visibility.py
+`notification_muters`) is left out: nothing is stored, counted or pushed for them.
 """
 
 import logging
@@ -17,6 +19,7 @@ from django.utils import timezone
 from notifications import events
 from notifications.models import Notification, NotificationKind
 from social.models import Post, User
+from social.visibility import notification_muters
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +28,8 @@ def notify_followed(*, follower: User, followee: User) -> Notification | None:
     """FOLLOW, at most once per follower and followee within NOTIFICATION_REPEAT_WINDOW,
     so follow -> unfollow -> follow does not notify twice."""
     if follower.pk == followee.pk:
+        return None
+    if notification_muters(actor_id=follower.pk, recipient_ids=[followee.pk]):
         return None
     since = timezone.now() - timedelta(seconds=settings.NOTIFICATION_REPEAT_WINDOW)
     if Notification.objects.filter(
@@ -46,6 +51,8 @@ def notify_liked(*, liker: User, post: Post) -> Notification | None:
     id skips it (graph/notifications/subscriptions.py), so the recipient is told once.
     """
     if liker.pk == post.author_id:
+        return None
+    if notification_muters(actor_id=liker.pk, recipient_ids=[post.author_id]):
         return None
     withdrawn = _recently_withdrawn(liker=liker, post=post)
     try:
@@ -131,6 +138,8 @@ def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notifi
                 )
             )
             notified.add(user.pk)
+    muters = notification_muters(actor_id=post.author_id, recipient_ids=notified - {post.author_id})
+    rows = [n for n in rows if n.recipient_id not in muters]
     created = [
         Notification.objects.create(
             recipient_id=n.recipient_id, actor_id=n.actor_id, kind=n.kind, post=n.post

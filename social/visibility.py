@@ -17,13 +17,23 @@ change here plus its tests:
 The rules today: an inactive account (deactivated, or never activated) is gone for
 everyone, and so are its posts. A post's parent, mentions and notification actors follow
 the same rules as any other post or user: what the viewer may not see is absent.
+
+Mutes: an unexpired mute hides the muted user's posts from the muter's feeds only
+(`feed=True`: home, public and hashtag feeds and live feed events), never from their
+profile, `post(id)` or threads; with `notifications`, also the notifications they caused
+(`notifications_q`/`notifications_sql`), which come back when the mute ends. A mute ends
+at its `expires_at` because the rule compares it with `NOW`, the time of the read.
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from social.models import Mute
 
 
 class _Viewer:
@@ -36,6 +46,21 @@ class _Viewer:
 VIEWER: Any = _Viewer()
 
 
+class _Now:
+    """Stands for the time of the read among a fragment's parameters."""
+
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW: Any = _Now()
+
+
+def now_param() -> Any:
+    """The value bound for `NOW`: the current time as the database compares it."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
 @dataclass(frozen=True)
 class SqlFragment:
     """A boolean SQL condition and its parameters (`VIEWER` where the viewer's id goes)."""
@@ -44,7 +69,10 @@ class SqlFragment:
     params: tuple[Any, ...] = ()
 
     def bind(self, viewer_id: int | None) -> tuple[Any, ...]:
-        return tuple(viewer_id if param is VIEWER else param for param in self.params)
+        return tuple(
+            viewer_id if param is VIEWER else now_param() if param is NOW else param
+            for param in self.params
+        )
 
 
 def users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
@@ -52,9 +80,21 @@ def users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True})
 
 
-def posts_q(*, viewer_id: int | None, prefix: str = "") -> Q:
-    """Posts the viewer may see; `prefix` is the path to the post ("reply_to__")."""
-    return users_q(viewer_id=viewer_id, prefix=f"{prefix}author__")
+def unexpired_q() -> Q:
+    """Mutes that have not expired at the time of the read."""
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+
+
+def posts_q(*, viewer_id: int | None, prefix: str = "", feed: bool = False) -> Q:
+    """Posts the viewer may see; `prefix` is the path to the post ("reply_to__"). `feed`:
+    in a feed (home, public, hashtag), where the viewer's mutes hide posts too."""
+    visible = users_q(viewer_id=viewer_id, prefix=f"{prefix}author__")
+    if feed and viewer_id is not None:
+        muted = Mute.objects.filter(
+            unexpired_q(), muter_id=viewer_id, muted_id=OuterRef(f"{prefix}author_id")
+        )
+        visible &= ~Q(Exists(muted))
+    return visible
 
 
 def users_sql(*, user: str) -> SqlFragment:
@@ -62,9 +102,55 @@ def users_sql(*, user: str) -> SqlFragment:
     return SqlFragment(f"{user}.is_active")
 
 
-def posts_sql(*, post: str, author: str) -> SqlFragment:
+_MUTE = Mute._meta.db_table
+
+
+def posts_sql(*, post: str, author: str, feed: bool = False) -> SqlFragment:
     """`posts_q` over the alias `post` of social_post and `author`, its author's row."""
-    return users_sql(user=author)
+    visible = users_sql(user=author)
+    if not feed:
+        return visible
+    # The muter is the viewer: NULL when signed out, which matches no mute.
+    return SqlFragment(
+        f"{visible.sql} AND NOT EXISTS(SELECT 1 FROM {_MUTE} mf WHERE mf.muter_id = %s "  # noqa: S608
+        f"AND mf.muted_id = {post}.author_id "
+        "AND (mf.expires_at IS NULL OR mf.expires_at > %s))",
+        (*visible.params, VIEWER, NOW),
+    )
+
+
+def notifications_q(*, prefix: str = "") -> Q:
+    """Notifications their recipient may see: not caused by someone the recipient muted with
+    `notifications` (while the mute lasts). `prefix` is the path to the notification."""
+    muted = Mute.objects.filter(
+        unexpired_q(),
+        muter_id=OuterRef(f"{prefix}recipient_id"),
+        muted_id=OuterRef(f"{prefix}actor_id"),
+        notifications=True,
+    )
+    return ~Q(Exists(muted))
+
+
+def notifications_sql(*, notification: str) -> SqlFragment:
+    """`notifications_q` over the alias `notification` of notifications_notification."""
+    return SqlFragment(
+        f"NOT EXISTS(SELECT 1 FROM {_MUTE} mn WHERE mn.muter_id = {notification}.recipient_id "  # noqa: S608
+        f"AND mn.muted_id = {notification}.actor_id AND mn.notifications "
+        "AND (mn.expires_at IS NULL OR mn.expires_at > %s))",
+        (NOW,),
+    )
+
+
+def notification_muters(*, actor_id: int, recipient_ids: Collection[int]) -> set[int]:
+    """The recipients, among these, who may not be notified of what `actor_id` does: the
+    live check of `notifications_q`, applied before a notification is stored or pushed."""
+    if not recipient_ids:
+        return set()
+    return set(
+        Mute.objects.filter(
+            unexpired_q(), muted_id=actor_id, muter_id__in=recipient_ids, notifications=True
+        ).values_list("muter_id", flat=True)
+    )
 
 
 def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> set[tuple[int, int]]:
@@ -78,11 +164,45 @@ def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> s
 
 
 def hidden_post_pairs(
-    *, viewer_ids: Collection[int], author_ids: Collection[int]
+    *, viewer_ids: Collection[int], author_ids: Collection[int], feed: bool = False
 ) -> set[tuple[int, int]]:
     """The (viewer, author) pairs, among these viewers and authors whose posts are visible to
     everyone, where the viewer may still not see the author's posts: `hidden_pairs`, and
-    posts that reach fewer viewers than their author does (a locked account's).
+    posts that reach fewer viewers than their author does (a locked account's). `feed`: as
+    `posts_q`, with the viewers' mutes too."""
+    hidden = hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    if feed:
+        hidden |= muted_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    return hidden
 
-    Today no post is hidden from one viewer only."""
-    return hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+
+# The viewer's mutes as a flag (User.viewerMutes), in the three forms: the same
+# "unexpired" condition as the rules above.
+def viewer_mutes_sql(*, user: str) -> SqlFragment:
+    """The viewer has an unexpired mute of the user whose id is at `user`."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_MUTE} mv WHERE mv.muter_id = %s AND mv.muted_id = {user} "  # noqa: S608
+        "AND (mv.expires_at IS NULL OR mv.expires_at > %s))",
+        (VIEWER, NOW),
+    )
+
+
+def viewer_mutes_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`viewer_mutes_sql` for a queryset: the user's id is at the path `user_ref`."""
+    return Exists(
+        Mute.objects.filter(unexpired_q(), muter_id=viewer_id, muted_id=OuterRef(user_ref))
+    )
+
+
+def mutes_among(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> QuerySet[Mute]:
+    """The unexpired mutes of these users by these viewers (for a read that joins it to
+    others, as social/reads/flags.py `many_viewers` does)."""
+    return Mute.objects.filter(unexpired_q(), muter_id__in=viewer_ids, muted_id__in=user_ids)
+
+
+def muted_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> set[tuple[int, int]]:
+    """The (viewer, user) pairs, among these, where the viewer has an unexpired mute of the user."""
+    if not viewer_ids or not user_ids:
+        return set()
+    mutes = mutes_among(viewer_ids=viewer_ids, user_ids=user_ids)
+    return set(mutes.values_list("muter_id", "muted_id"))

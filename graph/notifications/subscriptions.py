@@ -153,13 +153,14 @@ def _posts_for_viewers(
     if base is None:
         return {}
     people, post_ids = people_of(base), posts_of(base)
-    flags = many_viewers(viewer_ids=viewer_ids, post_ids=post_ids, people=people)
+    # A feed event: the viewers' mutes hide it too (social/visibility.py, feed=True).
+    flags = many_viewers(viewer_ids=viewer_ids, post_ids=post_ids, people=people, feed=True)
     views: dict[Any, PostView | None] = {}
     shared: dict[int, PostView] = {}
     for viewer_id in viewer_ids:
         key = (flags.key(viewer_id, people, post_ids), viewer_id if viewer_id in people else None)
         if key not in views:
-            view = views[key] = post_with_viewer(base, viewer_id, flags)
+            view = views[key] = post_with_viewer(base, viewer_id, flags, feed=True)
             if view is not None:
                 share_results(view)
         view = views[key]
@@ -191,7 +192,7 @@ async def _post_for(
 
 # The fields that read the database when resolved: the connections.
 _CONNECTIONS = frozenset({"replies", "posts", "followers", "following"})
-_FLAGS = frozenset({"viewerHasLiked", "viewerFollows", "followsViewer"})
+_FLAGS = frozenset({"viewerHasLiked", "viewerFollows", "followsViewer", "viewerMutes"})
 
 
 def _reaches_database(paths: frozenset[str]) -> bool:

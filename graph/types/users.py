@@ -46,6 +46,10 @@ class UserType(relay.Node):
     follows_viewer: bool = strawberry.field(
         description="Whether this user follows the signed-in viewer (false when signed out)."
     )
+    viewer_mutes: bool = strawberry.field(
+        description="The viewer muted this user, and the mute has not expired (false when "
+        "signed out)."
+    )
 
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:

@@ -1,4 +1,5 @@
 from social.models.follows import Follow
+from social.models.mutes import Mute
 from social.models.posts import Like, Post, PostHashtag, PostMention
 from social.models.sessions import Session, SessionRevocation
 from social.models.tokens import RefreshToken
@@ -7,6 +8,7 @@ from social.models.users import User
 __all__ = [
     "Follow",
     "Like",
+    "Mute",
     "Post",
     "PostHashtag",
     "PostMention",

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 
 from social.models import Follow, Like
 from social.reads.views import PostView, UserView
-from social.visibility import VIEWER, SqlFragment, hidden_pairs, hidden_post_pairs
+from social.visibility import VIEWER, SqlFragment, hidden_pairs, hidden_post_pairs, mutes_among
 
 _LIKE = Like._meta.db_table
 _FOLLOW = Follow._meta.db_table
@@ -63,6 +63,9 @@ class ManyViewers:
     hidden: frozenset[tuple[int, int]] = frozenset()  # (viewer, user): visibility.hidden_pairs
     # (viewer, author) whose posts the viewer may not see: visibility.hidden_post_pairs
     hidden_posts: frozenset[tuple[int, int]] = frozenset()
+    mutes: frozenset[tuple[int, int]] = frozenset()  # (viewer, user): unexpired mutes
+    # (viewer, author) whose posts the viewer may not see in a feed (read with `feed`)
+    hidden_in_feed: frozenset[tuple[int, int]] = frozenset()
 
     def key(
         self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
@@ -74,12 +77,19 @@ class ManyViewers:
             frozenset(u for u in people if (u, viewer_id) in self.follows),
             frozenset(u for u in people if (viewer_id, u) in self.hidden),
             frozenset(u for u in people if (viewer_id, u) in self.hidden_posts),
+            frozenset(u for u in people if (viewer_id, u) in self.mutes),
+            frozenset(u for u in people if (viewer_id, u) in self.hidden_in_feed),
         )
 
 
 def many_viewers(
-    *, viewer_ids: Collection[int], post_ids: Collection[int], people: Collection[int]
+    *,
+    viewer_ids: Collection[int],
+    post_ids: Collection[int],
+    people: Collection[int],
+    feed: bool = False,
 ) -> ManyViewers:
+    """`feed`: the posts are shown in a feed (visibility.posts_q), for `post_with_viewer`."""
     if not viewer_ids:
         return ManyViewers(frozenset(), frozenset())
     likes = Like.objects.filter(user_id__in=viewer_ids, post_id__in=post_ids)
@@ -87,23 +97,32 @@ def many_viewers(
         Q(follower_id__in=viewer_ids, followee_id__in=people)
         | Q(follower_id__in=people, followee_id__in=viewer_ids)
     )
-    # One query for both: (1, viewer, post) likes and (2, follower, followee) follows.
+    mutes_of = mutes_among(viewer_ids=viewer_ids, user_ids=people)
+    # One query for all: (1, viewer, post) likes, (2, follower, followee) follows and
+    # (3, viewer, user) unexpired mutes.
     pairs = (
         likes.annotate(what=Value(1))
         .values_list("what", "user_id", "post_id")
         .union(
             follows.annotate(what=Value(2)).values_list("what", "follower_id", "followee_id"),
+            mutes_of.annotate(what=Value(3)).values_list("what", "muter_id", "muted_id"),
             all=True,
         )
     )
-    found: tuple[set[tuple[int, int]], set[tuple[int, int]]] = (set(), set())
+    found: tuple[set[tuple[int, int]], ...] = (set(), set(), set())
     for what, one, other in pairs:
         found[what - 1].add((one, other))
+    hidden_posts = frozenset(hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people))
+    mutes = frozenset(found[2])
     return ManyViewers(
         frozenset(found[0]),
         frozenset(found[1]),
         frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people)),
-        frozenset(hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people)),
+        hidden_posts,
+        mutes,
+        # hidden_post_pairs(feed=True), from the parts already read
+        # (tests/social/test_mutes.py pins the equality).
+        hidden_posts | mutes if feed else frozenset(),
     )
 
 
@@ -140,14 +159,19 @@ def user_with_viewer(user: UserView, viewer_id: int, flags: ManyViewers) -> User
         email_verified=user.email_verified if own else None,
         viewer_follows=not own and (viewer_id, user.id) in flags.follows,
         follows_viewer=not own and (user.id, viewer_id) in flags.follows,
+        viewer_mutes=(viewer_id, user.id) in flags.mutes,
     )
 
 
-def post_with_viewer(post: PostView, viewer_id: int, flags: ManyViewers) -> PostView | None:
+def post_with_viewer(
+    post: PostView, viewer_id: int, flags: ManyViewers, *, feed: bool = False
+) -> PostView | None:
     """`post`, read for everyone with emails kept, as `viewer_id` sees it; None when hidden
-    from them."""
+    from them. `feed`: shown in a feed (`flags` read with `feed`); its parent is not."""
     author = user_with_viewer(post.author, viewer_id, flags)
     if author is None or (viewer_id, post.author_id) in flags.hidden_posts:
+        return None
+    if feed and (viewer_id, post.author_id) in flags.hidden_in_feed:
         return None
     parent = post.reply_to
     mentions = (user_with_viewer(user, viewer_id, flags) for user in post.mentions)

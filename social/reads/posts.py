@@ -24,7 +24,15 @@ from social.models import Follow, Post, PostHashtag, PostMention, User
 from social.reads.flags import follows_viewer_sql, liked_sql, viewer_follows_sql
 from social.reads.views import PostShape, PostView, UserFlags, UserView
 from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST
-from social.visibility import VIEWER, SqlFragment, posts_sql, users_sql
+from social.visibility import (
+    NOW,
+    VIEWER,
+    SqlFragment,
+    now_param,
+    posts_sql,
+    users_sql,
+    viewer_mutes_sql,
+)
 
 _POST = Post._meta.db_table
 _USER = User._meta.db_table
@@ -97,6 +105,9 @@ class _Arg:
 
 _ARG: Any = _Arg()
 
+# The sources that are feeds, where the viewer's mutes hide posts (visibility.posts_sql).
+_FEEDS = frozenset({"home", "public", "hashtag"})
+
 # Per source: FROM ... WHERE (the posts as p0, their authors as u0), the sort columns and
 # whether the order is descending. One IN over a UNION ALL for the home feed, not
 # "author = viewer OR author IN (followed)": with the OR, PostgreSQL walks the whole
@@ -151,6 +162,7 @@ class _Level:
     liked: int | None = None  # column index of each flag, when read
     viewer_follows: int | None = None
     follows_viewer: int | None = None
+    viewer_mutes: int | None = None
     tags: int | None = None  # column index of the tags array (PostgreSQL)
     tags_apart: bool = False  # tags read by a second query
     mentions: UserFlags | None = None
@@ -192,6 +204,8 @@ class _Builder:
                 level.viewer_follows = self._fragment(viewer_follows_sql(user=f"{u}.id"))
             if shape.author.follows_viewer:
                 level.follows_viewer = self._fragment(follows_viewer_sql(user=f"{u}.id"))
+            if shape.author.viewer_mutes:
+                level.viewer_mutes = self._fragment(viewer_mutes_sql(user=f"{u}.id"))
         if shape.hashtags and self.pg:
             level.tags = self.column(
                 f"ARRAY(SELECT t.tag FROM {_TAG} t WHERE t.post_id = {p}.id ORDER BY t.position)"  # noqa: S608
@@ -231,7 +245,7 @@ def _list_statement(
     builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
     level = builder.level(shape, 0)
     tables, condition, condition_params, (first, second), descending = _SOURCES[source]
-    visible = posts_sql(post="p0", author="u0")
+    visible = posts_sql(post="p0", author="u0", feed=source in _FEEDS)
     where = f"{condition} AND {visible.sql}"
     params = [*condition_params, *visible.params]
     if after:
@@ -309,6 +323,8 @@ def _run(
     for param in statement.params:
         if param is VIEWER:
             params.append(viewer_id)
+        elif param is NOW:
+            params.append(now_param())
         elif param is _ARG:
             params.append(next(supplied))
         elif param is _CURSOR_TIME:
@@ -331,6 +347,7 @@ def user_from_row(
     viewer_follows: int | None,
     follows_viewer: int | None,
     time: Callable[[Any], Any],
+    viewer_mutes: int | None = None,
 ) -> UserView:
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
@@ -349,6 +366,7 @@ def user_from_row(
         viewer_follows is not None and bool(row[viewer_follows]),
         follows_viewer is not None and bool(row[follows_viewer]),
         (row[start + 10] is not None) if own else None,
+        viewer_mutes is not None and bool(row[viewer_mutes]),
     )
 
 
@@ -370,6 +388,7 @@ def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFla
     flags = UserFlags(
         viewer_follows=any(f.viewer_follows for f in asked),
         follows_viewer=any(f.follows_viewer for f in asked),
+        viewer_mutes=any(f.viewer_mutes for f in asked),
     )
     return tags, mentions, flags if asked else None
 
@@ -396,7 +415,7 @@ def _read_mentions(
         return found
     columns = [f"u.{name}" for name in USER_COLUMNS]
     params: list[Any] = []
-    follows = followed = None
+    follows = followed = mutes = None
     if viewer_id is not None and flags.viewer_follows:
         fragment = viewer_follows_sql(user="u.id")
         columns.append(fragment.sql)
@@ -407,6 +426,11 @@ def _read_mentions(
         columns.append(fragment.sql)
         params += fragment.bind(viewer_id)
         followed = len(columns)
+    if viewer_id is not None and flags.viewer_mutes:
+        fragment = viewer_mutes_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        mutes = len(columns)
     visible = users_sql(user="u")
     marks = ", ".join(["%s"] * len(post_ids))
     sql = (
@@ -427,6 +451,7 @@ def _read_mentions(
                     viewer_follows=follows,
                     follows_viewer=followed,
                     time=time,
+                    viewer_mutes=mutes,
                 )
             )
     return found
@@ -474,6 +499,7 @@ def _row_views(
             level.viewer_follows is not None and bool(row[level.viewer_follows]),
             level.follows_viewer is not None and bool(row[level.follows_viewer]),
             (row[o + 17] is not None) if keep_emails or row[o + 1] == viewer_id else None,
+            level.viewer_mutes is not None and bool(row[level.viewer_mutes]),
         )
         if level.tags is not None:
             post_tags = tuple(row[level.tags][:MAX_HASHTAGS_PER_POST])
@@ -533,7 +559,14 @@ def page_statement(
     args = [] if source.arg is None else [source.arg] * statement.params.count(_ARG)
     supplied = iter(args)
     params = [
-        viewer_id if p is VIEWER else next(supplied) if p is _ARG else p for p in statement.params
+        viewer_id
+        if p is VIEWER
+        else now_param()
+        if p is NOW
+        else next(supplied)
+        if p is _ARG
+        else p
+        for p in statement.params
     ]
     return statement.sql, params
 

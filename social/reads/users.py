@@ -6,14 +6,14 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
-from social.models import Follow, User
+from social.models import Follow, Mute, User
 from social.reads.flags import follows_viewer_exists, viewer_follows_exists
 from social.reads.posts import USER_COLUMNS, user_from_row
 from social.reads.views import UserView
-from social.visibility import users_q
+from social.visibility import unexpired_q, users_q, viewer_mutes_exists
 
 # The columns of a row of `_values` before its own extra columns (cursor values).
-_FLAGS = ("viewer_follows_flag", "follows_viewer_flag")
+_FLAGS = ("viewer_follows_flag", "follows_viewer_flag", "viewer_mutes_flag")
 _WIDTH = len(USER_COLUMNS) + len(_FLAGS)
 
 
@@ -22,7 +22,7 @@ def _keep(value: Any) -> Any:
 
 
 def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "") -> Any:
-    """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the two flags
+    """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the flags
     (NULL when signed out), then whatever the caller adds."""
     if viewer_id is None:
         flags: dict[str, Any] = {name: Value(False) for name in _FLAGS}
@@ -30,6 +30,7 @@ def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "")
         flags = {
             _FLAGS[0]: viewer_follows_exists(viewer_id, f"{prefix}id"),
             _FLAGS[1]: follows_viewer_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[2]: viewer_mutes_exists(viewer_id, f"{prefix}id"),
         }
     return queryset.annotate(**flags), [f"{prefix}{name}" for name in USER_COLUMNS] + list(_FLAGS)
 
@@ -44,6 +45,7 @@ def view_of(row: Sequence[Any], viewer_id: int | None) -> UserView:
         viewer_follows=len(USER_COLUMNS),
         follows_viewer=len(USER_COLUMNS) + 1,
         time=_keep,
+        viewer_mutes=len(USER_COLUMNS) + 2,
     )
 
 
@@ -90,7 +92,7 @@ def own_view(user: User) -> UserView:
 FOLLOW_ORDER = ("-created_at", "-id")
 
 
-def _follow_rows(queryset: QuerySet[Follow], side: str, viewer_id: int | None) -> QuerySet[Any]:
+def _follow_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> QuerySet[Any]:
     queryset = queryset.filter(users_q(viewer_id=viewer_id, prefix=f"{side}__"))
     annotated, names = _values(queryset, viewer_id=viewer_id, prefix=f"{side}__")
     return annotated.values_list(*names, "created_at", "id")
@@ -110,6 +112,13 @@ def following_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
 def row_keys(row: Sequence[Any]) -> Sequence[Any]:
     """A row's cursor values: what follows the user's columns and flags."""
     return row[_WIDTH:]
+
+
+def muted_rows(*, viewer_id: int) -> QuerySet[Any]:
+    """The users the viewer has unexpired mutes of, as `follower_rows` (the mute's
+    created_at and id): page with FOLLOW_ORDER, reading the keys with `row_keys`."""
+    mutes = Mute.objects.filter(unexpired_q(), muter_id=viewer_id)
+    return _follow_rows(mutes, "muted", viewer_id)
 
 
 SEARCH_ORDER = ("search_rank", "username_key", "id")

@@ -14,10 +14,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class UserFlags:
-    """Which of the viewer's follow flags to read with a user."""
+    """Which of the viewer's flags to read with a user."""
 
     viewer_follows: bool = True
     follows_viewer: bool = True
+    viewer_mutes: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class UserView:
     viewer_follows: bool = False
     follows_viewer: bool = False
     email_verified: bool | None = None  # like `email`: only for themself
+    viewer_mutes: bool = False
 
     @property
     def pk(self) -> int:
