@@ -88,6 +88,6 @@ def context_for_request(request: HttpRequest, context: Context) -> Context:
         return context_for_token(token, context)
     if has_session_cookie(request):
         user = get_user(request)
-        if user.is_authenticated and user.is_active:
+        if user.is_authenticated and user.is_active and not user.is_suspended:  # type: ignore[union-attr]
             context.set_viewer(user)  # type: ignore[arg-type]
     return context

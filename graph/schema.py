@@ -18,6 +18,7 @@ from graph.security.limits import FreshErrorsValidationCache, security_extension
 from graph.security.ratelimit import apply_rate_limits
 from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
+from graph.social.reports import ReportMutation
 from observability.graphql import OperationMetrics
 
 Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery))
@@ -29,6 +30,7 @@ Mutation = merge_types(
         NotificationMutation,
         AccountLifecycleMutation,
         SessionMutation,
+        ReportMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

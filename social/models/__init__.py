@@ -1,5 +1,6 @@
 from social.models.follows import Follow
 from social.models.posts import Like, Post, PostHashtag, PostMention
+from social.models.reports import ModeratorAction, Report
 from social.models.sessions import Session, SessionRevocation
 from social.models.tokens import RefreshToken
 from social.models.users import User
@@ -7,10 +8,12 @@ from social.models.users import User
 __all__ = [
     "Follow",
     "Like",
+    "ModeratorAction",
     "Post",
     "PostHashtag",
     "PostMention",
     "RefreshToken",
+    "Report",
     "Session",
     "SessionRevocation",
     "User",

@@ -150,6 +150,12 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     if user is None:
         check_password(password, _DUMMY_PASSWORD_HASH)
     elif user.is_active and user.check_password(password):
+        if user.suspended_at is not None:
+            raise ValidationFailed(
+                field=None,
+                code=ErrorCode.SUSPENDED,
+                message="This account is suspended by the moderators.",
+            )
         update_last_login(User, user)
         return user
     for scope, key, rate in throttles:
