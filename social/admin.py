@@ -218,5 +218,6 @@ class SessionAdmin(ViewOnlyAdmin):
             revoked += 1
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
+
 # The moderation queue lives beside, in its own module; importing it registers it.
 from social import admin_reports  # noqa: E402, F401

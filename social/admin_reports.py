@@ -62,10 +62,7 @@ def _reports_html(reports: QuerySet[Report]) -> SafeString:
     return format_html_join(
         "",
         "<li>{} #{}: {} by {} against {} ({})</li>",
-        (
-            (r.created_at.date(), r.pk, r.reason, r.reporter, r.target, r.status)
-            for r in rows
-        ),
+        ((r.created_at.date(), r.pk, r.reason, r.reporter, r.target, r.status) for r in rows),
     ) or format_html("<li>{}</li>", "none")
 
 

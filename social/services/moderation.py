@@ -69,9 +69,7 @@ def user_suspend(*, user: User, moderator: User, report: Report | None = None) -
     False when it was suspended already (nothing recorded)."""
     with transaction.atomic():
         now = timezone.now()
-        if not User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(
-            suspended_at=now
-        ):
+        if not User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(suspended_at=now):
             return False
         user.suspended_at = now
         revoke_user_sessions(user_id=user.pk)

@@ -97,9 +97,7 @@ def _act(client: Client, action: str, reports: list[Report]) -> Any:
     )
 
 
-def test_dismiss_closes_the_report_and_is_recorded(
-    staff_client: Client, moderator: User
-) -> None:
+def test_dismiss_closes_the_report_and_is_recorded(staff_client: Client, moderator: User) -> None:
     [report] = file_reports(1)
 
     assert _act(staff_client, "dismiss", [report]).status_code == 200

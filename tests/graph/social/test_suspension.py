@@ -29,7 +29,9 @@ mutation($login: String!, $password: String!) {
   }
 }
 """
-REFRESH = "mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken errors { code } } }"
+REFRESH = (
+    "mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken errors { code } } }"
+)
 EVERY_PATH = """
 query($troll: ID!, $trollPost: ID!, $alicePost: ID!) {
   user(username: "troll") { username postCount posts(first: 10) { edges { node { body } } } }
