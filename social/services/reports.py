@@ -17,10 +17,11 @@ def _post_errors(*, reporter: User, target: User, post_ids: Collection[int]) -> 
     if len(post_ids) > REPORT_POSTS_MAX:
         message = f"Choose at most {REPORT_POSTS_MAX} posts."
         return [FieldError("postIds", ErrorCode.INVALID, message)]
-    found = Post.objects.filter(
+    # Locked: a post deleted meanwhile cannot fail the report's insert after this check.
+    found = Post.objects.select_for_update(of=("self",)).filter(
         posts_q(viewer_id=reporter.pk), pk__in=post_ids, author_id=target.pk
-    ).count()
-    if found != len(post_ids):
+    )
+    if len(found.values_list("pk", flat=True)) != len(post_ids):
         return [FieldError("postIds", ErrorCode.INVALID, "Choose posts of the reported user.")]
     return []
 
@@ -46,11 +47,11 @@ def report_create(
     if len(comment) > REPORT_COMMENT_MAX_LENGTH:
         message = f"Use at most {REPORT_COMMENT_MAX_LENGTH:,} characters."
         errors.append(FieldError("comment", ErrorCode.TOO_LONG, message))
-    if unique_post_ids:
-        errors += _post_errors(reporter=reporter, target=target, post_ids=unique_post_ids)
-    if errors:
-        raise ValidationFailed(errors)
     with transaction.atomic():
+        if unique_post_ids:
+            errors += _post_errors(reporter=reporter, target=target, post_ids=unique_post_ids)
+        if errors:
+            raise ValidationFailed(errors)
         report = Report.objects.create(
             reporter=reporter, target=target, reason=reason, comment=comment
         )

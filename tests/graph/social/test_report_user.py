@@ -150,3 +150,28 @@ def test_reports_are_rate_limited_per_user(gql: Any, settings: Any) -> None:
     assert Report.objects.filter(reporter=alice).count() == 2
     # Another user's budget is their own.
     assert report(gql, bob, userId=userId)["ok"] is True
+
+
+def test_too_many_posts_and_a_long_comment_are_answered_together(gql: Any) -> None:
+    from social.services.reports import REPORT_POSTS_MAX
+
+    alice, troll = make_user("alice"), make_user("troll")
+    posts = [make_post(troll, f"post {n}") for n in range(REPORT_POSTS_MAX + 1)]
+
+    payload = report(
+        gql,
+        alice,
+        userId=global_id("User", troll.pk),
+        postIds=[global_id("Post", p.pk) for p in posts],
+        comment="x" * (REPORT_COMMENT_MAX_LENGTH + 1),
+    )
+
+    assert sorted(codes(payload)) == [("comment", "TOO_LONG"), ("postIds", "INVALID")]
+    assert not Report.objects.exists()
+
+
+def test_the_same_post_twice_counts_once(gql: Any) -> None:
+    alice, troll = make_user("alice"), make_user("troll")
+    post_id = global_id("Post", make_post(troll).pk)
+    payload = report(gql, alice, userId=global_id("User", troll.pk), postIds=[post_id, post_id])
+    assert payload["ok"] is True and Report.objects.get().posts.count() == 1
