@@ -152,6 +152,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "social.User"
+# Django's model backend that also refuses suspended accounts (admin and cookie sessions).
+AUTHENTICATION_BACKENDS = ["social.backends.SocialModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -12,7 +12,7 @@ from social.models import ModeratorAction, Post, Report, Session, User
 from social.services.moderation import user_suspend
 from social.services.reports import report_create
 from social.services.tokens import token_pair_issue
-from tests.factories import make_post, make_user
+from tests.factories import PASSWORD, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +192,17 @@ def test_staff_without_the_moderation_permission_cannot_act(
     report.target.refresh_from_db()
     assert report.target.suspended_at is None
     assert not ModeratorAction.objects.exists()
+
+
+def test_a_suspended_staff_account_loses_its_admin_session(
+    client: Client, moderator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    staff = make_user("staffer", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get(QUEUE).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_suspend(user=staff, moderator=moderator)
+
+    assert client.get(QUEUE).status_code == 302
+    assert not client.login(username="staffer", password=PASSWORD)
