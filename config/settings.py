@@ -157,6 +157,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "social.User"
+# Django's model backend that also refuses suspended accounts (admin and cookie sessions).
+AUTHENTICATION_BACKENDS = ["social.backends.SocialModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -254,6 +256,7 @@ RATELIMIT_LOGIN_FAILURES_PER_ADDRESS: str = env.str(
 )
 RATELIMIT_REGISTRATIONS: str = env.str("RATELIMIT_REGISTRATIONS", default="10/h")
 RATELIMIT_WRITES: str = env.str("RATELIMIT_WRITES", default="60/m")
+RATELIMIT_REPORTS: str = env.str("RATELIMIT_REPORTS", default="20/h")
 RATELIMIT_ENABLE: bool = env.bool("RATELIMIT_ENABLE", default=True)
 # A cache outage lets requests through (and is logged) rather than failing them.
 RATELIMIT_FAIL_OPEN = True

@@ -105,7 +105,7 @@ def session_user(request: HttpRequest) -> User | None:
         return None
     # The middleware's request.user is loaded once per request; asked twice (CSRF, context).
     user = request.user if hasattr(request, "user") else get_user(request)
-    if user.is_authenticated and user.is_active:
+    if user.is_authenticated and user.is_active and not user.is_suspended:  # type: ignore[union-attr]
         return user  # type: ignore[return-value]
     return None
 

@@ -34,7 +34,9 @@ class Context:
     def viewer(self) -> User | None:
         if not self._viewer_loaded:
             if self.viewer_id is not None:
-                self._viewer = User.objects.filter(pk=self.viewer_id, is_active=True).first()
+                self._viewer = User.objects.filter(
+                    pk=self.viewer_id, is_active=True, suspended_at__isnull=True
+                ).first()
             self._viewer_loaded = True
         return self._viewer
 

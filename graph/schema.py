@@ -20,6 +20,7 @@ from graph.security.ratelimit import apply_rate_limits
 from graph.social.mutations import SocialMutation
 from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
+from graph.social.reports import ReportMutation
 from observability.graphql import OperationMetrics
 
 Query = merge_types(
@@ -34,6 +35,7 @@ Mutation = merge_types(
         AccountLifecycleMutation,
         SessionMutation,
         MuteMutation,
+        ReportMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

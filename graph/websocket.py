@@ -333,7 +333,10 @@ class WebSocketAdapter(ChannelsWebSocketAdapter):
 def _active_user(user_id: int) -> User | None:
     # On the live side's database thread, which keeps its connection: no pool checkout
     # (and its health-check query) per connect. A slice, not .first(): no ORDER BY.
-    return next(iter(User.objects.filter(pk=user_id, is_active=True)[:1]), None)
+    return next(
+        iter(User.objects.filter(pk=user_id, is_active=True, suspended_at__isnull=True)[:1]),
+        None,
+    )
 
 
 @subscription_db
@@ -539,7 +542,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(ws=request)
         user = request.scope.get("user")
-        if user is not None and user.is_authenticated and user.is_active:
+        if user is not None and user.is_authenticated and user.is_active and not user.is_suspended:
             context.set_viewer(user)
         return context
 

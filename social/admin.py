@@ -231,3 +231,7 @@ class SessionAdmin(ViewOnlyAdmin):
             session_revoke(user=session.user, session_id=session.pk)
             revoked += 1
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
+
+
+# The moderation queue lives beside, in its own module; importing it registers it.
+from social import admin_reports  # noqa: E402, F401

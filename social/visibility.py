@@ -14,8 +14,9 @@ change here plus its tests:
   may not see which of the users (or posts by them) it shows, for the live side, which
   reads an object once, as for a signed-out viewer, then shows it to many viewers.
 
-The rules today: an inactive account (deactivated, or never activated) is gone for
-everyone, and so are its posts. A post's parent, mentions and notification actors follow
+The rules today: an inactive account (deactivated, or never activated) or a suspended one
+(a moderator's `suspended_at`) is gone for everyone, and so are its posts; unsuspending
+brings both back as they were. A post's parent, mentions and notification actors follow
 the same rules as any other post or user: what the viewer may not see is absent.
 
 Mutes: an unexpired mute hides the muted user's posts from the muter's feeds only
@@ -77,7 +78,7 @@ class SqlFragment:
 
 def users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
     """Users the viewer may see; `prefix` is the path to the user ("follower__")."""
-    return Q(**{f"{prefix}is_active": True})
+    return Q(**{f"{prefix}is_active": True, f"{prefix}suspended_at__isnull": True})
 
 
 def unexpired_q() -> Q:
@@ -99,7 +100,7 @@ def posts_q(*, viewer_id: int | None, prefix: str = "", feed: bool = False) -> Q
 
 def users_sql(*, user: str) -> SqlFragment:
     """`users_q` over the alias `user` of social_user."""
-    return SqlFragment(f"{user}.is_active")
+    return SqlFragment(f"({user}.is_active AND {user}.suspended_at IS NULL)")
 
 
 _MUTE = Mute._meta.db_table

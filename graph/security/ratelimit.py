@@ -34,6 +34,7 @@ class MutationLimit:
 
 WRITES = MutationLimit("writes", "RATELIMIT_WRITES", "user")
 REGISTRATIONS = MutationLimit("registrations", "RATELIMIT_REGISTRATIONS", "address")
+REPORTS = MutationLimit("reports", "RATELIMIT_REPORTS", "user")
 
 # Root mutations by GraphQL name. Login is limited on failures only, in its service.
 MUTATION_LIMITS: dict[str, MutationLimit] = {
@@ -52,6 +53,8 @@ MUTATION_LIMITS: dict[str, MutationLimit] = {
     "deleteAccount": WRITES,
     "requestEmailVerification": WRITES,
     "revokeSession": WRITES,
+    # Its own budget: a report costs a moderator's time, not just a row.
+    "reportUser": REPORTS,
 }
 
 

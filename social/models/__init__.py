@@ -1,6 +1,7 @@
 from social.models.follows import Follow
 from social.models.mutes import Mute
 from social.models.posts import Like, Post, PostHashtag, PostMention
+from social.models.reports import ModeratorAction, Report
 from social.models.sessions import Session, SessionRevocation
 from social.models.tokens import RefreshToken
 from social.models.users import User
@@ -9,10 +10,12 @@ __all__ = [
     "Follow",
     "Like",
     "Mute",
+    "ModeratorAction",
     "Post",
     "PostHashtag",
     "PostMention",
     "RefreshToken",
+    "Report",
     "Session",
     "SessionRevocation",
     "User",

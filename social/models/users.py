@@ -30,6 +30,9 @@ class User(AbstractUser):
     # Nullable without a default: SQLite adds it in place (a rebuilt table would lose the
     # PostgreSQL-only indexes' guard).
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Set by a moderator (social/services/moderation.py): the account is gone for everyone
+    # and cannot sign in until unsuspended; nothing of it is deleted.
+    suspended_at = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=50, blank=True, default="")
     bio = models.CharField(max_length=300, blank=True, default="")
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
@@ -60,6 +63,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def email_verified(self) -> bool:

@@ -155,6 +155,12 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
         # Only failures spend the budget.
         for attempt in attempts:
             attempt_refund(attempt)
+        if user.suspended_at is not None:
+            raise ValidationFailed(
+                field=None,
+                code=ErrorCode.SUSPENDED,
+                message="This account is suspended by the moderators.",
+            )
         update_last_login(User, user)
         return user
     raise ValidationFailed(

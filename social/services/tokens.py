@@ -140,7 +140,12 @@ def token_pair_refresh(*, refresh_token: str) -> tuple[User, TokenPair]:
             # A used token came back: whoever holds it stole it, or the session did.
             session_revoke_by_key(key=str(row.session.key), user_id=row.user_id)
             reused = True
-        elif row.expires_at <= now or not row.user.is_active or row.session.revoked_at:
+        elif (
+            row.expires_at <= now
+            or not row.user.is_active
+            or row.user.suspended_at is not None
+            or row.session.revoked_at
+        ):
             raise _invalid_refresh_token()
         else:
             row.used_at = now
