@@ -9,8 +9,8 @@ from social.models.users import User
 __all__ = [
     "Follow",
     "Like",
-    "Mute",
     "ModeratorAction",
+    "Mute",
     "Post",
     "PostHashtag",
     "PostMention",
