@@ -9,7 +9,9 @@ change here plus its tests:
   parameters, where `VIEWER` stands for the viewer's id (NULL when signed out). The
   hand-written reads (social/reads/posts.py) and any other executor (compiled documents)
   splice it in as it is: `posts_sql(post="p", author="u")` is every condition a row of
-  `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer;
+  `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer. Its
+  SQL holds `%s` placeholders only (a literal percent written `%%`), filled in order by
+  `params`: the compiled path turns each into a parameter of its own statement;
 - a live check (`hidden_pairs`, `hidden_post_pairs`): which viewers an event would reach
   may not see which of the users (or posts by them) it shows, for the live side, which
   reads an object once, as for a signed-out viewer, then shows it to many viewers.
@@ -52,8 +54,11 @@ def users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True})
 
 
-def posts_q(*, viewer_id: int | None, prefix: str = "") -> Q:
-    """Posts the viewer may see; `prefix` is the path to the post ("reply_to__")."""
+def posts_q(*, viewer_id: int | None, prefix: str = "", feed: bool = False) -> Q:
+    """Posts the viewer may see; `prefix` is the path to the post ("reply_to__").
+
+    `feed`: the posts of a feed (home, public, hashtag, and their live events), where rules
+    that hide a post from feeds only (a mute) apply too; no rule today looks at it."""
     return users_q(viewer_id=viewer_id, prefix=f"{prefix}author__")
 
 
@@ -62,8 +67,9 @@ def users_sql(*, user: str) -> SqlFragment:
     return SqlFragment(f"{user}.is_active")
 
 
-def posts_sql(*, post: str, author: str) -> SqlFragment:
-    """`posts_q` over the alias `post` of social_post and `author`, its author's row."""
+def posts_sql(*, post: str, author: str, feed: bool = False) -> SqlFragment:
+    """`posts_q` over the alias `post` of social_post and `author`, its author's row
+    (`feed` as for `posts_q`)."""
     return users_sql(user=author)
 
 

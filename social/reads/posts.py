@@ -142,6 +142,10 @@ _SOURCES: dict[str, tuple[str, str, tuple[Any, ...], tuple[str, str], bool]] = {
 }
 
 
+# The sources that are feeds, where a feed's rules apply too (social.visibility.posts_q).
+_FEEDS = frozenset({"home", "public", "hashtag"})
+
+
 @dataclass
 class _Level:
     """Where one post of a row (the page's post, its parent, ...) sits, and what it holds."""
@@ -231,7 +235,7 @@ def _list_statement(
     builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
     level = builder.level(shape, 0)
     tables, condition, condition_params, (first, second), descending = _SOURCES[source]
-    visible = posts_sql(post="p0", author="u0")
+    visible = posts_sql(post="p0", author="u0", feed=source in _FEEDS)
     where = f"{condition} AND {visible.sql}"
     params = [*condition_params, *visible.params]
     if after:
