@@ -13,28 +13,32 @@ Everything else the request supplies (cursors, ids, tags, usernames, the viewer'
 read by a binder at each execution and sent as a parameter.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field
-from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLSchema
-from graphql.execution.collect_fields import FieldDetails
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    VariableValues,
+    get_argument_values,
+)
 
 from graph.compiled import sql
 from graph.compiled.visibility import cast_of, spliced
 from graph.errors import CodedError
 from graph.ids import parse_global_id
+from graph.internals import FieldGroup, node_of
 from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
 from notifications.models import Notification
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
 from social.text import normalize_hashtag
 from social.visibility import SqlFragment, posts_sql, users_sql
-
-FieldGroup = Sequence[FieldDetails]
 
 POSTS = Post._meta.db_table
 USERS = User._meta.db_table
@@ -114,13 +118,13 @@ class Compiler:
     def __init__(
         self,
         schema: GraphQLSchema,
-        collect: Callable[[GraphQLObjectType, FieldGroup], Any],
+        subfields: Callable[[GraphQLObjectType, FieldGroup], Mapping[str, FieldGroup]],
         *,
         variables: VariableValues,
         viewer_signed_in: bool,
     ) -> None:
         self.schema = schema
-        self._collect = collect
+        self._subfields = subfields
         self.variables = variables
         self.signed_in = viewer_signed_in
         self.binders: list[Binder] = []
@@ -163,8 +167,8 @@ class Compiler:
 
     def fields(self, type_name: str, group: FieldGroup) -> list[tuple[str, str, FieldGroup]]:
         """(response key, field name, field group) of the selection on `type_name`."""
-        collected = self._collect(self.type(type_name), group).grouped_field_set
-        return [(key, details[0].node.name.value, details) for key, details in collected.items()]
+        collected = self._subfields(self.type(type_name), group)
+        return [(key, node_of(details).name.value, details) for key, details in collected.items()]
 
     def field_def(self, type_name: str, name: str) -> GraphQLField:
         return self.type(type_name).fields[name]
@@ -172,11 +176,11 @@ class Compiler:
     def argument(self, type_name: str, group: FieldGroup, name: str) -> Any:
         """An argument's value for this request (compile time: only for what the plan
         cache keys on, Int and Boolean values, and whether a value is given)."""
-        node = group[0].node
+        node = node_of(group)
         return _argument(self.field_def(type_name, node.name.value), node, self.variables, name)
 
     def argument_binder(self, type_name: str, group: FieldGroup, name: str) -> Binder:
-        node = group[0].node
+        node = node_of(group)
         field_def = self.field_def(type_name, node.name.value)
         return lambda bind: _argument(field_def, node, bind.variables, name)
 

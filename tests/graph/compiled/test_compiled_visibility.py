@@ -22,7 +22,8 @@ Both = Callable[..., dict[str, Any]]
 POST = "id body author { username } mentions { username } replyTo { id author { username } }"
 EVERYTHING = f"""query Everything($bob: String!) {{
   publicFeed(first: 50) {{ edges {{ node {{ {POST} }} }} }}
-  homeFeed(first: 50) {{ edges {{ node {{ {POST} replies(first: 9) {{ edges {{ node {{ id }} }} }} }} }} }}
+  homeFeed(first: 50) {{ edges {{ node {{ {POST}
+    replies(first: 9) {{ edges {{ node {{ id }} }} }} }} }} }}
   hashtagFeed(tag: "world", first: 50) {{ edges {{ node {{ {POST} }} }} }}
   notifications(first: 50) {{ edges {{ node {{ kind actor {{ username }} post {{ {POST} }} }} }} }}
   user(username: $bob) {{ username posts(first: 50) {{ edges {{ node {{ {POST} }} }} }} }}
@@ -51,9 +52,9 @@ def _usernames(value: Any) -> set[str]:
 
 def _node(both: Both, world: World, viewer: Any, type_name: str, pk: int) -> Any:
     query = (
-        'query { node(id: "%s") { id ... on Post { body replyTo { id } } '  # noqa: UP031
+        'query { node(id: "ID") { id ... on Post { body replyTo { id } } '
         "... on User { username } ... on Notification { actor { username } post { id } } } }"
-    ) % global_id(type_name, pk)
+    ).replace("ID", global_id(type_name, pk))
     return both(query, viewer=viewer)["data"]["node"]
 
 
