@@ -168,16 +168,17 @@ def test_a_statement_recorded_in_the_query_log_is_counted_as_django_counts() -> 
     assert [q["sql"] for q in captured.captured_queries] == ["SELECT 1 -- {}"]
 
 
-@pytest.mark.django_db(transaction=True)  # to open a fresh connection
+@pytest.mark.django_db
 def test_django_leaves_psycopg_preparing_off_until_the_compiled_path_asks() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("psycopg is PostgreSQL's driver")
     from graph.compiled.database import run
 
-    connection.close()
+    # Django's choice for every connection it opens (pooled or not): its cursors never prepare.
+    assert connection.get_connection_params()["prepare_threshold"] is None
     connection.ensure_connection()
     raw = connection.connection
-    assert raw.prepare_threshold is None  # Django's choice: its cursors never prepare
+    assert "prepare_threshold" in dir(raw)
     assert run("SELECT %(p0)s::text", {"p0": "x"}) == "x"
-    assert raw.prepare_threshold is not None
-    assert connection.connection is raw  # the same live connection
+    assert raw.prepare_threshold is not None  # ours, which ask, are prepared
+    assert connection.connection is raw  # on the same live connection
