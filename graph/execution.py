@@ -18,13 +18,14 @@ import weakref
 from typing import Any
 
 from graphql import ExecutionResult, OperationType
-from graphql.pyutils import AwaitableOrValue, Path
+from graphql.pyutils import AwaitableOrValue
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from graph.compiled.executor import compiled_root_field
+from graph.internals import RootField, RootFieldHook
 
 # Per shared payload (by identity, while it lives): the results by operation node.
 _results: dict[int, dict[int, tuple[Any, Any]]] = {}
@@ -59,8 +60,9 @@ class _Executed:
         return _shared(outcome) if isinstance(outcome, asyncio.Future) else outcome
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor; queries, mutations and unmarked payloads run unchanged."""
+class SharedEventExecutor(RootFieldHook, StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor; queries, mutations and unmarked payloads run unchanged, but
+    for the root fields of queries that the compiled path answers."""
 
     def build_per_event_executor(self, payload: Any) -> Any:
         # Copying the executor for each subscriber cost as much as executing did.
@@ -70,31 +72,9 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
             return _Executed(entry[1])
         return super().build_per_event_executor(payload)
 
-    def execute_field(
-        self,
-        parent_type: Any,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
-        position_context: Any,
-    ) -> Any:
+    def answer_root_field(self, field: RootField) -> Any:
         # A root field of a query may be answered by one compiled SQL statement.
-        if path.prev is None:
-            try:
-                compiled = compiled_root_field(self, parent_type, field_details_list, path)
-            except Exception as error:
-                # As graphql-core treats a resolver's exception: located, masked, nulled.
-                field_def = self.schema.get_field(
-                    parent_type, field_details_list[0].node.name.value
-                )
-                assert field_def is not None
-                self.handle_field_error(error, field_def.type, field_details_list, path)
-                return None
-            if compiled is not None:
-                return compiled
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+        return compiled_root_field(field)
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
         results = _results.get(id(self.root_value))

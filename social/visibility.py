@@ -9,7 +9,9 @@ change here plus its tests:
   parameters, where `VIEWER` stands for the viewer's id (NULL when signed out). The
   hand-written reads (social/reads/posts.py) and any other executor (compiled documents)
   splice it in as it is: `posts_sql(post="p", author="u")` is every condition a row of
-  `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer;
+  `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer. Its
+  SQL holds `%s` placeholders only (a literal percent written `%%`), filled in order by
+  `params`: the compiled path turns each into a parameter of its own statement;
 - a live check (`hidden_pairs`, `hidden_post_pairs`): which viewers an event would reach
   may not see which of the users (or posts by them) it shows, for the live side, which
   reads an object once, as for a signed-out viewer, then shows it to many viewers.

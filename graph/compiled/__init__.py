@@ -6,14 +6,15 @@ as it is. Everything else (other root fields, mutations, subscriptions, any fiel
 compiler does not know, any argument that would raise an error) runs through the normal
 Strawberry executor with the same answers: tests/graph/compiled holds the differential test.
 
-    executor.py     the hook in graphql-core's executor (root fields only) and RawJSON
+    executor.py     a root field of a query -> its plan (compiled or fallback) -> RawJSON
+    database.py     running a statement on psycopg, prepared, and logging it as Django does
     plan_cache.py   compiled statements, a bounded LRU keyed by document hash and shape
     compiler.py     a selection on User, Post, Notification and their connections -> SQL
     sql.py          JSON text of SQL values: ids, cursors and dates in this API's formats
-    visibility.py   the visibility rules as SQL, mirroring social/selectors (one place)
+    visibility.py   social/visibility.py's SQL fragments spliced into a statement: the
+                    compiled path has no visibility rule of its own
 
-Library internals it relies on (pinned by tests/graph/test_compiled_switch.py): graphql-core
-3.3.2's Executor.execute_field, collect_subfields and handle_field_error (graph/execution.py);
-Django's connection.queries_log / queries_logged, so query counts and the DEBUG log see the
-statements; psycopg's public prepare_threshold, which Django sets to None.
+The library internals it relies on are read in adapter modules only, listed in
+docs/internals.md: graphql-core's executor hook in graph/internals.py (`RootFieldHook`,
+`RootField`), Django's query log and psycopg's prepared statements in database.py.
 """

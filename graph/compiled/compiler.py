@@ -13,27 +13,32 @@ Everything else the request supplies (cursors, ids, tags, usernames, the viewer'
 read by a binder at each execution and sent as a parameter.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field
-from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLSchema
-from graphql.execution.collect_fields import FieldDetails
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    VariableValues,
+    get_argument_values,
+)
 
 from graph.compiled import sql
-from graph.compiled.visibility import top_level_post, visible_author, visible_user
+from graph.compiled.visibility import cast_of, spliced
 from graph.errors import CodedError
 from graph.ids import parse_global_id
+from graph.internals import FieldGroup, node_of
 from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
 from notifications.models import Notification
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
 from social.text import normalize_hashtag
-
-FieldGroup = Sequence[FieldDetails]
+from social.visibility import NOW, SqlFragment, notifications_sql, now_param, posts_sql, users_sql
 
 POSTS = Post._meta.db_table
 USERS = User._meta.db_table
@@ -113,13 +118,13 @@ class Compiler:
     def __init__(
         self,
         schema: GraphQLSchema,
-        collect: Callable[[GraphQLObjectType, FieldGroup], Any],
+        subfields: Callable[[GraphQLObjectType, FieldGroup], Mapping[str, FieldGroup]],
         *,
         variables: VariableValues,
         viewer_signed_in: bool,
     ) -> None:
         self.schema = schema
-        self._collect = collect
+        self._subfields = subfields
         self.variables = variables
         self.signed_in = viewer_signed_in
         self.binders: list[Binder] = []
@@ -127,14 +132,32 @@ class Compiler:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def param(self, binder: Binder, cast: str) -> str:
+    def param(self, binder: Binder, cast: str | None) -> str:
         # Named: the SQL text does not hold the parameters in the order they are made.
         name = f"p{len(self.binders)}"
         self.binders.append(binder)
-        return f"%({name})s::{cast}"
+        return f"%({name})s::{cast}" if cast else f"%({name})s"
 
     def viewer(self) -> str:
         return self.param(lambda bind: bind.viewer_id, "bigint")
+
+    def constant(self, value: Any) -> str:
+        if value is NOW:  # the time of the read, as the rule book's other forms take it
+            return self.param(lambda bind: now_param(), "timestamptz")
+        return self.param(lambda bind: value, cast_of(value))
+
+    # -- visibility: every condition from social/visibility.py, spliced -----------------
+
+    def rule(self, fragment: SqlFragment) -> str:
+        return spliced(fragment, viewer=self.viewer, value=self.constant)
+
+    def visible_user(self, user: str) -> str:
+        """The viewer may see the user row at alias `user`."""
+        return self.rule(users_sql(user=user))
+
+    def visible_post(self, post: str, author: str, *, feed: bool = False) -> str:
+        """The viewer may see the post row at `post`, whose author's row is at `author`."""
+        return self.rule(posts_sql(post=post, author=author, feed=feed))
 
     def alias(self, prefix: str) -> str:
         return f"{prefix}{next(self._aliases)}"
@@ -146,8 +169,8 @@ class Compiler:
 
     def fields(self, type_name: str, group: FieldGroup) -> list[tuple[str, str, FieldGroup]]:
         """(response key, field name, field group) of the selection on `type_name`."""
-        collected = self._collect(self.type(type_name), group).grouped_field_set
-        return [(key, details[0].node.name.value, details) for key, details in collected.items()]
+        collected = self._subfields(self.type(type_name), group)
+        return [(key, node_of(details).name.value, details) for key, details in collected.items()]
 
     def field_def(self, type_name: str, name: str) -> GraphQLField:
         return self.type(type_name).fields[name]
@@ -155,11 +178,11 @@ class Compiler:
     def argument(self, type_name: str, group: FieldGroup, name: str) -> Any:
         """An argument's value for this request (compile time: only for what the plan
         cache keys on, Int and Boolean values, and whether a value is given)."""
-        node = group[0].node
+        node = node_of(group)
         return _argument(self.field_def(type_name, node.name.value), node, self.variables, name)
 
     def argument_binder(self, type_name: str, group: FieldGroup, name: str) -> Binder:
-        node = group[0].node
+        node = node_of(group)
         field_def = self.field_def(type_name, node.name.value)
         return lambda bind: _argument(field_def, node, bind.variables, name)
 
@@ -218,7 +241,7 @@ class Compiler:
                     f"'[' || coalesce((SELECT string_agg({self.user(user, group)}, ','"
                     f" ORDER BY {link}.position) FROM {MENTIONS} {link}"
                     f" JOIN {USERS} {user} ON {user}.id = {link}.user_id"
-                    f" WHERE {link}.post_id = {p}.id), '') || ']'"
+                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user)}), '') || ']'"
                 )
             case "author":
                 user = self.alias("u")
@@ -227,11 +250,7 @@ class Compiler:
                     f" WHERE {user}.id = {p}.author_id)"
                 )
             case "replyTo":
-                parent = self.alias("p")
-                return (
-                    f"coalesce((SELECT {self.post(parent, group)} FROM {POSTS} {parent}"
-                    f" WHERE {parent}.id = {p}.reply_to_id), 'null')"
-                )
+                return self.post_or_null(f"{p}.reply_to_id", group)
             case "replies":
                 return self.connection("Post", group, self.replies_source(p))
         raise Fallback(f"Post.{name}")
@@ -301,18 +320,24 @@ class Compiler:
             case "read":
                 return sql.boolean(f"{n}.read_at IS NOT NULL")
             case "actor":
+                # The row is listed only while its actor is visible (notifications_source).
                 user = self.alias("u")
                 return (
                     f"(SELECT {self.user(user, group)} FROM {USERS} {user}"
                     f" WHERE {user}.id = {n}.actor_id)"
                 )
             case "post":
-                post = self.alias("p")
-                return (
-                    f"coalesce((SELECT {self.post(post, group)} FROM {POSTS} {post}"
-                    f" WHERE {post}.id = {n}.post_id), 'null')"
-                )
+                return self.post_or_null(f"{n}.post_id", group)
         raise Fallback(f"Notification.{name}")
+
+    def post_or_null(self, pk: str, group: FieldGroup) -> str:
+        """The post whose id is `pk`, or null when there is none or the viewer may not see it."""
+        post, author = self.alias("p"), self.alias("a")
+        return (
+            f"coalesce((SELECT {self.post(post, group)} FROM {POSTS} {post} JOIN {USERS} {author}"
+            f" ON {author}.id = {post}.author_id"
+            f" WHERE {post}.id = {pk} AND {self.visible_post(post, author)}), 'null')"
+        )
 
     def node(self, type_name: str, alias: str, group: FieldGroup) -> str:
         if type_name == "Post":
@@ -447,15 +472,18 @@ class Compiler:
     # -- sources ----------------------------------------------------------------------
 
     def posts_source(
-        self, where: str, *, kind: str, descending: bool = True, join: str = ""
+        self, where: str, *, kind: str, descending: bool = True, join: str = "", feed: bool
     ) -> _Source:
+        """Posts meeting `where` ({post} is their alias) that the viewer may see (`feed`: a
+        feed's rules, for home, public and hashtag feeds)."""
         post, author = self.alias("p"), self.alias("a")
+        visible = self.visible_post(post, author, feed=feed)
         return _Source(
             select=f"{post}.*",
             body=(
                 f"FROM {POSTS} {post}{join.format(post=post)}"
                 f" JOIN {USERS} {author} ON {author}.id ="
-                f" {post}.author_id WHERE {visible_author(author)} AND {where.format(post=post)}"
+                f" {post}.author_id WHERE {visible} AND {where.format(post=post)}"
             ),
             keys=(
                 _Key(f"{post}.created_at", "datetime", Post._meta.get_field("created_at")),
@@ -468,11 +496,11 @@ class Compiler:
 
     def replies_source(self, parent: str) -> _Source:
         return self.posts_source(
-            f"{{post}}.reply_to_id = {parent}.id", kind="replies", descending=False
+            f"{{post}}.reply_to_id = {parent}.id", kind="replies", descending=False, feed=False
         )
 
     def user_posts_source(self, user: str) -> _Source:
-        return self.posts_source(f"{{post}}.author_id = {user}.id", kind="posts")
+        return self.posts_source(f"{{post}}.author_id = {user}.id", kind="posts", feed=False)
 
     def follow_source(self, user: str, name: str) -> _Source:
         link, other = self.alias("f"), self.alias("u")
@@ -486,7 +514,7 @@ class Compiler:
             select=f"{other}.*",
             body=(
                 f"FROM {FOLLOWS} {link} JOIN {USERS} {other} ON {other}.id = {link}.{shown}"
-                f" WHERE {link}.{own} = {user}.id AND {visible_user(other)}"
+                f" WHERE {link}.{own} = {user}.id AND {self.visible_user(other)}"
             ),
             keys=(
                 _Key(f"{link}.created_at", "datetime", Follow._meta.get_field("created_at")),
@@ -508,7 +536,9 @@ class Compiler:
     def root_expr(self, name: str, group: FieldGroup) -> str | None:
         match name:
             case "publicFeed":
-                source = self.posts_source(top_level_post("{post}"), kind="public")
+                # No replies, not even one whose parent was deleted (social.reads.posts.public).
+                top_level = "{post}.reply_to_id IS NULL AND NOT {post}.is_reply"
+                source = self.posts_source(top_level, kind="public", feed=True)
                 return self.connection("Query", group, source)
             case "homeFeed":
                 if not self.signed_in:
@@ -519,7 +549,8 @@ class Compiler:
                     f" WHERE {follow}.follower_id = {self.viewer()}"
                     f" UNION ALL SELECT {self.viewer()})"
                 )
-                return self.connection("Query", group, self.posts_source(authors, kind="home"))
+                source = self.posts_source(authors, kind="home", feed=True)
+                return self.connection("Query", group, source)
             case "hashtagFeed":
                 return self.connection("Query", group, self.hashtag_source(group))
             case "notifications":
@@ -552,6 +583,7 @@ class Compiler:
         source = self.posts_source(
             f"{link}.tag = {tag}",
             kind="hashtag",
+            feed=True,
             join=f" JOIN {TAGS} {link} ON {link}.post_id = {{post}}.id",
         )
         # Sorted on the tag row (hashtag_feed_idx), whose copies equal the post's values.
@@ -568,11 +600,24 @@ class Compiler:
         )
         return _Source(
             select=f"{row}.*",
-            body=f"FROM {NOTIFICATIONS} {row} WHERE {row}.recipient_id = {self.viewer()}{unread}",
+            body=(
+                f"FROM {NOTIFICATIONS} {row}{self.visible_actor(row)}"
+                f" WHERE {row}.recipient_id = {self.viewer()}{unread}"
+            ),
             keys=(_Key(f"{row}.id", "integer", Notification._meta.pk),),  # type: ignore[arg-type]
             descending=True,
             cursor_kind="notifications",
             node_type="Notification",
+        )
+
+    def visible_actor(self, notification: str) -> str:
+        """A join that keeps a notification only while the viewer may see its actor and
+        the rule book lets its recipient see it (a mute with notifications hides it)."""
+        actor = self.alias("a")
+        return (
+            f" JOIN {USERS} {actor} ON {actor}.id = {notification}.actor_id"
+            f" AND {self.visible_user(actor)}"
+            f" AND {self.rule(notifications_sql(notification=notification))}"
         )
 
     def visible_user_row(
@@ -590,15 +635,7 @@ class Compiler:
             condition = f"lower({user}.username::text) = lower({match}) AND {condition}"
         return (
             f"coalesce((SELECT {self.user(user, group)} FROM {USERS} {user}"
-            f" WHERE {condition} AND {visible_user(user)} ORDER BY {user}.id LIMIT 1), 'null')"
-        )
-
-    def post_row(self, pk: str, group: FieldGroup) -> str:
-        post, author = self.alias("p"), self.alias("a")
-        return (
-            f"coalesce((SELECT {self.post(post, group)} FROM {POSTS} {post} JOIN {USERS} {author}"
-            f" ON {author}.id = {post}.author_id"
-            f" WHERE {post}.id = {pk} AND {visible_author(author)}), 'null')"
+            f" WHERE {condition} AND {self.visible_user(user)} ORDER BY {user}.id LIMIT 1), 'null')"
         )
 
     def id_param(self, group: FieldGroup) -> str:
@@ -615,7 +652,7 @@ class Compiler:
         parsed = parse_global_id(value)
         if parsed is None or parsed[0] != "Post":
             return None
-        return self.post_row(self.id_param(group), group)
+        return self.post_or_null(self.id_param(group), group)
 
     def node_by_id(self, group: FieldGroup, value: str) -> str | None:
         parsed = parse_global_id(value)
@@ -623,7 +660,7 @@ class Compiler:
             return None
         type_name = parsed[0]
         if type_name == "Post":
-            return self.post_row(self.id_param(group), group)
+            return self.post_or_null(self.id_param(group), group)
         if type_name == "User":
             return self.visible_user_row(self.id_param(group), group)
         if type_name == "Notification":
@@ -632,7 +669,7 @@ class Compiler:
             row = self.alias("n")
             return (
                 f"coalesce((SELECT {self.notification(row, group)} FROM {NOTIFICATIONS} {row}"
-                f" WHERE {row}.id = {self.id_param(group)}"
+                f"{self.visible_actor(row)} WHERE {row}.id = {self.id_param(group)}"
                 f" AND {row}.recipient_id = {self.viewer()}), 'null')"
             )
         raise Fallback(f"node of type {type_name}")  # another type's loader decides

@@ -8,22 +8,16 @@ the query limits, authentication and metrics all ran before, as for any request.
 """
 
 import logging
-import time
-from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
 from graphql import OperationType
-from graphql.execution.collect_fields import FieldDetails
-from graphql.pyutils import Path
-from psycopg import Cursor
 from strawberry.utils.inspect import in_async_context
 
 from graph.compiled import plan_cache
 from graph.compiled.compiler import Bind, Compiler, Fallback, Statement
+from graph.compiled.database import run
+from graph.internals import RootField
 
 logger = logging.getLogger("graph.compiled")
-# psycopg prepares a statement run this many times, or any run with prepare=True.
-_ONLY_WHEN_ASKED = 2**31
 
 
 class RawJSON:
@@ -38,36 +32,33 @@ class RawJSON:
         return f"RawJSON({self.text[:60]!r})"
 
 
-def compiled_root_field(
-    executor: Any, parent_type: Any, group: list[FieldDetails], path: Path
-) -> RawJSON | None:
-    """The root field at `path` as JSON text, or None when the normal executor must run it."""
-    context = executor.context_value
-    document = getattr(context, "compiled_document", None)
-    if document is None or executor.operation.operation != OperationType.QUERY:
+def compiled_root_field(field: RootField) -> RawJSON | None:
+    """The root field as JSON text, or None when the normal executor must run it."""
+    document = getattr(field.context, "compiled_document", None)
+    if document is None or field.operation.operation != OperationType.QUERY:
         return None
     if in_async_context():
         return None  # Django's database calls are sync-only: an async view runs resolvers
-    viewer_id = getattr(context, "viewer_id", None)
-    variables = executor.variable_values
-    operation = executor.operation.name.value if executor.operation.name else None
-    name = group[0].node.name.value
+    viewer_id = getattr(field.context, "viewer_id", None)
+    variables = field.variables
+    operation = field.operation.name.value if field.operation.name else None
+    name = field.name
     key = (
         document,
         operation,
-        path.key,
+        field.response_key,
         plan_cache.shape_key(variables.coerced, viewer_signed_in=viewer_id is not None),
     )
 
     def compile_plan() -> plan_cache.Plan:
         compiler = Compiler(
-            executor.schema,
-            executor.collect_subfields,
+            field.schema,
+            field.subfields,
             variables=variables,
             viewer_signed_in=viewer_id is not None,
         )
         try:
-            return compiler.root(name, group)
+            return compiler.root(name, field.group)
         except Fallback as reason:
             logger.debug("Not compiled: %s (%s)", name, reason)
             return plan_cache.FALLBACK
@@ -82,26 +73,3 @@ def compiled_root_field(
     except Fallback:
         return None  # an argument the executor answers with an error (a bad cursor)
     return RawJSON(run(plan.sql, params))
-
-
-def run(sql: str, params: dict[str, Any]) -> str:
-    """The statement's one text value, prepared once per connection (server-side binding:
-    Django's own cursor binds on the client, so PostgreSQL would plan every execution)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns psycopg's prepared statements off; its own (client-binding) cursors
-        # never prepare, so this lets only ours, which ask for it, be prepared.
-        raw.prepare_threshold = _ONLY_WHEN_ASKED
-    started = time.monotonic()
-    with Cursor(raw) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone()
-    if connection.queries_logged:
-        # As Django's debug cursor records it: query counts and the DEBUG log see it.
-        connection.queries_log.append(
-            {"sql": f"{sql} -- {params!r}", "time": f"{time.monotonic() - started:.3f}"}
-        )
-    assert row is not None
-    return str(row[0])

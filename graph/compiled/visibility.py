@@ -1,28 +1,55 @@
-"""What a viewer may see, as SQL conditions for the compiled path: the rules that
-social/selectors apply today, written once here. The differential test
-(tests/graph/compiled) runs every compiled document against the normal executor, so a
-rule that changes there and not here fails it.
+"""The rule book's SQL (social/visibility.py) spliced into a compiled statement.
 
-Each function takes the SQL alias of a row and returns a condition on it.
+The compiled path has no visibility rule of its own: wherever a user or a post row enters a
+result, the compiler asks social/visibility.py for its `SqlFragment` over that row's
+aliases and splices it in here, each of the fragment's `%s` placeholders becoming one of
+the statement's own parameters (`VIEWER` the viewer's id, any other value bound as it is).
+A rule added there (taking the viewer or not) reaches compiled documents unchanged.
 """
 
+import re
+from collections.abc import Callable
+from typing import Any
 
-def visible_author(user: str) -> str:
-    """posts_visible: a post shows only while its author's account is active."""
-    return f"{user}.is_active"
+from social.visibility import VIEWER, SqlFragment
 
-
-def visible_user(user: str) -> str:
-    """users_visible (user, me, node) and the other side of a follow: active accounts only."""
-    return f"{user}.is_active"
-
-
-def top_level_post(post: str) -> str:
-    """public_feed: no replies, not even one whose parent was deleted."""
-    return f"{post}.reply_to_id IS NULL AND NOT {post}.is_reply"
+# psycopg's placeholders in a fragment: `%s`, and `%%` for a literal percent.
+_PLACEHOLDER = re.compile(r"%%|%s|%\(")
 
 
-# Shown without a visibility condition, as the selectors do today: a post's mentions
-# (post_mentions), its parent (`replyTo`, joined by select_related) and a notification's
-# actor and post (notifications/selectors.py prefetches them unfiltered).
-UNFILTERED = ("mentions", "replyTo", "Notification.actor", "Notification.post")
+def spliced(
+    fragment: SqlFragment, *, viewer: Callable[[], str], value: Callable[[Any], str]
+) -> str:
+    """The fragment's condition, parenthesised, with `viewer()` where it holds `VIEWER`
+    and `value(v)` for each other parameter `v` (both give a placeholder of the statement)."""
+    params = iter(fragment.params)
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        if match.group() == "%(":
+            raise ValueError(f"Named placeholders are not spliced: {fragment.sql!r}")
+        try:
+            param = next(params)
+        except StopIteration:
+            raise ValueError(f"More placeholders than parameters: {fragment.sql!r}") from None
+        return viewer() if param is VIEWER else value(param)
+
+    condition = _PLACEHOLDER.sub(replace, fragment.sql)
+    if next(params, _END) is not _END:
+        raise ValueError(f"More parameters than placeholders: {fragment.sql!r}")
+    return f"({condition})"
+
+
+_END = object()
+
+
+def cast_of(value: Any) -> str | None:
+    """The SQL type a fragment's constant is bound as (None: PostgreSQL infers it)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "bigint"
+    if isinstance(value, str):
+        return "text"
+    return None

@@ -154,6 +154,10 @@ _SOURCES: dict[str, tuple[str, str, tuple[Any, ...], tuple[str, str], bool]] = {
 }
 
 
+# The sources that are feeds, where a feed's rules apply too (social.visibility.posts_q).
+_FEEDS = frozenset({"home", "public", "hashtag"})
+
+
 @dataclass
 class _Level:
     """Where one post of a row (the page's post, its parent, ...) sits, and what it holds."""

@@ -1,6 +1,7 @@
 """Each library internal listed in docs/internals.md, pinned: these fail when an upgrade
 changes what the code relies on (re-check docs/internals.md, then update the pins)."""
 
+import inspect
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any
@@ -8,14 +9,16 @@ from typing import Any
 import pytest
 import strawberry
 from django.db import connection
-from graphql import FieldNode, FragmentDefinitionNode
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLObjectType, GraphQLSchema
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graph.internals import field_nodes
+from graph.internals import RootField, RootFieldHook, field_nodes, node_of
 
 PINNED = {
     "strawberry-graphql": "0.341.2",
     "graphql-core": "3.3.2",
     "Django": "5.2.19",
+    "psycopg": "3.3.9",
 }
 
 
@@ -74,3 +77,108 @@ def test_datetimes_adapt_as_the_orm_stores_them() -> None:
         assert cursor.fetchone()[0] == 1
     assert connection.ops.adapt_datetimefield_value(None) is None
     assert isinstance(moment, datetime)
+
+
+def _answering_schema(answer: Any) -> tuple[strawberry.Schema, list[RootField]]:
+    """A schema whose executor asks `answer` for each root field (graph/internals.py)."""
+    seen: list[RootField] = []
+
+    class Hook(RootFieldHook, StrawberryGraphQLCoreExecutionContext):
+        def answer_root_field(self, field: RootField) -> Any:
+            seen.append(field)
+            return answer(field)
+
+    @strawberry.type
+    class Inner:
+        a: int = 1
+        b: int = 2
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def probe(self, size: int = 0) -> Inner:
+            return Inner()
+
+    schema = strawberry.Schema(query=Query, execution_context_class=Hook)
+    return schema, seen
+
+
+def test_the_executor_asks_the_hook_for_each_root_field_with_its_subfields() -> None:
+    schema, seen = _answering_schema(lambda field: None)
+    result = schema.execute_sync(
+        "query Q($n: Int) { x: probe(size: $n) { ...F b @skip(if: true) } } "
+        "fragment F on Inner { a }",
+        variable_values={"n": 3},
+        context_value="ctx",
+    )
+    assert result.errors is None and result.data == {"x": {"a": 1}}
+    (field,) = seen
+    assert (field.name, field.response_key, field.context) == ("probe", "x", "ctx")
+    assert field.operation.name is not None and field.operation.name.value == "Q"
+    assert field.variables.coerced == {"n": 3}
+    assert isinstance(field.schema, GraphQLSchema)
+    assert isinstance(node_of(field.group), FieldNode)
+    inner = field.schema.get_type("Inner")
+    assert isinstance(inner, GraphQLObjectType)
+    subfields = field.subfields(inner, field.group)
+    assert list(subfields) == ["a"]  # fragments spread, @skip applied
+    assert node_of(subfields["a"]).name.value == "a"
+
+
+def test_a_root_field_answered_by_the_hook_skips_its_resolver() -> None:
+    schema, _ = _answering_schema(lambda field: {"a": 7, "b": 8})
+    assert schema.execute_sync("{ probe { a } }").data == {"probe": {"a": 7, "b": 8}}
+
+
+def test_an_exception_of_the_hook_is_a_located_field_error() -> None:
+    def fail(field: RootField) -> Any:
+        raise ValueError("broken")
+
+    schema, _ = _answering_schema(fail)
+    result = schema.execute_sync("{ probe { a } }")
+    assert result.data is None
+    assert result.errors is not None and result.errors[0].path == ["probe"]
+    assert result.errors[0].message == "broken"
+
+
+def test_the_executor_methods_the_hook_overrides_and_calls_keep_their_signatures() -> None:
+    from graphql.execution.executor import Executor
+
+    assert list(inspect.signature(Executor.execute_field).parameters) == [
+        "self", "parent_type", "source", "field_details_list", "path", "position_context",
+    ]  # fmt: skip
+    assert list(inspect.signature(Executor.collect_subfields).parameters) == [
+        "self", "return_type", "field_details_list",
+    ]  # fmt: skip
+    assert list(inspect.signature(Executor.handle_field_error).parameters)[:5] == [
+        "self", "raw_error", "return_type", "field_details_list", "path",
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_statement_recorded_in_the_query_log_is_counted_as_django_counts() -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from graph.compiled.database import log_query
+
+    assert connection.queries_logged is False  # off outside DEBUG and query counting
+    with CaptureQueriesContext(connection) as captured:
+        assert connection.queries_logged is True
+        log_query("SELECT 1 -- {}", 0.001)
+    assert [q["sql"] for q in captured.captured_queries] == ["SELECT 1 -- {}"]
+
+
+@pytest.mark.django_db
+def test_django_leaves_psycopg_preparing_off_until_the_compiled_path_asks() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg is PostgreSQL's driver")
+    from graph.compiled.database import run
+
+    # Django's choice for every connection it opens (pooled or not): its cursors never prepare.
+    assert connection.get_connection_params()["prepare_threshold"] is None
+    connection.ensure_connection()
+    raw = connection.connection
+    assert "prepare_threshold" in dir(raw)
+    assert run("SELECT %(p0)s::text", {"p0": "x"}) == "x"
+    assert raw.prepare_threshold is not None  # ours, which ask, are prepared
+    assert connection.connection is raw  # on the same live connection

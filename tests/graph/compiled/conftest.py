@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from graph.compiled import plan_cache
-from social.models import Post, User
+from social.models import Post, PostHashtag, User
 from social.services.tokens import access_token_issue
 from tests.factories import make_follow, make_like, make_post, make_user
 
@@ -130,10 +130,27 @@ class World:
         Post.objects.filter(pk=top[5].pk).update(
             created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
         )
+        # The tag rows keep a copy of their post's date (hashtag_feed_idx sorts on it).
+        for post in (top[5], top[6]):
+            PostHashtag.objects.filter(post_id=post.pk).update(
+                created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+            )
         Post.objects.filter(pk=top[2].pk).update(
             edited_at=datetime(2026, 5, 6, 7, 8, 9, 10, tzinfo=UTC)
         )
-        User.objects.filter(pk=self.dave.pk).update(is_active=False)
+        # What the visibility rules hide once dave and frank are inactive: a mention of
+        # dave, replies to his post (replyTo reads null), and frank's notifications to
+        # alice, bob and carol (left out of the list and of node).
+        self.frank = make_user("frank")
+        make_follow(self.frank, self.alice)
+        make_like(self.frank, top[1])
+        self.replies += [
+            make_post(self.frank, "Frank mentions @carol and @alice"),
+            make_post(self.erin, "Ping @dave and @bob #world"),
+            make_post(self.carol, "Carol answers dave #fun", reply_to=top[3]),
+            make_post(self.frank, "Frank answers alice", reply_to=top[0]),
+        ]
+        User.objects.filter(pk__in=[self.dave.pk, self.frank.pk]).update(is_active=False)
         self.viewers: list[User | None] = [None, self.alice, self.bob, self.erin]
 
 

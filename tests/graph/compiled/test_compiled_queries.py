@@ -28,7 +28,7 @@ def test_each_compiled_root_field_is_one_statement_at_any_page_size(
     # Viewer checks aside, three root fields: three statements.
     with django_assert_num_queries(3):
         answer = run(FEED, {"first": first}, viewer=world.alice)
-    assert len(answer["data"]["homeFeed"]["edges"]) == min(first, 39)
+    assert len(answer["data"]["homeFeed"]["edges"]) == min(first, 40)
     assert answer == run(FEED, {"first": first}, viewer=world.alice, compiled=False)
 
 
