@@ -11,6 +11,7 @@ def backend_description() -> str:
 def describe(*, engine: str, redis_url: str) -> str:
     database = {
         "django.db.backends.postgresql": "PostgreSQL",
+        "config.postgresql": "PostgreSQL",  # Django's, with a pool that recovers at once
         "django.db.backends.sqlite3": "SQLite",
     }.get(engine, engine.rsplit(".", 1)[-1])
     events = "Redis" if redis_url else "in-process events"

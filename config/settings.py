@@ -103,13 +103,11 @@ DATABASES = {
 # they pile up until PostgreSQL refuses clients (Django's docs: disable them under ASGI).
 # Reuse comes from psycopg 3's pool.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Read before the engine may become config.postgresql (Django's, with a recovering pool).
+ON_POSTGRESQL: bool = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # Connections per server process in psycopg 3's pool; 0 opens one per request instead.
 DB_POOL_SIZE: int = env.int("DB_POOL_SIZE", default=8)
-if (
-    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-    and DB_POOL_SIZE > 0
-    and importlib.util.find_spec("psycopg_pool") is not None
-):
+if ON_POSTGRESQL and DB_POOL_SIZE > 0 and importlib.util.find_spec("psycopg_pool") is not None:
     # The pool and persistent connections exclude each other.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # Django's backend with a pool that recovers at once from a database restart.
@@ -229,9 +227,7 @@ GRAPHQL_TRUSTED_ONLY: bool = env.bool("GRAPHQL_TRUSTED_ONLY", default=False)
 GRAPHQL_GET_CACHE_SECONDS: int = env.int("GRAPHQL_GET_CACHE_SECONDS", default=10)
 # Compiled execution (graph/compiled/): on PostgreSQL, each root field the compiler knows
 # runs as one SQL statement that writes its JSON; SQLite always uses the normal executor.
-GRAPHQL_COMPILED: bool = env.bool(
-    "GRAPHQL_COMPILED", default=DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
-)
+GRAPHQL_COMPILED: bool = env.bool("GRAPHQL_COMPILED", default=ON_POSTGRESQL)
 # Compiled statements kept (per document, root field and shape), least recently used out.
 GRAPHQL_COMPILED_CACHE_SIZE: int = env.int("GRAPHQL_COMPILED_CACHE_SIZE", default=1000)
 # Directives at any one place of a document (a field, a fragment, ...): past it, refused

@@ -108,7 +108,15 @@ async def test_a_cookie_socket_closes_when_the_user_is_deactivated(
     alice = await user("alice")
     await database_sync_to_async(client.force_login)(alice)
     cookie = client.cookies["sessionid"].value
-    ws = WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+    # A cookie signs a socket in only from an allowed Origin (graph/origins.py).
+    ws = WSClient(
+        TRANSPORT_WS,
+        headers=[
+            (b"cookie", f"sessionid={cookie}".encode()),
+            (b"host", b"localhost:8000"),
+            (b"origin", b"http://localhost:8000"),
+        ],
+    )
     await ws.connect()
     await ws.subscribe("1", NOTIFICATION_ADDED)
     await subscribed(event_broker, 1)
