@@ -6,15 +6,13 @@ double the guesses by alternating between /admin/login/ and the `login` mutation
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from config.client_address import request_limit_key_address
 from social.errors import ErrorCode, ValidationFailed
 from social.services.accounts import user_authenticate
-
-# What django.contrib.auth.login() records as the backend of a user it did not authenticate.
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):
@@ -29,7 +27,9 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
                 if exc.errors and exc.errors[0].code == ErrorCode.RATE_LIMITED:
                     raise ValidationError(exc.errors[0].message, code="rate_limited") from exc
                 raise self.get_invalid_login_error() from exc
-            user.backend = MODEL_BACKEND  # type: ignore[attr-defined]
+            # The session keeps the backend that loads it again on each request: the
+            # configured one (it also refuses a suspended account), not Django's default.
+            user.backend = settings.AUTHENTICATION_BACKENDS[0]  # type: ignore[attr-defined]
             self.user_cache = user
             self.confirm_login_allowed(user)
         return self.cleaned_data

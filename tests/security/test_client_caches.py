@@ -3,6 +3,7 @@
 Each test lowers the setting and sends more distinct requests than it allows, through
 /graphql, as a client would."""
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,13 +82,15 @@ def test_verified_access_tokens(raw_post: RawPost) -> None:
 
 def test_operation_name_labels(raw_post: RawPost, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(graphql_metrics, "_seen_names", set())
+    # The metric outlives this test: names of its own, so no other test's labels count.
+    prefix = f"Probe{uuid.uuid4().hex[:8]}"
     for i in range(REQUESTS):
-        _ok(raw_post, {"query": f"query Probe{i} {{ me {{ id }} }}"})
+        _ok(raw_post, {"query": f"query {prefix}x{i} {{ me {{ id }} }}"})
     assert len(graphql_metrics._seen_names) == SIZE
     labelled = {
         sample.labels["operation_name"]
         for metric in GRAPHQL_REQUEST_SECONDS.collect()
         for sample in metric.samples
-        if sample.labels.get("operation_name", "").startswith("Probe")
+        if sample.labels.get("operation_name", "").startswith(prefix)
     }
     assert len(labelled) == SIZE
