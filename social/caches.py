@@ -75,6 +75,7 @@ def sized_lru_cache(setting: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             return cache.get_or_build(key, lambda: function(*args, **kwargs))  # type: ignore[no-any-return]
 
         cached.cache = cache  # type: ignore[attr-defined]
+        cached.cache_clear = cache.clear  # type: ignore[attr-defined]
         return cached
 
     return decorate

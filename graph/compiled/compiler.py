@@ -37,7 +37,7 @@ from graph.internals import FieldGroup, node_of
 from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
 from notifications.models import Notification
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
-from social.text import normalize_hashtag
+from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST, normalize_hashtag
 from social.visibility import NOW, SqlFragment, notifications_sql, now_param, posts_sql, users_sql
 
 POSTS = Post._meta.db_table
@@ -230,18 +230,24 @@ class Compiler:
                     f" AND {like}.post_id = {p}.id)"
                 )
             case "hashtags":
-                tag = self.alias("h")
+                tag, kept = self.alias("h"), self.alias("x")
+                # At most the bound the node limit counts, as the read model cuts.
                 return (
-                    f"coalesce((SELECT json_agg({tag}.tag ORDER BY {tag}.position)::text"
-                    f" FROM {TAGS} {tag} WHERE {tag}.post_id = {p}.id), '[]')"
+                    f"coalesce((SELECT json_agg({kept}.tag ORDER BY {kept}.position)::text"
+                    f" FROM (SELECT {tag}.tag, {tag}.position FROM {TAGS} {tag}"
+                    f" WHERE {tag}.post_id = {p}.id ORDER BY {tag}.position"
+                    f" LIMIT {int(MAX_HASHTAGS_PER_POST)}) {kept}), '[]')"
                 )
             case "mentions":
-                link, user = self.alias("m"), self.alias("u")
+                link, user, kept = self.alias("m"), self.alias("u"), self.alias("x")
+                # The visible mentions, at most the bound the node limit counts.
                 return (
-                    f"'[' || coalesce((SELECT string_agg({self.user(user, group)}, ','"
-                    f" ORDER BY {link}.position) FROM {MENTIONS} {link}"
-                    f" JOIN {USERS} {user} ON {user}.id = {link}.user_id"
-                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user)}), '') || ']'"
+                    f"'[' || coalesce((SELECT string_agg({kept}.j, ',' ORDER BY {kept}.position)"
+                    f" FROM (SELECT {self.user(user, group)} AS j, {link}.position"
+                    f" FROM {MENTIONS} {link} JOIN {USERS} {user} ON {user}.id = {link}.user_id"
+                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user)}"
+                    f" ORDER BY {link}.position LIMIT {int(MAX_MENTIONS_PER_POST)}) {kept}), '')"
+                    " || ']'"
                 )
             case "author":
                 user = self.alias("u")
