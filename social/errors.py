@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 (an error code, not a secret)
     SELF_ACTION = "SELF_ACTION"
     RATE_LIMITED = "RATE_LIMITED"
+    BLOCKED = "BLOCKED"
 
 
 @dataclass(frozen=True)

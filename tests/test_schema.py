@@ -15,12 +15,12 @@ CONTRACT = Path(os.environ.get("CONTRACT_PATH", ROOT.parent / "shared" / "contra
 # Contract operations and types not built yet, each removed by the issue that builds it.
 PENDING_SAFETY = {  # issue 13
     "MuteUserInput", "ReportReason", "ReportInput",
-    "User.isLocked", "User.viewerBlocks", "User.blocksViewer", "User.viewerMutes",
+    "User.isLocked", "User.viewerMutes",
     "User.viewerFollowRequested", "UpdateProfileInput.isLocked",
     "NotificationKind.FOLLOW_REQUEST", "NotificationKind.FOLLOW_ACCEPTED",
-    "ErrorCode.BLOCKED", "ErrorCode.SUSPENDED",
-    "Query.blockedUsers", "Query.mutedUsers", "Query.followRequests",
-    "Mutation.blockUser", "Mutation.unblockUser", "Mutation.muteUser", "Mutation.unmuteUser",
+    "ErrorCode.SUSPENDED",
+    "Query.mutedUsers", "Query.followRequests",
+    "Mutation.muteUser", "Mutation.unmuteUser",
     "Mutation.acceptFollowRequest", "Mutation.rejectFollowRequest", "Mutation.reportUser",
 }  # fmt: skip
 PENDING_ACCOUNTS: set[str] = set()  # issue 14: built

@@ -54,12 +54,14 @@ def _under(prefix: str, name: str) -> str:
 
 
 def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
-    """The follow flags selected on the user at `user`; None when neither is."""
+    """The flags selected on the user at `user`; None when none is."""
     flags = UserFlags(
         viewer_follows=_under(user, "viewerFollows") in paths,
         follows_viewer=_under(user, "followsViewer") in paths,
+        viewer_blocks=_under(user, "viewerBlocks") in paths,
+        blocks_viewer=_under(user, "blocksViewer") in paths,
     )
-    return flags if flags.viewer_follows or flags.follows_viewer else None
+    return flags if flags != UserFlags(False, False) else None
 
 
 # Per document's paths: one shape object shared by the requests and subscriptions of a

@@ -1,3 +1,4 @@
+from social.models.blocks import Block
 from social.models.follows import Follow
 from social.models.posts import Like, Post, PostHashtag, PostMention
 from social.models.sessions import Session, SessionRevocation
@@ -5,6 +6,7 @@ from social.models.tokens import RefreshToken
 from social.models.users import User
 
 __all__ = [
+    "Block",
     "Follow",
     "Like",
     "Post",

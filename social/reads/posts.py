@@ -21,7 +21,13 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from social.models import Follow, Post, PostHashtag, PostMention, User
-from social.reads.flags import follows_viewer_sql, liked_sql, viewer_follows_sql
+from social.reads.flags import (
+    blocks_viewer_sql,
+    follows_viewer_sql,
+    liked_sql,
+    viewer_blocks_sql,
+    viewer_follows_sql,
+)
 from social.reads.views import PostShape, PostView, UserFlags, UserView
 from social.visibility import VIEWER, SqlFragment, posts_sql, users_sql
 
@@ -331,6 +337,8 @@ def user_from_row(
     viewer_follows: int | None,
     follows_viewer: int | None,
     time: Callable[[Any], Any],
+    viewer_blocks: int | None = None,
+    blocks_viewer: int | None = None,
 ) -> UserView:
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
@@ -349,6 +357,8 @@ def user_from_row(
         viewer_follows is not None and bool(row[viewer_follows]),
         follows_viewer is not None and bool(row[follows_viewer]),
         (row[start + 10] is not None) if own else None,
+        viewer_blocks is not None and bool(row[viewer_blocks]),
+        blocks_viewer is not None and bool(row[blocks_viewer]),
     )
 
 
@@ -370,6 +380,8 @@ def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFla
     flags = UserFlags(
         viewer_follows=any(f.viewer_follows for f in asked),
         follows_viewer=any(f.follows_viewer for f in asked),
+        viewer_blocks=any(f.viewer_blocks for f in asked),
+        blocks_viewer=any(f.blocks_viewer for f in asked),
     )
     return tags, mentions, flags if asked else None
 
@@ -407,6 +419,17 @@ def _read_mentions(
         columns.append(fragment.sql)
         params += fragment.bind(viewer_id)
         followed = len(columns)
+    blocks = blocked = None
+    if viewer_id is not None and flags.viewer_blocks:
+        fragment = viewer_blocks_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        blocks = len(columns)
+    if viewer_id is not None and flags.blocks_viewer:
+        fragment = blocks_viewer_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        blocked = len(columns)
     visible = users_sql(user="u")
     marks = ", ".join(["%s"] * len(post_ids))
     sql = (
@@ -427,6 +450,8 @@ def _read_mentions(
                     viewer_follows=follows,
                     follows_viewer=followed,
                     time=time,
+                    viewer_blocks=blocks,
+                    blocks_viewer=blocked,
                 )
             )
     return found

@@ -7,13 +7,18 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from social.models import Follow, User
-from social.reads.flags import follows_viewer_exists, viewer_follows_exists
+from social.reads.flags import (
+    blocks_viewer_exists,
+    follows_viewer_exists,
+    viewer_blocks_exists,
+    viewer_follows_exists,
+)
 from social.reads.posts import USER_COLUMNS, user_from_row
 from social.reads.views import UserView
 from social.visibility import users_q
 
 # The columns of a row of `_values` before its own extra columns (cursor values).
-_FLAGS = ("viewer_follows_flag", "follows_viewer_flag")
+_FLAGS = ("viewer_follows_flag", "follows_viewer_flag", "viewer_blocks_flag", "blocks_viewer_flag")
 _WIDTH = len(USER_COLUMNS) + len(_FLAGS)
 
 
@@ -22,14 +27,16 @@ def _keep(value: Any) -> Any:
 
 
 def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "") -> Any:
-    """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the two flags
-    (NULL when signed out), then whatever the caller adds."""
+    """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the four flags
+    (false when signed out), then whatever the caller adds."""
     if viewer_id is None:
         flags: dict[str, Any] = {name: Value(False) for name in _FLAGS}
     else:
         flags = {
             _FLAGS[0]: viewer_follows_exists(viewer_id, f"{prefix}id"),
             _FLAGS[1]: follows_viewer_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[2]: viewer_blocks_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[3]: blocks_viewer_exists(viewer_id, f"{prefix}id"),
         }
     return queryset.annotate(**flags), [f"{prefix}{name}" for name in USER_COLUMNS] + list(_FLAGS)
 
@@ -44,6 +51,8 @@ def view_of(row: Sequence[Any], viewer_id: int | None) -> UserView:
         viewer_follows=len(USER_COLUMNS),
         follows_viewer=len(USER_COLUMNS) + 1,
         time=_keep,
+        viewer_blocks=len(USER_COLUMNS) + 2,
+        blocks_viewer=len(USER_COLUMNS) + 3,
     )
 
 
@@ -90,7 +99,9 @@ def own_view(user: User) -> UserView:
 FOLLOW_ORDER = ("-created_at", "-id")
 
 
-def _follow_rows(queryset: QuerySet[Follow], side: str, viewer_id: int | None) -> QuerySet[Any]:
+def link_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> QuerySet[Any]:
+    """The users at `side` of each link row (a follow, a block) as rows: `view_of`, then
+    the link's created_at and id."""
     queryset = queryset.filter(users_q(viewer_id=viewer_id, prefix=f"{side}__"))
     annotated, names = _values(queryset, viewer_id=viewer_id, prefix=f"{side}__")
     return annotated.values_list(*names, "created_at", "id")
@@ -99,12 +110,12 @@ def _follow_rows(queryset: QuerySet[Follow], side: str, viewer_id: int | None) -
 def follower_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The user's followers as rows (`view_of`, then the link's created_at and id): page
     with FOLLOW_ORDER, reading the keys with `row_keys`."""
-    return _follow_rows(Follow.objects.filter(followee_id=user_id), "follower", viewer_id)
+    return link_rows(Follow.objects.filter(followee_id=user_id), "follower", viewer_id)
 
 
 def following_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The users the user follows, as `follower_rows`."""
-    return _follow_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
+    return link_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
 
 
 def row_keys(row: Sequence[Any]) -> Sequence[Any]:
@@ -123,7 +134,7 @@ def search_rows(*, query: str, viewer_id: int | None) -> QuerySet[Any]:
     # trigram indexes on User (user_username_trgm, user_display_name_trgm).
     matches = Q(username__icontains=query) | Q(display_name__icontains=query)
     ranked = (
-        User.objects.filter(users_q(viewer_id=viewer_id))
+        User.objects.filter(users_q(viewer_id=viewer_id, search=True))
         .filter(matches)
         .annotate(
             search_rank=Case(

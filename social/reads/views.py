@@ -14,10 +14,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class UserFlags:
-    """Which of the viewer's follow flags to read with a user."""
+    """Which of the viewer's flags to read with a user."""
 
     viewer_follows: bool = True
     follows_viewer: bool = True
+    viewer_blocks: bool = False
+    blocks_viewer: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,10 @@ class UserView:
     viewer_follows: bool = False
     follows_viewer: bool = False
     email_verified: bool | None = None  # like `email`: only for themself
+    # A block either way hides each side's posts from the other, so an author shown with a
+    # post reads false for both; profiles, lists and mentions read them.
+    viewer_blocks: bool = False
+    blocks_viewer: bool = False
 
     @property
     def pk(self) -> int:

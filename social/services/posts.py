@@ -9,6 +9,7 @@ from notifications.services import notify_post_created
 from social.errors import ErrorCode, PermissionDenied, ValidationFailed
 from social.models import Post, PostHashtag, PostMention, User
 from social.models.posts import POST_BODY_MAX_LENGTH
+from social.services.guards import ensure_not_blocked
 from social.text import parse_hashtags, parse_mentions
 
 
@@ -71,6 +72,7 @@ def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Pos
     body = _clean_body(body)
     with transaction.atomic():
         if reply_to is not None:
+            ensure_not_blocked(user_id=author.pk, other_id=reply_to.author_id, field="replyTo")
             # Locks the parent, so it cannot be deleted before this reply commits.
             updated = Post.objects.filter(pk=reply_to.pk).update(reply_count=F("reply_count") + 1)
             if not updated:
