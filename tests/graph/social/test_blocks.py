@@ -4,7 +4,6 @@ what each side of a block sees (feeds, profiles, threads, post, node, search).""
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from graph.ids import global_id
 from notifications.models import Notification
