@@ -320,3 +320,18 @@ class TestBlockedUsers:
             with django_assert_num_queries(1) as captured:
                 page = gql(BLOCKED_USERS, {"first": first}, as_user=ann)["data"]["blockedUsers"]
             assert len(page["edges"]) == first, captured
+
+
+def test_mentions_show_the_block_flags_when_selected(gql: GqlCall, db: None) -> None:
+    ann, bob, carol = make_user("ann"), make_user("bob"), make_user("carol")
+    make_post(carol, "hi @ann and @bob")
+    block_create(blocker=ann, blocked=bob)
+    query = "{ publicFeed { edges { node { mentions { username viewerBlocks blocksViewer } } } } }"
+    for viewer, expected in (
+        (ann, [("ann", False, False), ("bob", True, False)]),
+        (bob, [("ann", False, True), ("bob", False, False)]),
+        (None, [("ann", False, False), ("bob", False, False)]),
+    ):
+        edges = gql(query, as_user=viewer)["data"]["publicFeed"]["edges"]
+        mentions = edges[0]["node"]["mentions"]
+        assert [(m["username"], m["viewerBlocks"], m["blocksViewer"]) for m in mentions] == expected
