@@ -37,7 +37,7 @@ from graph.internals import FieldGroup, node_of
 from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
 from notifications.models import Notification
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
-from social.text import normalize_hashtag
+from social.text import MAX_MENTIONS_PER_POST, normalize_hashtag
 from social.visibility import NOW, SqlFragment, notifications_sql, now_param, posts_sql, users_sql
 
 POSTS = Post._meta.db_table
@@ -236,12 +236,14 @@ class Compiler:
                     f" FROM {TAGS} {tag} WHERE {tag}.post_id = {p}.id), '[]')"
                 )
             case "mentions":
-                link, user = self.alias("m"), self.alias("u")
+                link, user, first = self.alias("m"), self.alias("u"), self.alias("m")
+                # Bounded as the normal read is: rows written outside the services too.
                 return (
-                    f"'[' || coalesce((SELECT string_agg({self.user(user, group)}, ','"
-                    f" ORDER BY {link}.position) FROM {MENTIONS} {link}"
-                    f" JOIN {USERS} {user} ON {user}.id = {link}.user_id"
-                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user)}), '') || ']'"
+                    f"'[' || coalesce((SELECT string_agg({first}.j, ',' ORDER BY {first}.position)"
+                    f" FROM (SELECT {self.user(user, group)} AS j, {link}.position"
+                    f" FROM {MENTIONS} {link} JOIN {USERS} {user} ON {user}.id = {link}.user_id"
+                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user)}"
+                    f" ORDER BY {link}.position LIMIT {MAX_MENTIONS_PER_POST}) {first}), '') || ']'"
                 )
             case "author":
                 user = self.alias("u")
