@@ -17,6 +17,7 @@ from graph.notifications.subscriptions import NotificationSubscription
 from graph.security.errors import ApiSchema
 from graph.security.limits import FreshErrorsValidationCache, security_extensions
 from graph.security.ratelimit import apply_rate_limits
+from graph.social.blocks import BlockMutation, BlockQuery
 from graph.social.mutations import SocialMutation
 from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
@@ -24,7 +25,7 @@ from graph.social.reports import ReportMutation
 from observability.graphql import OperationMetrics
 
 Query = merge_types(
-    "Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery, MuteQuery)
+    "Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery, MuteQuery, BlockQuery)
 )
 Mutation = merge_types(
     "Mutation",
@@ -36,6 +37,7 @@ Mutation = merge_types(
         SessionMutation,
         MuteMutation,
         ReportMutation,
+        BlockMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from notifications import events
 from notifications.models import Notification, NotificationKind
 from social.models import Post, User
-from social.visibility import notification_muters
+from social.visibility import blocked_between, notification_muters
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 def notify_followed(*, follower: User, followee: User) -> Notification | None:
     """FOLLOW, at most once per follower and followee within NOTIFICATION_REPEAT_WINDOW,
     so follow -> unfollow -> follow does not notify twice."""
-    if follower.pk == followee.pk:
+    if follower.pk == followee.pk or blocked_between(user_id=follower.pk, other_ids=[followee.pk]):
         return None
     if notification_muters(actor_id=follower.pk, recipient_ids=[followee.pk]):
         return None
@@ -50,7 +50,7 @@ def notify_liked(*, liker: User, post: Post) -> Notification | None:
     notification back under its own id: a live subscription that already delivered that
     id skips it (graph/notifications/subscriptions.py), so the recipient is told once.
     """
-    if liker.pk == post.author_id:
+    if liker.pk == post.author_id or blocked_between(user_id=liker.pk, other_ids=[post.author_id]):
         return None
     if notification_muters(actor_id=liker.pk, recipient_ids=[post.author_id]):
         return None
@@ -110,13 +110,20 @@ def _remember_withdrawn(*, liker: User, post: Post, row: dict[str, Any]) -> None
 
 
 def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notification]:
-    """REPLY to the parent's author and MENTION to each mentioned user, never twice, never self.
+    """REPLY to the parent's author and MENTION to each mentioned user, never twice, never self,
+    never to one who blocked the author or whom the author blocked.
 
     Also announces the post to the home feeds it enters.
     """
     rows: list[Notification] = []
-    notified: set[int] = {post.author_id}
     parent_author_id = post.reply_to.author_id if post.reply_to_id and post.reply_to else None
+    candidates = {user.pk for user in mentioned}
+    if parent_author_id is not None:
+        candidates.add(parent_author_id)
+    notified: set[int] = {
+        post.author_id,
+        *blocked_between(user_id=post.author_id, other_ids=candidates),
+    }
     if parent_author_id is not None and parent_author_id not in notified:
         rows.append(
             Notification(

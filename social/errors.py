@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     SELF_ACTION = "SELF_ACTION"
     RATE_LIMITED = "RATE_LIMITED"
     SUSPENDED = "SUSPENDED"
+    BLOCKED = "BLOCKED"
 
 
 @dataclass(frozen=True)

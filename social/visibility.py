@@ -21,6 +21,10 @@ The rules today: an inactive account (deactivated, or never activated) or a susp
 brings both back as they were. A post's parent, mentions and notification actors follow
 the same rules as any other post or user: what the viewer may not see is absent.
 
+Blocks: a block, either way, hides each side's posts from the other (every list, thread,
+parent, `post`/`node`, live event) and leaves each out of the other's user search; the
+profile itself stays, so a client can show the block.
+
 Mutes: an unexpired mute hides the muted user's posts from the muter's feeds only
 (`feed=True`: home, public and hashtag feeds and live feed events), never from their
 profile, `post(id)` or threads; with `notifications`, also the notifications they caused
@@ -28,7 +32,7 @@ profile, `post(id)` or threads; with `notifications`, also the notifications the
 at its `expires_at` because the rule compares it with `NOW`, the time of the read.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +40,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from social.models import Mute
+from social.models import Block, Mute
 
 
 class _Viewer:
@@ -47,6 +51,8 @@ class _Viewer:
 
 
 VIEWER: Any = _Viewer()
+
+_BLOCK = Block._meta.db_table
 
 
 class _Now:
@@ -78,9 +84,32 @@ class SqlFragment:
         )
 
 
-def users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
-    """Users the viewer may see; `prefix` is the path to the user ("follower__")."""
-    return Q(**{f"{prefix}is_active": True, f"{prefix}suspended_at__isnull": True})
+def _unblocked_q(viewer_id: int | None, user_path: str) -> Q:
+    """Users at `user_path` ("author__") who neither blocked the viewer nor were blocked."""
+    if viewer_id is None:
+        return Q()
+    blocked = Block.objects.filter(blocker_id=viewer_id).values("blocked_id")
+    blockers = Block.objects.filter(blocked_id=viewer_id).values("blocker_id")
+    return ~Q(**{f"{user_path}id__in": blocked}) & ~Q(**{f"{user_path}id__in": blockers})
+
+
+def _unblocked_sql(user_id: str) -> SqlFragment:
+    """`_unblocked_q` for the user whose id is at `user_id` (a column reference); true for
+    a signed-out viewer. One NOT IN over a small subquery, evaluated once per statement;
+    COALESCE keeps a signed-out read from folding it away, so PostgreSQL costs it alike
+    for every viewer and settles on one generic plan."""
+    return SqlFragment(
+        f"{user_id} NOT IN (SELECT blocked_id FROM {_BLOCK} WHERE blocker_id = COALESCE(%s, 0) "  # noqa: S608
+        f"UNION ALL SELECT blocker_id FROM {_BLOCK} WHERE blocked_id = COALESCE(%s, 0))",
+        (VIEWER, VIEWER),
+    )
+
+
+def users_q(*, viewer_id: int | None, prefix: str = "", search: bool = False) -> Q:
+    """Users the viewer may see; `prefix` is the path to the user ("follower__").
+    `search`: the user search, which also leaves out users blocked either way."""
+    visible = Q(**{f"{prefix}is_active": True, f"{prefix}suspended_at__isnull": True})
+    return visible & _unblocked_q(viewer_id, prefix) if search else visible
 
 
 def unexpired_q() -> Q:
@@ -88,10 +117,17 @@ def unexpired_q() -> Q:
     return Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
 
 
-def posts_q(*, viewer_id: int | None, prefix: str = "", feed: bool = False) -> Q:
+def posts_q(
+    *, viewer_id: int | None, prefix: str = "", feed: bool = False, blocks: bool = True
+) -> Q:
     """Posts the viewer may see; `prefix` is the path to the post ("reply_to__"). `feed`:
-    in a feed (home, public, hashtag), where the viewer's mutes hide posts too."""
-    visible = users_q(viewer_id=viewer_id, prefix=f"{prefix}author__")
+    in a feed (home, public, hashtag), where the viewer's mutes hide posts too.
+    `blocks=False`: as if no block stood between the viewer and the author, for an action
+    (like, reply) whose service then answers BLOCKED rather than NOT_FOUND."""
+    author = f"{prefix}author__"
+    visible = users_q(viewer_id=viewer_id, prefix=author)
+    if blocks:
+        visible &= _unblocked_q(viewer_id, author)
     if feed and viewer_id is not None:
         muted = Mute.objects.filter(
             unexpired_q(), muter_id=viewer_id, muted_id=OuterRef(f"{prefix}author_id")
@@ -100,9 +136,13 @@ def posts_q(*, viewer_id: int | None, prefix: str = "", feed: bool = False) -> Q
     return visible
 
 
-def users_sql(*, user: str) -> SqlFragment:
+def users_sql(*, user: str, search: bool = False) -> SqlFragment:
     """`users_q` over the alias `user` of social_user."""
-    return SqlFragment(f"({user}.is_active AND {user}.suspended_at IS NULL)")
+    visible = SqlFragment(f"({user}.is_active AND {user}.suspended_at IS NULL)")
+    if not search:
+        return visible
+    unblocked = _unblocked_sql(f"{user}.id")
+    return SqlFragment(f"{visible.sql} AND {unblocked.sql}", unblocked.params)
 
 
 _MUTE = Mute._meta.db_table
@@ -111,6 +151,10 @@ _MUTE = Mute._meta.db_table
 def posts_sql(*, post: str, author: str, feed: bool = False) -> SqlFragment:
     """`posts_q` over the alias `post` of social_post and `author`, its author's row."""
     visible = users_sql(user=author)
+    unblocked = _unblocked_sql(f"{post}.author_id")
+    visible = SqlFragment(
+        f"{visible.sql} AND {unblocked.sql}", (*visible.params, *unblocked.params)
+    )
     if not feed:
         return visible
     # The muter is the viewer: NULL when signed out, which matches no mute.
@@ -156,27 +200,66 @@ def notification_muters(*, actor_id: int, recipient_ids: Collection[int]) -> set
     )
 
 
+def blocked_between(*, user_id: int, other_ids: Collection[int]) -> set[int]:
+    """Those of `other_ids` who blocked the user or whom the user blocked: the check of
+    the services (follow, like, reply: BLOCKED) and of notification recipients."""
+    if not other_ids:
+        return set()
+    found: set[int] = set()
+    for blocker, blocked in Block.objects.filter(
+        Q(blocker_id=user_id, blocked_id__in=other_ids)
+        | Q(blocker_id__in=other_ids, blocked_id=user_id)
+    ).values_list("blocker_id", "blocked_id"):
+        found.add(blocked if blocker == user_id else blocker)
+    return found
+
+
 def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> set[tuple[int, int]]:
     """The (viewer, user) pairs, among these viewers and users who are visible to everyone,
     where the viewer may still not see the user nor what they wrote: the live check, for an
     object read once and shown to many viewers (social/reads/flags.py `ManyViewers`).
 
-    Today nothing hides a visible user from one viewer only; blocks, mutes and locked
-    accounts will answer here, in one query for all the viewers."""
+    Today nothing hides a visible user from one viewer only (a block hides the posts, in
+    `hidden_post_pairs`, and leaves the profile); mutes and locked accounts will answer
+    here, in one query for all the viewers."""
     return set()
 
 
+def blocks_between_q(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> Q:
+    """The Block rows between any of the viewers and any of the users, either way: what
+    `hidden_post_pairs` reads, for a caller that reads them with its own query."""
+    return Q(blocker_id__in=viewer_ids, blocked_id__in=user_ids) | Q(
+        blocker_id__in=user_ids, blocked_id__in=viewer_ids
+    )
+
+
 def hidden_post_pairs(
-    *, viewer_ids: Collection[int], author_ids: Collection[int], feed: bool = False
+    *,
+    viewer_ids: Collection[int],
+    author_ids: Collection[int],
+    feed: bool = False,
+    blocks: Iterable[tuple[int, int]] | None = None,
 ) -> set[tuple[int, int]]:
     """The (viewer, author) pairs, among these viewers and authors whose posts are visible to
     everyone, where the viewer may still not see the author's posts: `hidden_pairs`, and
-    posts that reach fewer viewers than their author does (a locked account's). `feed`: as
-    `posts_q`, with the viewers' mutes too."""
-    hidden = hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    a block either way (which hides the posts, not the user). `feed`: as `posts_q`, with
+    the viewers' mutes too. `blocks`: the (blocker, blocked) rows of `blocks_between_q`,
+    when the caller read them already."""
+    pairs = hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    if not viewer_ids or not author_ids:
+        return pairs
+    viewers, authors = set(viewer_ids), set(author_ids)
+    if blocks is None:
+        between = blocks_between_q(viewer_ids=viewers, user_ids=authors)
+        blocks = Block.objects.filter(between).values_list("blocker_id", "blocked_id")
+    for blocker, blocked in blocks:
+        if blocker in viewers and blocked in authors:
+            pairs.add((blocker, blocked))
+        if blocked in viewers and blocker in authors:
+            pairs.add((blocked, blocker))
     if feed:
-        hidden |= muted_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
-    return hidden
+        pairs |= muted_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    return pairs
 
 
 # The viewer's mutes as a flag (User.viewerMutes), in the three forms: the same

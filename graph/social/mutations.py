@@ -24,10 +24,11 @@ from social.selectors.users import visible_user
 from social.services import follows, likes, posts
 
 
-def _post(value: str | None, field: str, viewer_id: int) -> Post:
-    """The post behind a global ID, or NOT_FOUND on `field` (garbage and other types alike)."""
+def _post(value: str | None, field: str, viewer_id: int, *, blocks: bool = True) -> Post:
+    """The post behind a global ID, or NOT_FOUND on `field` (garbage and other types alike).
+    `blocks=False` for an action whose service answers BLOCKED (like, reply)."""
     pk = pk_of(value, "Post")
-    post = None if pk is None else visible_post(post_id=pk, viewer_id=viewer_id)
+    post = None if pk is None else visible_post(post_id=pk, viewer_id=viewer_id, blocks=blocks)
     if post is None:
         raise ValidationFailed(field=field, code=ErrorCode.NOT_FOUND, message="No such post.")
     return post
@@ -51,12 +52,14 @@ def _fresh_user(user_id: int, viewer_id: int) -> UserView | None:
     return user_reads.user_view(user_id=user_id, viewer_id=viewer_id)
 
 
-def _on_post(info: Info, post_id: str, act: Callable[[User, Post], object]) -> PostPayload:
+def _on_post(
+    info: Info, post_id: str, act: Callable[[User, Post], object], *, blocks: bool = True
+) -> PostPayload:
     """`act(viewer, post)` on the post `postId` names; the payload shows the post after it."""
     viewer = require_viewer(info)
     payload = PostPayload()
     with payload_errors(payload):
-        post = _post(post_id, "postId", viewer.pk)
+        post = _post(post_id, "postId", viewer.pk, blocks=blocks)
         act(viewer, post)
         payload.post = _fresh_post(info, post.pk, viewer.pk)  # type: ignore[assignment]
     return payload
@@ -81,7 +84,9 @@ class SocialMutation:
         payload = PostPayload()
         with payload_errors(payload):
             reply_to = (
-                None if input.reply_to is None else _post(input.reply_to, "replyTo", viewer.pk)
+                None
+                if input.reply_to is None
+                else _post(input.reply_to, "replyTo", viewer.pk, blocks=False)
             )
             post = posts.post_create(author=viewer, body=input.body, reply_to=reply_to)
             payload.post = _fresh_post(info, post.pk, viewer.pk)  # type: ignore[assignment]
@@ -112,7 +117,10 @@ class SocialMutation:
     )
     def like_post(self, info: Info, post_id: strawberry.ID) -> PostPayload:
         return _on_post(
-            info, post_id, lambda viewer, post: likes.like_create(user=viewer, post=post)
+            info,
+            post_id,
+            lambda viewer, post: likes.like_create(user=viewer, post=post),
+            blocks=False,
         )
 
     @strawberry.mutation

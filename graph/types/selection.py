@@ -58,8 +58,10 @@ def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
         viewer_follows=_under(user, "viewerFollows") in paths,
         follows_viewer=_under(user, "followsViewer") in paths,
         viewer_mutes=_under(user, "viewerMutes") in paths,
+        viewer_blocks=_under(user, "viewerBlocks") in paths,
+        blocks_viewer=_under(user, "blocksViewer") in paths,
     )
-    return flags if flags.viewer_follows or flags.follows_viewer or flags.viewer_mutes else None
+    return flags if flags != UserFlags(False, False) else None
 
 
 # Per document's paths: one shape object shared by the requests and subscriptions of a

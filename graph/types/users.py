@@ -50,6 +50,12 @@ class UserType(relay.Node):
         description="The viewer muted this user, and the mute has not expired (false when "
         "signed out)."
     )
+    viewer_blocks: bool = strawberry.field(
+        description="The viewer blocked this user (false when signed out)."
+    )
+    blocks_viewer: bool = strawberry.field(
+        description="This user blocked the viewer (false when signed out)."
+    )
 
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:
@@ -66,7 +72,7 @@ class UserType(relay.Node):
     ) -> "UserConnection":
         viewer_id = info.context.viewer_id
         rows = user_reads.follower_rows(user_id=root.id, viewer_id=viewer_id)
-        return _user_connection(rows, viewer_id, kind="followers", first=first, after=after)
+        return user_connection(rows, viewer_id, kind="followers", first=first, after=after)
 
     @strawberry_django.field
     def following(
@@ -74,7 +80,7 @@ class UserType(relay.Node):
     ) -> "UserConnection":
         viewer_id = info.context.viewer_id
         rows = user_reads.following_rows(user_id=root.id, viewer_id=viewer_id)
-        return _user_connection(rows, viewer_id, kind="following", first=first, after=after)
+        return user_connection(rows, viewer_id, kind="following", first=first, after=after)
 
     @strawberry_django.field(description="Newest first.")
     def posts(
@@ -104,7 +110,7 @@ class UserConnection:
         return cls(edges=page_edges(page, UserEdge, users), page_info=page_info(page))
 
 
-def _user_connection(
+def user_connection(
     rows: QuerySet[Any],
     viewer_id: int | None,
     *,
@@ -125,6 +131,6 @@ def search_connection(
 ) -> UserConnection:
     viewer_id = info.context.viewer_id
     rows = user_reads.search_rows(query=query, viewer_id=viewer_id)
-    return _user_connection(
+    return user_connection(
         rows, viewer_id, kind="search", first=first, after=after, keys=user_reads.SEARCH_ORDER
     )

@@ -1,3 +1,4 @@
+from social.models.blocks import Block
 from social.models.follows import Follow
 from social.models.mutes import Mute
 from social.models.posts import Like, Post, PostHashtag, PostMention
@@ -7,6 +8,7 @@ from social.models.tokens import RefreshToken
 from social.models.users import User
 
 __all__ = [
+    "Block",
     "Follow",
     "Like",
     "ModeratorAction",

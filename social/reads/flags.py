@@ -1,4 +1,5 @@
-"""The viewer's flags, decided here only: viewerHasLiked, viewerFollows, followsViewer.
+"""The viewer's flags, decided here only: viewerHasLiked, viewerFollows, followsViewer,
+viewerMutes, viewerBlocks, blocksViewer.
 
 Three forms of the same three rules: SQL fragments for the hand-written reads
 (social/reads/posts.py), ORM expressions for querysets (social/reads/users.py), and sets
@@ -12,12 +13,20 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, Value
 
-from social.models import Follow, Like
+from social.models import Block, Follow, Like
 from social.reads.views import PostView, UserView
-from social.visibility import VIEWER, SqlFragment, hidden_pairs, hidden_post_pairs, mutes_among
+from social.visibility import (
+    VIEWER,
+    SqlFragment,
+    blocks_between_q,
+    hidden_pairs,
+    hidden_post_pairs,
+    mutes_among,
+)
 
 _LIKE = Like._meta.db_table
 _FOLLOW = Follow._meta.db_table
+_BLOCK = Block._meta.db_table
 
 
 def liked_sql(*, post: str) -> SqlFragment:
@@ -44,6 +53,32 @@ def follows_viewer_sql(*, user: str) -> SqlFragment:
     )
 
 
+def viewer_blocks_sql(*, user: str) -> SqlFragment:
+    """The viewer blocked the user whose id is at `user`."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_BLOCK} fb WHERE fb.blocker_id = %s AND fb.blocked_id = {user})",  # noqa: S608
+        (VIEWER,),
+    )
+
+
+def blocks_viewer_sql(*, user: str) -> SqlFragment:
+    """The user whose id is at `user` blocked the viewer."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_BLOCK} bv WHERE bv.blocker_id = {user} AND bv.blocked_id = %s)",  # noqa: S608
+        (VIEWER,),
+    )
+
+
+def viewer_blocks_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`viewer_blocks_sql` for a queryset."""
+    return Exists(Block.objects.filter(blocker_id=viewer_id, blocked_id=OuterRef(user_ref)))
+
+
+def blocks_viewer_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`blocks_viewer_sql` for a queryset."""
+    return Exists(Block.objects.filter(blocker_id=OuterRef(user_ref), blocked_id=viewer_id))
+
+
 def viewer_follows_exists(viewer_id: int, user_ref: str) -> Exists:
     """`viewer_follows_sql` for a queryset: the user's id is at the path `user_ref`."""
     return Exists(Follow.objects.filter(follower_id=viewer_id, followee_id=OuterRef(user_ref)))
@@ -66,6 +101,7 @@ class ManyViewers:
     mutes: frozenset[tuple[int, int]] = frozenset()  # (viewer, user): unexpired mutes
     # (viewer, author) whose posts the viewer may not see in a feed (read with `feed`)
     hidden_in_feed: frozenset[tuple[int, int]] = frozenset()
+    blocks: frozenset[tuple[int, int]] = frozenset()  # (blocker, blocked), as `follows`
 
     def key(
         self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
@@ -79,6 +115,8 @@ class ManyViewers:
             frozenset(u for u in people if (viewer_id, u) in self.hidden_posts),
             frozenset(u for u in people if (viewer_id, u) in self.mutes),
             frozenset(u for u in people if (viewer_id, u) in self.hidden_in_feed),
+            frozenset(u for u in people if (viewer_id, u) in self.blocks),
+            frozenset(u for u in people if (u, viewer_id) in self.blocks),
         )
 
 
@@ -98,21 +136,25 @@ def many_viewers(
         | Q(follower_id__in=people, followee_id__in=viewer_ids)
     )
     mutes_of = mutes_among(viewer_ids=viewer_ids, user_ids=people)
-    # One query for all: (1, viewer, post) likes, (2, follower, followee) follows and
-    # (3, viewer, user) unexpired mutes.
+    blocks = Block.objects.filter(blocks_between_q(viewer_ids=viewer_ids, user_ids=people))
+    # One query for all: (1, viewer, post) likes, (2, follower, followee) follows,
+    # (3, viewer, user) unexpired mutes and (4, blocker, blocked) blocks.
     pairs = (
         likes.annotate(what=Value(1))
         .values_list("what", "user_id", "post_id")
         .union(
             follows.annotate(what=Value(2)).values_list("what", "follower_id", "followee_id"),
             mutes_of.annotate(what=Value(3)).values_list("what", "muter_id", "muted_id"),
+            blocks.annotate(what=Value(4)).values_list("what", "blocker_id", "blocked_id"),
             all=True,
         )
     )
-    found: tuple[set[tuple[int, int]], ...] = (set(), set(), set())
+    found: tuple[set[tuple[int, int]], ...] = (set(), set(), set(), set())
     for what, one, other in pairs:
         found[what - 1].add((one, other))
-    hidden_posts = frozenset(hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people))
+    hidden_posts = frozenset(
+        hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people, blocks=found[3])
+    )
     mutes = frozenset(found[2])
     return ManyViewers(
         frozenset(found[0]),
@@ -123,6 +165,7 @@ def many_viewers(
         # hidden_post_pairs(feed=True), from the parts already read
         # (tests/social/test_mutes.py pins the equality).
         hidden_posts | mutes if feed else frozenset(),
+        frozenset(found[3]),
     )
 
 
@@ -160,6 +203,8 @@ def user_with_viewer(user: UserView, viewer_id: int, flags: ManyViewers) -> User
         viewer_follows=not own and (viewer_id, user.id) in flags.follows,
         follows_viewer=not own and (user.id, viewer_id) in flags.follows,
         viewer_mutes=(viewer_id, user.id) in flags.mutes,
+        viewer_blocks=(viewer_id, user.id) in flags.blocks,
+        blocks_viewer=(user.id, viewer_id) in flags.blocks,
     )
 
 

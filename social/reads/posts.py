@@ -21,7 +21,13 @@ from django.utils.dateparse import parse_datetime
 
 from social.caches import sized_lru_cache
 from social.models import Follow, Post, PostHashtag, PostMention, User
-from social.reads.flags import follows_viewer_sql, liked_sql, viewer_follows_sql
+from social.reads.flags import (
+    blocks_viewer_sql,
+    follows_viewer_sql,
+    liked_sql,
+    viewer_blocks_sql,
+    viewer_follows_sql,
+)
 from social.reads.views import PostShape, PostView, UserFlags, UserView
 from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST
 from social.visibility import (
@@ -352,6 +358,8 @@ def user_from_row(
     follows_viewer: int | None,
     time: Callable[[Any], Any],
     viewer_mutes: int | None = None,
+    viewer_blocks: int | None = None,
+    blocks_viewer: int | None = None,
 ) -> UserView:
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
@@ -371,6 +379,8 @@ def user_from_row(
         follows_viewer is not None and bool(row[follows_viewer]),
         (row[start + 10] is not None) if own else None,
         viewer_mutes is not None and bool(row[viewer_mutes]),
+        viewer_blocks is not None and bool(row[viewer_blocks]),
+        blocks_viewer is not None and bool(row[blocks_viewer]),
     )
 
 
@@ -393,6 +403,8 @@ def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFla
         viewer_follows=any(f.viewer_follows for f in asked),
         follows_viewer=any(f.follows_viewer for f in asked),
         viewer_mutes=any(f.viewer_mutes for f in asked),
+        viewer_blocks=any(f.viewer_blocks for f in asked),
+        blocks_viewer=any(f.blocks_viewer for f in asked),
     )
     return tags, mentions, flags if asked else None
 
@@ -435,6 +447,17 @@ def _read_mentions(
         columns.append(fragment.sql)
         params += fragment.bind(viewer_id)
         mutes = len(columns)
+    blocks = blocked = None
+    if viewer_id is not None and flags.viewer_blocks:
+        fragment = viewer_blocks_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        blocks = len(columns)
+    if viewer_id is not None and flags.blocks_viewer:
+        fragment = blocks_viewer_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        blocked = len(columns)
     visible = users_sql(user="u")
     marks = ", ".join(["%s"] * len(post_ids))
     sql = (
@@ -456,6 +479,8 @@ def _read_mentions(
                     follows_viewer=followed,
                     time=time,
                     viewer_mutes=mutes,
+                    viewer_blocks=blocks,
+                    blocks_viewer=blocked,
                 )
             )
     return found

@@ -7,13 +7,24 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from social.models import Follow, Mute, User
-from social.reads.flags import follows_viewer_exists, viewer_follows_exists
+from social.reads.flags import (
+    blocks_viewer_exists,
+    follows_viewer_exists,
+    viewer_blocks_exists,
+    viewer_follows_exists,
+)
 from social.reads.posts import USER_COLUMNS, user_from_row
 from social.reads.views import UserView
 from social.visibility import unexpired_q, users_q, viewer_mutes_exists
 
 # The columns of a row of `_values` before its own extra columns (cursor values).
-_FLAGS = ("viewer_follows_flag", "follows_viewer_flag", "viewer_mutes_flag")
+_FLAGS = (
+    "viewer_follows_flag",
+    "follows_viewer_flag",
+    "viewer_mutes_flag",
+    "viewer_blocks_flag",
+    "blocks_viewer_flag",
+)
 _WIDTH = len(USER_COLUMNS) + len(_FLAGS)
 
 
@@ -23,7 +34,7 @@ def _keep(value: Any) -> Any:
 
 def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "") -> Any:
     """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the flags
-    (NULL when signed out), then whatever the caller adds."""
+    (false when signed out), then whatever the caller adds."""
     if viewer_id is None:
         flags: dict[str, Any] = {name: Value(False) for name in _FLAGS}
     else:
@@ -31,6 +42,8 @@ def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "")
             _FLAGS[0]: viewer_follows_exists(viewer_id, f"{prefix}id"),
             _FLAGS[1]: follows_viewer_exists(viewer_id, f"{prefix}id"),
             _FLAGS[2]: viewer_mutes_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[3]: viewer_blocks_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[4]: blocks_viewer_exists(viewer_id, f"{prefix}id"),
         }
     return queryset.annotate(**flags), [f"{prefix}{name}" for name in USER_COLUMNS] + list(_FLAGS)
 
@@ -46,6 +59,8 @@ def view_of(row: Sequence[Any], viewer_id: int | None) -> UserView:
         follows_viewer=len(USER_COLUMNS) + 1,
         time=_keep,
         viewer_mutes=len(USER_COLUMNS) + 2,
+        viewer_blocks=len(USER_COLUMNS) + 3,
+        blocks_viewer=len(USER_COLUMNS) + 4,
     )
 
 
@@ -92,7 +107,9 @@ def own_view(user: User) -> UserView:
 FOLLOW_ORDER = ("-created_at", "-id")
 
 
-def _follow_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> QuerySet[Any]:
+def link_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> QuerySet[Any]:
+    """The users at `side` of each link row (a follow, a block) as rows: `view_of`, then
+    the link's created_at and id."""
     queryset = queryset.filter(users_q(viewer_id=viewer_id, prefix=f"{side}__"))
     annotated, names = _values(queryset, viewer_id=viewer_id, prefix=f"{side}__")
     return annotated.values_list(*names, "created_at", "id")
@@ -101,12 +118,12 @@ def _follow_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> Q
 def follower_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The user's followers as rows (`view_of`, then the link's created_at and id): page
     with FOLLOW_ORDER, reading the keys with `row_keys`."""
-    return _follow_rows(Follow.objects.filter(followee_id=user_id), "follower", viewer_id)
+    return link_rows(Follow.objects.filter(followee_id=user_id), "follower", viewer_id)
 
 
 def following_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The users the user follows, as `follower_rows`."""
-    return _follow_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
+    return link_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
 
 
 def row_keys(row: Sequence[Any]) -> Sequence[Any]:
@@ -118,7 +135,7 @@ def muted_rows(*, viewer_id: int) -> QuerySet[Any]:
     """The users the viewer has unexpired mutes of, as `follower_rows` (the mute's
     created_at and id): page with FOLLOW_ORDER, reading the keys with `row_keys`."""
     mutes = Mute.objects.filter(unexpired_q(), muter_id=viewer_id)
-    return _follow_rows(mutes, "muted", viewer_id)
+    return link_rows(mutes, "muted", viewer_id)
 
 
 SEARCH_ORDER = ("search_rank", "username_key", "id")
@@ -132,7 +149,7 @@ def search_rows(*, query: str, viewer_id: int | None) -> QuerySet[Any]:
     # trigram indexes on User (user_username_trgm, user_display_name_trgm).
     matches = Q(username__icontains=query) | Q(display_name__icontains=query)
     ranked = (
-        User.objects.filter(users_q(viewer_id=viewer_id))
+        User.objects.filter(users_q(viewer_id=viewer_id, search=True))
         .filter(matches)
         .annotate(
             search_rank=Case(

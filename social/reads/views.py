@@ -19,6 +19,8 @@ class UserFlags:
     viewer_follows: bool = True
     follows_viewer: bool = True
     viewer_mutes: bool = False
+    viewer_blocks: bool = False
+    blocks_viewer: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class UserView:
     follows_viewer: bool = False
     email_verified: bool | None = None  # like `email`: only for themself
     viewer_mutes: bool = False
+    # A block either way hides each side's posts from the other, so an author shown with a
+    # post reads false for both; profiles, lists and mentions read them.
+    viewer_blocks: bool = False
+    blocks_viewer: bool = False
 
     @property
     def pk(self) -> int:

@@ -7,6 +7,7 @@ from social.models import Post
 from social.visibility import posts_q
 
 
-def visible_post(*, post_id: int, viewer_id: int | None) -> Post | None:
-    """The post, when the viewer may see it (an action on a hidden post is NOT_FOUND)."""
-    return Post.objects.filter(posts_q(viewer_id=viewer_id), pk=post_id).first()
+def visible_post(*, post_id: int, viewer_id: int | None, blocks: bool = True) -> Post | None:
+    """The post, when the viewer may see it (an action on a hidden post is NOT_FOUND).
+    `blocks=False`: also a post hidden only by a block, whose service answers BLOCKED."""
+    return Post.objects.filter(posts_q(viewer_id=viewer_id, blocks=blocks), pk=post_id).first()

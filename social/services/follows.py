@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from notifications.services import notify_followed
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, User
+from social.services.guards import ensure_not_blocked, lock_pair
 
 
 def _self_action() -> ValidationFailed:
@@ -25,6 +26,11 @@ def follow_create(*, follower: User, followee: User) -> bool:
     if follower.pk == followee.pk:
         raise _self_action()
     with transaction.atomic():
+        # Under both rows' locks, a block racing this follow either sees it (and removes
+        # it) or is seen here.
+        if not lock_pair(user_id=follower.pk, other_id=followee.pk):
+            raise _user_missing()
+        ensure_not_blocked(user_id=follower.pk, other_id=followee.pk, field="userId")
         try:
             with transaction.atomic():
                 Follow.objects.create(follower=follower, followee=followee)

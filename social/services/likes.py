@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from notifications.services import notify_liked, withdraw_like_notification
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Like, Post, User
+from social.services.guards import ensure_not_blocked
 
 
 def _post_missing() -> ValidationFailed:
@@ -15,8 +16,10 @@ def _post_missing() -> ValidationFailed:
 
 
 def like_create(*, user: User, post: Post) -> bool:
-    """Likes the post; liking it again changes nothing. True when a new like was written."""
+    """Likes the post; liking it again changes nothing. True when a new like was written.
+    BLOCKED when the post's author and the user blocked one another."""
     with transaction.atomic():
+        ensure_not_blocked(user_id=user.pk, other_id=post.author_id, field="postId")
         try:
             # A savepoint: a concurrent or repeated like hits the unique constraint here.
             with transaction.atomic():

@@ -12,6 +12,7 @@ from notifications.services import notify_post_created
 from social.errors import ErrorCode, PermissionDenied, ValidationFailed
 from social.models import Post, PostHashtag, PostMention, User
 from social.models.posts import POST_BODY_MAX_LENGTH
+from social.services.guards import ensure_not_blocked
 from social.text import (
     MAX_HASHTAGS_PER_POST,
     MAX_MENTIONS_PER_POST,
@@ -92,6 +93,7 @@ def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Pos
     with transaction.atomic():
         # Locks the parent, so it cannot be deleted before this reply commits.
         if reply_to is not None:
+            ensure_not_blocked(user_id=author.pk, other_id=reply_to.author_id, field="replyTo")
             parent = Post.objects.select_for_update().filter(pk=reply_to.pk)
             if parent.values_list("pk", flat=True).first() is None:
                 raise _not_found("replyTo")

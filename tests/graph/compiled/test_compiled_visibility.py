@@ -110,7 +110,7 @@ def _clear_statement_caches() -> None:
         read_posts._ids_statement,
         read_posts._host_statement,
     ):
-        cached.cache_clear()
+        cached.cache.clear()  # type: ignore[attr-defined]
 
 
 def _hide_bob_from_alice(monkeypatch: pytest.MonkeyPatch, world: World) -> None:

@@ -19,12 +19,6 @@ from tests.factories import make_follow, make_like, make_post, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _interpreted(settings: Any) -> None:
-    # The compiled path joins the rule book in h-compvis; until then it would not see mutes.
-    settings.GRAPHQL_COMPILED = False
-
-
 MUTE = """mutation($input: MuteUserInput!) { muteUser(input: $input) {
   user { username viewerMutes } errors { field code } } }"""
 UNMUTE = """mutation($id: ID!) { unmuteUser(userId: $id) {

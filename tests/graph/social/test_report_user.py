@@ -18,13 +18,6 @@ mutation($input: ReportInput!) {
 """
 
 
-@pytest.fixture(autouse=True)
-def _interpreted_only(settings: Any) -> None:
-    # The compiled path joins the rule book in h-compvis; this branch reads through the
-    # interpreted executor only.
-    settings.GRAPHQL_COMPILED = False
-
-
 def report(gql: Any, viewer: User, **fields: Any) -> dict[str, Any]:
     return gql(REPORT, {"input": {"reason": "SPAM", **fields}}, as_user=viewer)["data"][
         "reportUser"

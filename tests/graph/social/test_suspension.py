@@ -15,13 +15,6 @@ from tests.factories import PASSWORD, make_follow, make_like, make_post, make_us
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _interpreted_only(settings: Any) -> None:
-    # The compiled path joins the rule book in h-compvis; this branch reads through the
-    # interpreted executor only.
-    settings.GRAPHQL_COMPILED = False
-
-
 LOGIN = """
 mutation($login: String!, $password: String!) {
   login(input: {login: $login, password: $password}) {

@@ -1,0 +1,60 @@
+"""Blocks: idempotent; a block removes the follows (and follow requests) both ways in its
+own transaction, and stops either side from following, liking or replying to the other.
+
+Who sees what under a block is social/visibility.py's; this module writes the rows and
+the other services check a pair with social/services/guards.py."""
+
+from django.db import IntegrityError, transaction
+
+from social.errors import ErrorCode, ValidationFailed
+from social.models import Block, User
+from social.services.follows import follow_delete
+from social.services.guards import lock_pair
+
+
+def _self_action() -> ValidationFailed:
+    return ValidationFailed(
+        field="userId", code=ErrorCode.SELF_ACTION, message="You cannot block yourself."
+    )
+
+
+def _user_missing() -> ValidationFailed:
+    return ValidationFailed(
+        field="userId", code=ErrorCode.NOT_FOUND, message="That user does not exist."
+    )
+
+
+def _remove_follow_requests(*, user_id: int, other_id: int) -> None:
+    """Follow requests between the pair, both ways, are removed here: the one place for
+    them. The follow request model comes with locked accounts (issue 13, item 3); until
+    it is part of this code base there are no requests to remove."""
+
+
+def block_create(*, blocker: User, blocked: User) -> bool:
+    """Blocks; blocking again changes nothing. True when a new block was written. The
+    follows both ways go in the same transaction, with both users' counts kept exact."""
+    if blocker.pk == blocked.pk:
+        raise _self_action()
+    with transaction.atomic():
+        if not lock_pair(user_id=blocker.pk, other_id=blocked.pk):
+            raise _user_missing()
+        try:
+            with transaction.atomic():
+                Block.objects.create(blocker=blocker, blocked=blocked)
+            created = True
+        except IntegrityError:
+            created = False
+        follow_delete(follower=blocker, followee=blocked)
+        follow_delete(follower=blocked, followee=blocker)
+        _remove_follow_requests(user_id=blocker.pk, other_id=blocked.pk)
+    return created
+
+
+def block_delete(*, blocker: User, blocked: User) -> bool:
+    """Unblocks if blocked: each side's posts show again; the removed follows stay removed.
+    True when a block was removed."""
+    if blocker.pk == blocked.pk:
+        raise _self_action()
+    with transaction.atomic():
+        deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+    return bool(deleted)
