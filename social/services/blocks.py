@@ -24,12 +24,6 @@ def _user_missing() -> ValidationFailed:
     )
 
 
-def _remove_follow_requests(*, user_id: int, other_id: int) -> None:
-    """Follow requests between the pair, both ways, are removed here: the one place for
-    them. The follow request model comes with locked accounts (issue 13, item 3); until
-    it is part of this code base there are no requests to remove."""
-
-
 def block_create(*, blocker: User, blocked: User) -> bool:
     """Blocks; blocking again changes nothing. True when a new block was written. The
     follows both ways go in the same transaction, with both users' counts kept exact."""
@@ -46,7 +40,6 @@ def block_create(*, blocker: User, blocked: User) -> bool:
             created = False
         follow_delete(follower=blocker, followee=blocked)
         follow_delete(follower=blocked, followee=blocker)
-        _remove_follow_requests(user_id=blocker.pk, other_id=blocked.pk)
     return created
 
 
