@@ -16,11 +16,14 @@ from graph.notifications.subscriptions import NotificationSubscription
 from graph.security.errors import ApiSchema
 from graph.security.limits import FreshErrorsValidationCache, security_extensions
 from graph.security.ratelimit import apply_rate_limits
+from graph.social.follow_requests import FollowRequestMutation, FollowRequestQuery
 from graph.social.mutations import SocialMutation
 from graph.social.queries import SocialQuery
 from observability.graphql import OperationMetrics
 
-Query = merge_types("Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery))
+Query = merge_types(
+    "Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery, FollowRequestQuery)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -29,6 +32,7 @@ Mutation = merge_types(
         NotificationMutation,
         AccountLifecycleMutation,
         SessionMutation,
+        FollowRequestMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

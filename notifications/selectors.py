@@ -14,7 +14,9 @@ from django.db.models import OuterRef, Subquery
 from notifications.models import Notification
 from social.models import User
 from social.reads.flags import (
+    follow_requested_sql,
     follows_viewer_sql,
+    locked_of,
     many_viewers,
     people_of,
     post_with_viewer,
@@ -50,7 +52,7 @@ class NotificationView:
 
 
 # n.id, n.kind, n.created_at, n.read_at, n.recipient_id, the unread count (live only),
-# then the actor's USER_COLUMNS and their two flags (NULL for a read without a viewer).
+# then the actor's USER_COLUMNS and their three flags (NULL for a read without a viewer).
 def _host(
     key: Any, *, where: str, tail: str = "", where_params: tuple[Any, ...], live: bool
 ) -> Host:
@@ -65,7 +67,8 @@ def _host(
     )
     follows = viewer_follows_sql(user="a.id")
     followed = follows_viewer_sql(user="a.id")
-    flags = ("NULL", "NULL") if live else (follows.sql, followed.sql)
+    requested = follow_requested_sql(user="a.id")
+    flags = ("NULL", "NULL", "NULL") if live else (follows.sql, followed.sql, requested.sql)
     return Host(
         key=key,
         columns=(
@@ -78,7 +81,9 @@ def _host(
             *(f"a.{name}" for name in USER_COLUMNS),
             *flags,
         ),
-        column_params=counted.params if live else (*follows.params, *followed.params),
+        column_params=counted.params
+        if live
+        else (*follows.params, *followed.params, *requested.params),
         tables=f"{_NOTIFICATION} n JOIN {_USER} a ON a.id = n.actor_id AND {actor.sql}",
         table_params=actor.params,
         post_ref="n.post_id",
@@ -103,6 +108,7 @@ def _view(
         viewer_follows=_FLAGS,
         follows_viewer=_FLAGS + 1,
         time=time,
+        follow_requested=_FLAGS + 2,
     )
     return NotificationView(head[0], head[1], time(head[2]), head[3] is not None, actor, post)
 
@@ -225,14 +231,18 @@ def live_notifications(
     time = time_reader()
     people = {head[_ACTOR] for head, _ in rows}
     post_ids: set[int] = set()
+    locked: set[int] = set()
     for _, post in rows:
         if post is not None:
             people |= people_of(post)
             post_ids.update(posts_of(post))
+            locked |= locked_of(post)
     seen = many_viewers(
-        viewer_ids={head[4] for head, _ in rows} if flags else (),
+        viewer_ids={head[4] for head, _ in rows},
         post_ids=post_ids,
         people=people,
+        locked=locked,
+        flags=flags,
     )
     loaded = {}
     for head, base_post in rows:

@@ -15,15 +15,21 @@ change here plus its tests:
   reads an object once, as for a signed-out viewer, then shows it to many viewers.
 
 The rules today: an inactive account (deactivated, or never activated) is gone for
-everyone, and so are its posts. A post's parent, mentions and notification actors follow
-the same rules as any other post or user: what the viewer may not see is absent.
+everyone, and so are its posts. A locked account's posts reach only itself and its
+approved followers (the account itself stays visible to everyone). A post's parent,
+mentions and notification actors follow the same rules as any other post or user: what
+the viewer may not see is absent.
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+
+from social.models import Follow, User
+
+_FOLLOW = Follow._meta.db_table
 
 
 class _Viewer:
@@ -52,9 +58,22 @@ def users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}is_active": True})
 
 
+def _unlocked_q(*, viewer_id: int | None, author: str) -> Q:
+    """The author at the path `author` is not locked, or is the viewer, or the viewer
+    follows them."""
+    q = Q(**{f"{author}is_locked": False})
+    if viewer_id is not None:
+        followed = Follow.objects.filter(follower_id=viewer_id, followee_id=OuterRef(f"{author}id"))
+        q |= Q(**{f"{author}id": viewer_id}) | Q(Exists(followed))
+    return q
+
+
 def posts_q(*, viewer_id: int | None, prefix: str = "") -> Q:
     """Posts the viewer may see; `prefix` is the path to the post ("reply_to__")."""
-    return users_q(viewer_id=viewer_id, prefix=f"{prefix}author__")
+    author = f"{prefix}author__"
+    return users_q(viewer_id=viewer_id, prefix=author) & _unlocked_q(
+        viewer_id=viewer_id, author=author
+    )
 
 
 def users_sql(*, user: str) -> SqlFragment:
@@ -62,9 +81,25 @@ def users_sql(*, user: str) -> SqlFragment:
     return SqlFragment(f"{user}.is_active")
 
 
-def posts_sql(*, post: str, author: str) -> SqlFragment:
-    """`posts_q` over the alias `post` of social_post and `author`, its author's row."""
-    return users_sql(user=author)
+def _unlocked_sql(*, author: str) -> SqlFragment:
+    """`_unlocked_q` over the alias `author` of social_user; never NULL (signed out too)."""
+    return SqlFragment(
+        # Uncorrelated: read once per statement (PostgreSQL hashes it), not once per row.
+        f"(NOT {author}.is_locked OR COALESCE({author}.id = %s, FALSE) OR {author}.id IN ("
+        f"SELECT lkf.followee_id FROM {_FOLLOW} lkf WHERE lkf.follower_id = %s))",  # noqa: S608
+        (VIEWER, VIEWER),
+    )
+
+
+def posts_sql(*, post: str, author: str, live: bool = False) -> SqlFragment:
+    """`posts_q` over the alias `post` of social_post and `author`, its author's row.
+
+    `live`: for a read shown to many viewers, each through the live check
+    (`hidden_post_pairs`): only the rules that hide a post from everyone."""
+    user, unlocked = users_sql(user=author), _unlocked_sql(author=author)
+    if live:
+        return user
+    return SqlFragment(f"{user.sql} AND {unlocked.sql}", (*user.params, *unlocked.params))
 
 
 def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> set[tuple[int, int]]:
@@ -78,11 +113,49 @@ def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> s
 
 
 def hidden_post_pairs(
-    *, viewer_ids: Collection[int], author_ids: Collection[int]
+    *,
+    viewer_ids: Collection[int],
+    author_ids: Collection[int],
+    locked_ids: Collection[int] | None = None,
 ) -> set[tuple[int, int]]:
     """The (viewer, author) pairs, among these viewers and authors whose posts are visible to
     everyone, where the viewer may still not see the author's posts: `hidden_pairs`, and
-    posts that reach fewer viewers than their author does (a locked account's).
+    posts that reach fewer viewers than their author does: a locked account's, for all but
+    itself and its followers (one query).
 
-    Today no post is hidden from one viewer only."""
-    return hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    `locked_ids`: the locked accounts among the authors, when the caller read them already
+    (a read's UserView.is_locked); then no query at all unless one of them is locked."""
+    hidden = hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    if locked_ids is not None:
+        known = set(locked_ids)
+        author_ids = [pk for pk in author_ids if pk in known]
+    if not viewer_ids or not author_ids:
+        return hidden
+    # (0, author, author) for each locked author, (1, follower, author) for their followers
+    # among the viewers.
+    locked = (
+        User.objects.filter(pk__in=author_ids, is_locked=True)
+        .annotate(what=Value(0), other=F("pk"))
+        .values_list("what", "pk", "other")
+    )
+    followers = (
+        Follow.objects.filter(
+            follower_id__in=viewer_ids, followee_id__in=author_ids, followee__is_locked=True
+        )
+        .annotate(what=Value(1))
+        .values_list("what", "follower_id", "followee_id")
+    )
+    locked_authors: set[int] = set()
+    allowed: set[tuple[int, int]] = set()
+    for what, one, other in locked.union(followers, all=True):
+        if what == 0:
+            locked_authors.add(one)
+        else:
+            allowed.add((one, other))
+    hidden.update(
+        (viewer, author)
+        for viewer in viewer_ids
+        for author in locked_authors
+        if viewer != author and (viewer, author) not in allowed
+    )
+    return hidden

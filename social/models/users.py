@@ -32,6 +32,8 @@ class User(AbstractUser):
     bio = models.CharField(max_length=300, blank=True, default="")
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
     avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
+    # A locked account approves each follower (FollowRequest); its posts reach them only.
+    is_locked = models.BooleanField(default=False)
 
     # Counters maintained with F() updates in the services that change them, so
     # lists never count per row.

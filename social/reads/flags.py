@@ -1,4 +1,5 @@
-"""The viewer's flags, decided here only: viewerHasLiked, viewerFollows, followsViewer.
+"""The viewer's flags, decided here only: viewerHasLiked, viewerFollows, followsViewer,
+viewerFollowRequested.
 
 Three forms of the same three rules: SQL fragments for the hand-written reads
 (social/reads/posts.py), ORM expressions for querysets (social/reads/users.py), and sets
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, Value
 
-from social.models import Follow, Like
+from social.models import Follow, FollowRequest, Like
 from social.reads.views import PostView, UserView
 from social.visibility import VIEWER, SqlFragment, hidden_pairs, hidden_post_pairs
 
 _LIKE = Like._meta.db_table
 _FOLLOW = Follow._meta.db_table
+_REQUEST = FollowRequest._meta.db_table
 
 
 def liked_sql(*, post: str) -> SqlFragment:
@@ -44,6 +46,21 @@ def follows_viewer_sql(*, user: str) -> SqlFragment:
     )
 
 
+def follow_requested_sql(*, user: str) -> SqlFragment:
+    """The viewer asked to follow the user whose id is at `user`, awaiting approval."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_REQUEST} fr WHERE fr.requester_id = %s AND fr.target_id = {user})",  # noqa: S608
+        (VIEWER,),
+    )
+
+
+def follow_requested_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`follow_requested_sql` for a queryset."""
+    return Exists(
+        FollowRequest.objects.filter(requester_id=viewer_id, target_id=OuterRef(user_ref))
+    )
+
+
 def viewer_follows_exists(viewer_id: int, user_ref: str) -> Exists:
     """`viewer_follows_sql` for a queryset: the user's id is at the path `user_ref`."""
     return Exists(Follow.objects.filter(follower_id=viewer_id, followee_id=OuterRef(user_ref)))
@@ -63,6 +80,7 @@ class ManyViewers:
     hidden: frozenset[tuple[int, int]] = frozenset()  # (viewer, user): visibility.hidden_pairs
     # (viewer, author) whose posts the viewer may not see: visibility.hidden_post_pairs
     hidden_posts: frozenset[tuple[int, int]] = frozenset()
+    requests: frozenset[tuple[int, int]] = frozenset()  # (requester, target), viewer requesting
 
     def key(
         self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
@@ -74,36 +92,50 @@ class ManyViewers:
             frozenset(u for u in people if (u, viewer_id) in self.follows),
             frozenset(u for u in people if (viewer_id, u) in self.hidden),
             frozenset(u for u in people if (viewer_id, u) in self.hidden_posts),
+            frozenset(u for u in people if (viewer_id, u) in self.requests),
         )
 
 
 def many_viewers(
-    *, viewer_ids: Collection[int], post_ids: Collection[int], people: Collection[int]
+    *,
+    viewer_ids: Collection[int],
+    post_ids: Collection[int],
+    people: Collection[int],
+    locked: Collection[int] | None = None,
+    flags: bool = True,
 ) -> ManyViewers:
+    """`locked`: the locked accounts among `people`, as read (`locked_of`). Without `flags`
+    only what the viewers may not see is read; every flag reads false."""
     if not viewer_ids:
         return ManyViewers(frozenset(), frozenset())
+    hidden = frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people))
+    hidden_posts = frozenset(
+        hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people, locked_ids=locked)
+    )
+    if not flags:
+        return ManyViewers(frozenset(), frozenset(), hidden, hidden_posts)
     likes = Like.objects.filter(user_id__in=viewer_ids, post_id__in=post_ids)
     follows = Follow.objects.filter(
         Q(follower_id__in=viewer_ids, followee_id__in=people)
         | Q(follower_id__in=people, followee_id__in=viewer_ids)
     )
-    # One query for both: (1, viewer, post) likes and (2, follower, followee) follows.
+    requests = FollowRequest.objects.filter(requester_id__in=viewer_ids, target_id__in=people)
+    # One query for all: (1, viewer, post) likes, (2, follower, followee) follows and
+    # (3, requester, target) follow requests.
     pairs = (
         likes.annotate(what=Value(1))
         .values_list("what", "user_id", "post_id")
         .union(
             follows.annotate(what=Value(2)).values_list("what", "follower_id", "followee_id"),
+            requests.annotate(what=Value(3)).values_list("what", "requester_id", "target_id"),
             all=True,
         )
     )
-    found: tuple[set[tuple[int, int]], set[tuple[int, int]]] = (set(), set())
+    found: tuple[set[tuple[int, int]], ...] = (set(), set(), set())
     for what, one, other in pairs:
         found[what - 1].add((one, other))
     return ManyViewers(
-        frozenset(found[0]),
-        frozenset(found[1]),
-        frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people)),
-        frozenset(hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people)),
+        frozenset(found[0]), frozenset(found[1]), hidden, hidden_posts, frozenset(found[2])
     )
 
 
@@ -116,6 +148,17 @@ def people_of(post: PostView) -> set[int]:
         people.update(user.id for user in current.mentions)
         current = current.reply_to
     return people
+
+
+def locked_of(post: PostView) -> set[int]:
+    """The locked accounts among the authors of the post and of its parents (as read)."""
+    locked: set[int] = set()
+    current: PostView | None = post
+    while current is not None:
+        if current.author.is_locked:
+            locked.add(current.author_id)
+        current = current.reply_to
+    return locked
 
 
 def posts_of(post: PostView) -> list[int]:
@@ -140,6 +183,7 @@ def user_with_viewer(user: UserView, viewer_id: int, flags: ManyViewers) -> User
         email_verified=user.email_verified if own else None,
         viewer_follows=not own and (viewer_id, user.id) in flags.follows,
         follows_viewer=not own and (user.id, viewer_id) in flags.follows,
+        viewer_follow_requested=not own and (viewer_id, user.id) in flags.requests,
     )
 
 

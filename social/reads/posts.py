@@ -21,7 +21,12 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from social.models import Follow, Post, PostHashtag, PostMention, User
-from social.reads.flags import follows_viewer_sql, liked_sql, viewer_follows_sql
+from social.reads.flags import (
+    follow_requested_sql,
+    follows_viewer_sql,
+    liked_sql,
+    viewer_follows_sql,
+)
 from social.reads.views import PostShape, PostView, UserFlags, UserView
 from social.visibility import VIEWER, SqlFragment, posts_sql, users_sql
 
@@ -53,6 +58,7 @@ USER_COLUMNS = (
     "following_count",
     "post_count",
     "email_verified_at",
+    "is_locked",
 )
 
 
@@ -167,6 +173,7 @@ class _Statement:
 class _Builder:
     viewer: bool
     pg: bool
+    live: bool = False  # read once for many viewers (posts_sql's `live`)
     columns: list[str] = field(default_factory=list)
     column_params: list[Any] = field(default_factory=list)
     joins: list[str] = field(default_factory=list)
@@ -199,7 +206,7 @@ class _Builder:
         level.mentions = shape.mentions
         if shape.reply_to is not None:
             q, v = f"p{depth + 1}", f"u{depth + 1}"
-            visible = posts_sql(post=q, author=v)
+            visible = posts_sql(post=q, author=v, live=self.live)
             self.joins.append(
                 f"LEFT JOIN ({_POST} {q} JOIN {_USER} {v} ON {v}.id = {q}.author_id) "
                 f"ON {q}.id = {p}.reply_to_id AND {visible.sql}"
@@ -251,10 +258,12 @@ def _list_statement(
 
 
 @functools.lru_cache(maxsize=_STATEMENTS)
-def _ids_statement(shape: PostShape, viewer: bool, count: int, vendor: str) -> _Statement:
-    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+def _ids_statement(
+    shape: PostShape, viewer: bool, count: int, vendor: str, live: bool = False
+) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql", live=live)
     level = builder.level(shape, 0)
-    visible = posts_sql(post="p0", author="u0")
+    visible = posts_sql(post="p0", author="u0", live=live)
     joins = " ".join(builder.joins)
     marks = ", ".join(["%s"] * count)
     sql = (
@@ -331,6 +340,7 @@ def user_from_row(
     viewer_follows: int | None,
     follows_viewer: int | None,
     time: Callable[[Any], Any],
+    follow_requested: int | None = None,
 ) -> UserView:
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
@@ -349,6 +359,8 @@ def user_from_row(
         viewer_follows is not None and bool(row[viewer_follows]),
         follows_viewer is not None and bool(row[follows_viewer]),
         (row[start + 10] is not None) if own else None,
+        bool(row[start + 11]),
+        follow_requested is not None and bool(row[follow_requested]),
     )
 
 
@@ -370,6 +382,7 @@ def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFla
     flags = UserFlags(
         viewer_follows=any(f.viewer_follows for f in asked),
         follows_viewer=any(f.follows_viewer for f in asked),
+        follow_requested=any(f.follow_requested for f in asked),
     )
     return tags, mentions, flags if asked else None
 
@@ -396,7 +409,12 @@ def _read_mentions(
         return found
     columns = [f"u.{name}" for name in USER_COLUMNS]
     params: list[Any] = []
-    follows = followed = None
+    follows = followed = requested = None
+    if viewer_id is not None and flags.follow_requested:
+        fragment = follow_requested_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        requested = len(columns)
     if viewer_id is not None and flags.viewer_follows:
         fragment = viewer_follows_sql(user="u.id")
         columns.append(fragment.sql)
@@ -427,6 +445,7 @@ def _read_mentions(
                     viewer_follows=follows,
                     follows_viewer=followed,
                     time=time,
+                    follow_requested=requested,
                 )
             )
     return found
@@ -474,6 +493,9 @@ def _row_views(
             level.viewer_follows is not None and bool(row[level.viewer_follows]),
             level.follows_viewer is not None and bool(row[level.follows_viewer]),
             (row[o + 17] is not None) if keep_emails or row[o + 1] == viewer_id else None,
+            bool(row[o + 18]),
+            # viewerFollowRequested stays false: a request to a locked author is pending only
+            # while the viewer does not follow them, and then their posts are hidden.
         )
         if level.tags is not None:
             post_tags = tuple(row[level.tags])
@@ -546,11 +568,14 @@ def posts_by_ids(
     """The posts among `post_ids` that the viewer may see, by id.
 
     `keep_emails`: every author's email kept, for a read shown to many viewers, each
-    through `post_with_viewer` (social/reads/flags.py), which hides all but their own."""
+    through `post_with_viewer` (social/reads/flags.py), which hides all but their own, and
+    applies the live check: the read keeps the posts that only some viewers may see."""
     ids = sorted(set(post_ids))
     if not ids:
         return {}
-    statement = _ids_statement(shape, viewer_id is not None, len(ids), connection.vendor)
+    statement = _ids_statement(
+        shape, viewer_id is not None, len(ids), connection.vendor, keep_emails
+    )
     rows = _run(statement, viewer_id, ids, (None, None))
     views = _views(rows, statement.level, viewer_id, keep_emails=keep_emails)
     return {view.id: view for view in views}
@@ -593,7 +618,7 @@ def hosted_posts(
 ) -> list[tuple[Sequence[Any], PostView | None]]:
     """The rows of `host` (their own columns), each with its post as the viewer sees it:
     one statement, plus the tags (not on PostgreSQL) and mentions the shape asks for."""
-    statement = _host_statement(host, shape, viewer_id is not None, connection.vendor)
+    statement = _host_statement(host, shape, viewer_id is not None, connection.vendor, keep_emails)
     rows = _run(statement, viewer_id, args, (None, None))
     views = _row_views(rows, statement.level, viewer_id, keep_emails=keep_emails)
     width = len(host.columns)
@@ -601,13 +626,15 @@ def hosted_posts(
 
 
 @functools.lru_cache(maxsize=_STATEMENTS)
-def _host_statement(host: Host, shape: PostShape, viewer: bool, vendor: str) -> _Statement:
-    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+def _host_statement(
+    host: Host, shape: PostShape, viewer: bool, vendor: str, live: bool = False
+) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql", live=live)
     for column in host.columns:
         builder.column(column)
     builder.column_params[:0] = host.column_params
     level = builder.level(shape, 0)
-    visible = posts_sql(post="p0", author="u0")
+    visible = posts_sql(post="p0", author="u0", live=live)
     sql = (
         f"SELECT {', '.join(builder.columns)} FROM {host.tables} "  # noqa: S608
         f"LEFT JOIN ({_POST} p0 JOIN {_USER} u0 ON u0.id = p0.author_id) "

@@ -6,14 +6,18 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
-from social.models import Follow, User
-from social.reads.flags import follows_viewer_exists, viewer_follows_exists
+from social.models import Follow, FollowRequest, User
+from social.reads.flags import (
+    follow_requested_exists,
+    follows_viewer_exists,
+    viewer_follows_exists,
+)
 from social.reads.posts import USER_COLUMNS, user_from_row
 from social.reads.views import UserView
 from social.visibility import users_q
 
 # The columns of a row of `_values` before its own extra columns (cursor values).
-_FLAGS = ("viewer_follows_flag", "follows_viewer_flag")
+_FLAGS = ("viewer_follows_flag", "follows_viewer_flag", "follow_requested_flag")
 _WIDTH = len(USER_COLUMNS) + len(_FLAGS)
 
 
@@ -22,7 +26,7 @@ def _keep(value: Any) -> Any:
 
 
 def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "") -> Any:
-    """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the two flags
+    """`queryset`'s users (at `prefix`) as rows for `view_of`: USER_COLUMNS, the flags
     (NULL when signed out), then whatever the caller adds."""
     if viewer_id is None:
         flags: dict[str, Any] = {name: Value(False) for name in _FLAGS}
@@ -30,6 +34,7 @@ def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "")
         flags = {
             _FLAGS[0]: viewer_follows_exists(viewer_id, f"{prefix}id"),
             _FLAGS[1]: follows_viewer_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[2]: follow_requested_exists(viewer_id, f"{prefix}id"),
         }
     return queryset.annotate(**flags), [f"{prefix}{name}" for name in USER_COLUMNS] + list(_FLAGS)
 
@@ -44,6 +49,7 @@ def view_of(row: Sequence[Any], viewer_id: int | None) -> UserView:
         viewer_follows=len(USER_COLUMNS),
         follows_viewer=len(USER_COLUMNS) + 1,
         time=_keep,
+        follow_requested=len(USER_COLUMNS) + 2,
     )
 
 
@@ -84,6 +90,7 @@ def own_view(user: User) -> UserView:
         user.following_count,
         user.post_count,
         email_verified=user.email_verified_at is not None,
+        is_locked=user.is_locked,
     )
 
 
@@ -105,6 +112,19 @@ def follower_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
 def following_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The users the user follows, as `follower_rows`."""
     return _follow_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
+
+
+REQUEST_ORDER = ("created_at", "id")
+
+
+def follow_request_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
+    """The users waiting for the user to accept their follow request, as `follower_rows`
+    (page with REQUEST_ORDER: oldest first)."""
+    queryset = FollowRequest.objects.filter(
+        users_q(viewer_id=viewer_id, prefix="requester__"), target_id=user_id
+    )
+    annotated, names = _values(queryset, viewer_id=viewer_id, prefix="requester__")
+    return annotated.values_list(*names, "created_at", "id")
 
 
 def row_keys(row: Sequence[Any]) -> Sequence[Any]:

@@ -18,6 +18,7 @@ class UserFlags:
 
     viewer_follows: bool = True
     follows_viewer: bool = True
+    follow_requested: bool = False  # viewerFollowRequested
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class UserView:
     viewer_follows: bool = False
     follows_viewer: bool = False
     email_verified: bool | None = None  # like `email`: only for themself
+    is_locked: bool = False
+    # The viewer asked to follow this locked user and awaits approval.
+    viewer_follow_requested: bool = False
 
     @property
     def pk(self) -> int:

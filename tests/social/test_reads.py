@@ -173,7 +173,7 @@ def test_the_live_side_applies_the_live_check_per_viewer(monkeypatch: pytest.Mon
     )
     # Hidden posts: by an author hidden from the viewer, the post itself is gone.
     monkeypatch.setattr(
-        flags, "hidden_post_pairs", lambda *, viewer_ids, author_ids: {(bob.pk, ann.pk)}
+        flags, "hidden_post_pairs", lambda *, viewer_ids, author_ids, locked_ids: {(bob.pk, ann.pk)}
     )
     seen = flags.many_viewers(
         viewer_ids=[bob.pk], post_ids=flags.posts_of(base), people=flags.people_of(base)
