@@ -85,8 +85,8 @@ def _unlocked_sql(*, author: str) -> SqlFragment:
     """`_unlocked_q` over the alias `author` of social_user; never NULL (signed out too)."""
     return SqlFragment(
         # Uncorrelated: read once per statement (PostgreSQL hashes it), not once per row.
-        f"(NOT {author}.is_locked OR COALESCE({author}.id = %s, FALSE) OR {author}.id IN ("
-        f"SELECT lkf.followee_id FROM {_FOLLOW} lkf WHERE lkf.follower_id = %s))",  # noqa: S608
+        f"(NOT {author}.is_locked OR COALESCE({author}.id = %s, FALSE) OR {author}.id IN ("  # noqa: S608
+        f"SELECT lkf.followee_id FROM {_FOLLOW} lkf WHERE lkf.follower_id = %s))",
         (VIEWER, VIEWER),
     )
 
