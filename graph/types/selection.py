@@ -54,12 +54,13 @@ def _under(prefix: str, name: str) -> str:
 
 
 def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
-    """The follow flags selected on the user at `user`; None when neither is."""
+    """The follow flags selected on the user at `user`; None when none is."""
     flags = UserFlags(
         viewer_follows=_under(user, "viewerFollows") in paths,
         follows_viewer=_under(user, "followsViewer") in paths,
+        follow_requested=_under(user, "viewerFollowRequested") in paths,
     )
-    return flags if flags.viewer_follows or flags.follows_viewer else None
+    return flags if flags.viewer_follows or flags.follows_viewer or flags.follow_requested else None
 
 
 # Per document's paths: one shape object shared by the requests and subscriptions of a

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 
 from notifications.broker import Broker
 from social.models import User
+from social.services.accounts import user_update_profile
 from social.services.follow_requests import follow_request_accept
 from tests.factories import make_follow, make_post, make_user
 from tests.websocket.client import WSClient, subscribed
@@ -56,3 +57,44 @@ async def test_home_feed_events_of_a_locked_account_reach_its_followers_only(
     assert await stranger_socket.nothing(0.5)
     await follower_socket.close()
     await stranger_socket.close()
+
+
+NOTIFICATION_ADDED = """subscription { notificationAdded {
+  unreadNotificationCount notification { kind actor { username viewerFollowRequested } } } }"""
+unlock = database_sync_to_async(
+    lambda user: user_update_profile(user=User.objects.get(pk=user.pk), is_locked=False)
+)
+
+
+async def test_requests_and_acceptances_are_notified_live(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    lena, ann = await user("lena", is_locked=True), await user("ann", is_locked=True)
+    lena_socket, ann_socket = WSClient(), WSClient()
+    await lena_socket.connect(token_for(lena))
+    await ann_socket.connect(token_for(ann))
+    await lena_socket.subscribe("n", NOTIFICATION_ADDED)
+    await ann_socket.subscribe("n", NOTIFICATION_ADDED)
+    await subscribed(event_broker, 2)
+
+    await follow(lena, ann)  # both locked: each asks the other
+    event = (await ann_socket.next_data("n"))["notificationAdded"]
+    assert event["notification"]["actor"] == {"username": "lena", "viewerFollowRequested": False}
+    await follow(ann, lena)
+    event = (await lena_socket.next_data("n"))["notificationAdded"]
+    assert event == {
+        "unreadNotificationCount": 1,
+        "notification": {
+            "kind": "FOLLOW_REQUEST",
+            "actor": {"username": "ann", "viewerFollowRequested": True},
+        },
+    }
+    await unlock(lena)
+    event = (await ann_socket.next_data("n"))["notificationAdded"]
+    assert event["notification"] == {
+        "kind": "FOLLOW_ACCEPTED",
+        "actor": {"username": "lena", "viewerFollowRequested": False},
+    }
+    assert await lena_socket.nothing(0.3)
+    await lena_socket.close()
+    await ann_socket.close()

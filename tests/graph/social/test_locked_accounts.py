@@ -314,3 +314,28 @@ def test_a_mention_in_a_locked_post_notifies_only_those_who_see_it(
     assert gql("{ unreadNotificationCount }", as_user=stranger)["data"] == {
         "unreadNotificationCount": 0
     }
+
+
+def test_viewer_follow_requested_on_notification_actors_and_mentions(
+    gql: GqlCall, locked: User
+) -> None:
+    ann = make_user("ann", is_locked=True)
+    gql(FOLLOW, {"id": _uid(ann)}, as_user=locked)  # lena asks ann
+    gql(FOLLOW, {"id": _uid(locked)}, as_user=ann)  # ann asks lena
+    make_post(make_user("writer"), "hello @ann")
+    actors = gql(
+        "{ notifications { edges { node { kind actor { username viewerFollowRequested } } } } }",
+        as_user=locked,
+    )["data"]["notifications"]["edges"]
+    assert [e["node"] for e in actors] == [
+        {"kind": "FOLLOW_REQUEST", "actor": {"username": "ann", "viewerFollowRequested": True}}
+    ]
+    feed = gql(
+        "{ publicFeed { edges { node { mentions { username viewerFollowRequested } } } } }",
+        as_user=locked,
+    )["data"]["publicFeed"]["edges"]
+    assert feed[0]["node"]["mentions"] == [{"username": "ann", "viewerFollowRequested": True}]
+    anonymous = gql("{ publicFeed { edges { node { mentions { viewerFollowRequested } } } } }")
+    assert anonymous["data"]["publicFeed"]["edges"][0]["node"]["mentions"] == [
+        {"viewerFollowRequested": False}
+    ]
