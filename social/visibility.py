@@ -12,7 +12,8 @@ change here plus its tests:
   `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer;
 - a live check (`hidden_pairs`, `hidden_post_pairs`): which viewers an event would reach
   may not see which of the users (or posts by them) it shows, for the live side, which
-  reads an object once, as for a signed-out viewer, then shows it to many viewers.
+  reads an object once (`posts_sql(..., live=True)`: only what is hidden from everyone),
+  then shows it to many viewers, each through this check.
 
 The rules today: an inactive account (deactivated, or never activated) is gone for
 everyone, and so are its posts. A locked account's posts reach only itself and its
