@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Block, User
+from social.services.follow_requests import follow_requests_between_delete
 from social.services.follows import follow_delete
 from social.services.guards import lock_pair
 
@@ -26,8 +27,8 @@ def _user_missing() -> ValidationFailed:
 
 def _remove_follow_requests(*, user_id: int, other_id: int) -> None:
     """Follow requests between the pair, both ways, are removed here: the one place for
-    them. The follow request model comes with locked accounts (issue 13, item 3); until
-    it is part of this code base there are no requests to remove."""
+    them (with their unread notifications)."""
+    follow_requests_between_delete(a_id=user_id, b_id=other_id)
 
 
 def block_create(*, blocker: User, blocked: User) -> bool:
