@@ -18,6 +18,7 @@ from graph.security.errors import ApiSchema
 from graph.security.limits import FreshErrorsValidationCache, security_extensions
 from graph.security.ratelimit import apply_rate_limits
 from graph.social.blocks import BlockMutation, BlockQuery
+from graph.social.follow_requests import FollowRequestMutation, FollowRequestQuery
 from graph.social.mutations import SocialMutation
 from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
@@ -25,7 +26,16 @@ from graph.social.reports import ReportMutation
 from observability.graphql import OperationMetrics
 
 Query = merge_types(
-    "Query", (AccountQuery, SocialQuery, NotificationQuery, SessionQuery, MuteQuery, BlockQuery)
+    "Query",
+    (
+        AccountQuery,
+        SocialQuery,
+        NotificationQuery,
+        SessionQuery,
+        MuteQuery,
+        BlockQuery,
+        FollowRequestQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -38,6 +48,7 @@ Mutation = merge_types(
         MuteMutation,
         ReportMutation,
         BlockMutation,
+        FollowRequestMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

@@ -7,6 +7,8 @@ class NotificationKind(models.TextChoices):
     LIKE = "LIKE", "liked your post"
     REPLY = "REPLY", "replied to your post"
     MENTION = "MENTION", "mentioned you"
+    FOLLOW_REQUEST = "FOLLOW_REQUEST", "asked to follow you"
+    FOLLOW_ACCEPTED = "FOLLOW_ACCEPTED", "accepted your follow request"
 
 
 class Notification(models.Model):
@@ -14,7 +16,7 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
     # A deleted post takes the notifications about it along, on every delete path.
     post = models.ForeignKey(
         "social.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -14,7 +14,9 @@ from django.db.models import OuterRef, Subquery
 from notifications.models import Notification
 from social.models import User
 from social.reads.flags import (
+    follow_requested_sql,
     follows_viewer_sql,
+    locked_of,
     many_viewers,
     people_of,
     post_with_viewer,
@@ -56,7 +58,7 @@ class NotificationView:
 
 
 # n.id, n.kind, n.created_at, n.read_at, n.recipient_id, the unread count (live only),
-# then the actor's USER_COLUMNS and their two flags (NULL for a read without a viewer).
+# then the actor's USER_COLUMNS and their four flags (NULL for a read without a viewer).
 def _host(
     key: Any, *, where: str, tail: str = "", where_params: tuple[Any, ...], live: bool
 ) -> Host:
@@ -75,7 +77,12 @@ def _host(
     follows = viewer_follows_sql(user="a.id")
     followed = follows_viewer_sql(user="a.id")
     mutes = viewer_mutes_sql(user="a.id")
-    flags = ("NULL", "NULL", "NULL") if live else (follows.sql, followed.sql, mutes.sql)
+    requested = follow_requested_sql(user="a.id")
+    flags = (
+        ("NULL", "NULL", "NULL", "NULL")
+        if live
+        else (follows.sql, followed.sql, mutes.sql, requested.sql)
+    )
     return Host(
         key=key,
         columns=(
@@ -90,7 +97,7 @@ def _host(
         ),
         column_params=(*counted.params, *counted_shown.params)
         if live
-        else (*follows.params, *followed.params, *mutes.params),
+        else (*follows.params, *followed.params, *mutes.params, *requested.params),
         tables=f"{_NOTIFICATION} n JOIN {_USER} a ON a.id = n.actor_id AND {actor.sql} "
         f"AND {shown.sql}",
         table_params=(*actor.params, *shown.params),
@@ -117,6 +124,7 @@ def _view(
         follows_viewer=_FLAGS + 1,
         time=time,
         viewer_mutes=_FLAGS + 2,
+        follow_requested=_FLAGS + 3,
     )
     return NotificationView(head[0], head[1], time(head[2]), head[3] is not None, actor, post)
 
@@ -240,14 +248,18 @@ def live_notifications(
     time = time_reader()
     people = {head[_ACTOR] for head, _ in rows}
     post_ids: set[int] = set()
+    locked: set[int] = set()
     for _, post in rows:
         if post is not None:
             people |= people_of(post)
             post_ids.update(posts_of(post))
+            locked |= locked_of(post)
     seen = many_viewers(
-        viewer_ids={head[4] for head, _ in rows} if flags else (),
+        viewer_ids={head[4] for head, _ in rows},
         post_ids=post_ids,
         people=people,
+        locked=locked,
+        flags=flags,
     )
     loaded = {}
     for head, base_post in rows:

@@ -7,19 +7,20 @@ A recipient who muted the actor with notifications (social/visibility.py
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from notifications import events
 from notifications.models import Notification, NotificationKind
 from social.models import Post, User
-from social.visibility import blocked_between, notification_muters
+from social.visibility import blocked_between, hidden_post_pairs, notification_muters
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,36 @@ def notify_followed(*, follower: User, followee: User) -> Notification | None:
     )
     events.publish_notifications([notification])
     return notification
+
+
+def notify_follow_requested(*, requester: User, target: User) -> Notification:
+    notification = Notification.objects.create(
+        recipient=target, actor=requester, kind=NotificationKind.FOLLOW_REQUEST
+    )
+    events.publish_notifications([notification])
+    return notification
+
+
+def notify_follow_accepted(*, target: User, requester_ids: Collection[int]) -> list[Notification]:
+    """FOLLOW_ACCEPTED from the target to each requester it accepted."""
+    created = Notification.objects.bulk_create(
+        Notification(recipient_id=pk, actor=target, kind=NotificationKind.FOLLOW_ACCEPTED)
+        for pk in requester_ids
+        if pk != target.pk
+    )
+    events.publish_notifications(created)
+    return created
+
+
+def follow_request_notifications_delete(*, pairs: Collection[tuple[int, int]]) -> None:
+    """The unread FOLLOW_REQUEST notifications of these (requester, target) pairs: a
+    request gone before it was seen leaves nothing to see."""
+    which = Q()
+    for requester_id, target_id in pairs:
+        which |= Q(actor_id=requester_id, recipient_id=target_id)
+    Notification.objects.filter(
+        which, kind=NotificationKind.FOLLOW_REQUEST, read_at__isnull=True
+    ).delete()
 
 
 def notify_liked(*, liker: User, post: Post) -> Notification | None:
@@ -110,8 +141,9 @@ def _remember_withdrawn(*, liker: User, post: Post, row: dict[str, Any]) -> None
 
 
 def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notification]:
-    """REPLY to the parent's author and MENTION to each mentioned user, never twice, never self,
-    never to one who blocked the author or whom the author blocked.
+    """REPLY to the parent's author and MENTION to each mentioned user, never twice, never
+    self, never to one who blocked the author or whom the author blocked, and only to those
+    who may see the post (a locked author's reach its followers).
 
     Also announces the post to the home feeds it enters.
     """
@@ -146,7 +178,14 @@ def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notifi
             )
             notified.add(user.pk)
     muters = notification_muters(actor_id=post.author_id, recipient_ids=notified - {post.author_id})
-    rows = [n for n in rows if n.recipient_id not in muters]
+    hidden = hidden_post_pairs(
+        viewer_ids={n.recipient_id for n in rows}, author_ids=[post.author_id]
+    )
+    rows = [
+        n
+        for n in rows
+        if n.recipient_id not in muters and (n.recipient_id, post.author_id) not in hidden
+    ]
     created = [
         Notification.objects.create(
             recipient_id=n.recipient_id, actor_id=n.actor_id, kind=n.kind, post=n.post

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from social.admin_login import ThrottledAdminLoginForm
-from social.models import Follow, Like, Post, Session, User
+from social.models import Follow, FollowRequest, Like, Post, Session, User
 from social.services.accounts import user_set_active
 from social.services.deletion import user_delete
 from social.services.posts import post_delete
@@ -194,6 +194,16 @@ class FollowAdmin(ViewOnlyAdmin):
     list_select_related = ("follower", "followee")
     list_filter = ("created_at",)
     search_fields = ("follower__username", "followee__username")
+    ordering = ("-created_at", "-id")
+    show_full_result_count = False
+
+
+@admin.register(FollowRequest)
+class FollowRequestAdmin(ViewOnlyAdmin):
+    list_display = ("id", "requester", "target", "created_at")
+    list_select_related = ("requester", "target")
+    list_filter = ("created_at",)
+    search_fields = ("requester__username", "target__username")
     ordering = ("-created_at", "-id")
     show_full_result_count = False
 

@@ -14,7 +14,8 @@ change here plus its tests:
   `params`: the compiled path turns each into a parameter of its own statement;
 - a live check (`hidden_pairs`, `hidden_post_pairs`): which viewers an event would reach
   may not see which of the users (or posts by them) it shows, for the live side, which
-  reads an object once, as for a signed-out viewer, then shows it to many viewers.
+  reads an object once (`posts_sql(..., live=True)`: only what is hidden from everyone),
+  then shows it to many viewers, each through this check.
 
 The rules today: an inactive account (deactivated, or never activated) or a suspended one
 (a moderator's `suspended_at`) is gone for everyone, and so are its posts; unsuspending
@@ -30,6 +31,9 @@ Mutes: an unexpired mute hides the muted user's posts from the muter's feeds onl
 profile, `post(id)` or threads; with `notifications`, also the notifications they caused
 (`notifications_q`/`notifications_sql`), which come back when the mute ends. A mute ends
 at its `expires_at` because the rule compares it with `NOW`, the time of the read.
+
+Locked accounts: a locked account's posts reach only itself and its approved followers
+(the account itself stays visible to everyone).
 """
 
 from collections.abc import Collection, Iterable
@@ -37,10 +41,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from social.models import Block, Mute
+from social.models import Block, Follow, Mute, User
+
+_FOLLOW = Follow._meta.db_table
 
 
 class _Viewer:
@@ -105,6 +111,16 @@ def _unblocked_sql(user_id: str) -> SqlFragment:
     )
 
 
+def _unlocked_q(*, viewer_id: int | None, author: str) -> Q:
+    """The author at the path `author` is not locked, or is the viewer, or the viewer
+    follows them."""
+    q = Q(**{f"{author}is_locked": False})
+    if viewer_id is not None:
+        followed = Follow.objects.filter(follower_id=viewer_id, followee_id=OuterRef(f"{author}id"))
+        q |= Q(**{f"{author}id": viewer_id}) | Q(Exists(followed))
+    return q
+
+
 def users_q(*, viewer_id: int | None, prefix: str = "", search: bool = False) -> Q:
     """Users the viewer may see; `prefix` is the path to the user ("follower__").
     `search`: the user search, which also leaves out users blocked either way."""
@@ -126,6 +142,7 @@ def posts_q(
     (like, reply) whose service then answers BLOCKED rather than NOT_FOUND."""
     author = f"{prefix}author__"
     visible = users_q(viewer_id=viewer_id, prefix=author)
+    visible &= _unlocked_q(viewer_id=viewer_id, author=author)
     if blocks:
         visible &= _unblocked_q(viewer_id, author)
     if feed and viewer_id is not None:
@@ -145,15 +162,33 @@ def users_sql(*, user: str, search: bool = False) -> SqlFragment:
     return SqlFragment(f"{visible.sql} AND {unblocked.sql}", unblocked.params)
 
 
+def _unlocked_sql(*, author: str) -> SqlFragment:
+    """`_unlocked_q` over the alias `author` of social_user; never NULL (signed out too)."""
+    return SqlFragment(
+        # Uncorrelated: read once per statement (PostgreSQL hashes it), not once per row.
+        f"(NOT {author}.is_locked OR COALESCE({author}.id = %s, FALSE) OR {author}.id IN ("  # noqa: S608
+        f"SELECT lkf.followee_id FROM {_FOLLOW} lkf WHERE lkf.follower_id = %s))",
+        (VIEWER, VIEWER),
+    )
+
+
 _MUTE = Mute._meta.db_table
 
 
-def posts_sql(*, post: str, author: str, feed: bool = False) -> SqlFragment:
-    """`posts_q` over the alias `post` of social_post and `author`, its author's row."""
+def posts_sql(*, post: str, author: str, feed: bool = False, live: bool = False) -> SqlFragment:
+    """`posts_q` over the alias `post` of social_post and `author`, its author's row.
+
+    `live`: for a read shown to many viewers, each through the live check
+    (`hidden_post_pairs`, with `feed` there): only the rules that hide a post from
+    everyone, so no per-viewer rule (block, mute, locked account) is part of it."""
     visible = users_sql(user=author)
+    if live:
+        return visible
     unblocked = _unblocked_sql(f"{post}.author_id")
+    unlocked = _unlocked_sql(author=author)
     visible = SqlFragment(
-        f"{visible.sql} AND {unblocked.sql}", (*visible.params, *unblocked.params)
+        f"{visible.sql} AND {unblocked.sql} AND {unlocked.sql}",
+        (*visible.params, *unblocked.params, *unlocked.params),
     )
     if not feed:
         return visible
@@ -239,12 +274,15 @@ def hidden_post_pairs(
     author_ids: Collection[int],
     feed: bool = False,
     blocks: Iterable[tuple[int, int]] | None = None,
+    locked_ids: Collection[int] | None = None,
 ) -> set[tuple[int, int]]:
     """The (viewer, author) pairs, among these viewers and authors whose posts are visible to
-    everyone, where the viewer may still not see the author's posts: `hidden_pairs`, and
-    a block either way (which hides the posts, not the user). `feed`: as `posts_q`, with
-    the viewers' mutes too. `blocks`: the (blocker, blocked) rows of `blocks_between_q`,
-    when the caller read them already."""
+    everyone, where the viewer may still not see the author's posts: `hidden_pairs`, a
+    block either way (which hides the posts, not the user), and a locked account's posts
+    for all but itself and its followers. `feed`: as `posts_q`, with the viewers' mutes
+    too. `blocks`: the (blocker, blocked) rows of `blocks_between_q`, when the caller read
+    them already. `locked_ids`: the locked accounts among the authors, when the caller read
+    them already (a read's UserView.is_locked); then no query for them unless one is."""
     pairs = hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
     if not viewer_ids or not author_ids:
         return pairs
@@ -259,7 +297,47 @@ def hidden_post_pairs(
             pairs.add((blocked, blocker))
     if feed:
         pairs |= muted_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
+    pairs |= _locked_pairs(viewer_ids=viewer_ids, author_ids=author_ids, locked_ids=locked_ids)
     return pairs
+
+
+def _locked_pairs(
+    *, viewer_ids: Collection[int], author_ids: Collection[int], locked_ids: Collection[int] | None
+) -> set[tuple[int, int]]:
+    """The (viewer, author) pairs where the author is locked and the viewer is neither them
+    nor an approved follower (one query)."""
+    if locked_ids is not None:
+        known = set(locked_ids)
+        author_ids = [pk for pk in author_ids if pk in known]
+    if not viewer_ids or not author_ids:
+        return set()
+    # (0, author, author) for each locked author, (1, follower, author) for their followers
+    # among the viewers.
+    locked = (
+        User.objects.filter(pk__in=author_ids, is_locked=True)
+        .annotate(what=Value(0), other=F("pk"))
+        .values_list("what", "pk", "other")
+    )
+    followers = (
+        Follow.objects.filter(
+            follower_id__in=viewer_ids, followee_id__in=author_ids, followee__is_locked=True
+        )
+        .annotate(what=Value(1))
+        .values_list("what", "follower_id", "followee_id")
+    )
+    locked_authors: set[int] = set()
+    allowed: set[tuple[int, int]] = set()
+    for what, one, other in locked.union(followers, all=True):
+        if what == 0:
+            locked_authors.add(one)
+        else:
+            allowed.add((one, other))
+    return {
+        (viewer, author)
+        for viewer in viewer_ids
+        for author in locked_authors
+        if viewer != author and (viewer, author) not in allowed
+    }
 
 
 # The viewer's mutes as a flag (User.viewerMutes), in the three forms: the same

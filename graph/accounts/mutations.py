@@ -97,6 +97,7 @@ class AccountMutation:
                 display_name=input.display_name,
                 bio=input.bio,
                 avatar_url=input.avatar_url,
+                is_locked=input.is_locked,
             )
             payload.user = cast(UserType, own_view(user))
         return payload

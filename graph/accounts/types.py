@@ -25,6 +25,9 @@ class UpdateProfileInput:
     display_name: str | None = None
     bio: str | None = None
     avatar_url: str | None = None
+    is_locked: bool | None = strawberry.field(
+        default=None, description="Unlocking accepts every pending follow request."
+    )
 
 
 @strawberry.type

@@ -288,6 +288,8 @@ class Compiler:
                 return sql.integer(f"{u}.following_count")
             case "postCount":
                 return sql.integer(f"{u}.post_count")
+            case "isLocked":
+                return sql.boolean(f"{u}.is_locked")
             case "email":
                 if not self.signed_in:
                     return "'null'"

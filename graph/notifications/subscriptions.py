@@ -39,7 +39,7 @@ from notifications.selectors import (
 )
 from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
 from social.reads import posts as post_reads
-from social.reads.flags import many_viewers, people_of, post_with_viewer, posts_of
+from social.reads.flags import locked_of, many_viewers, people_of, post_with_viewer, posts_of
 from social.reads.views import PostShape, PostView
 
 # How many sent ids a subscription remembers to drop duplicates (replay/live overlap).
@@ -154,7 +154,9 @@ def _posts_for_viewers(
         return {}
     people, post_ids = people_of(base), posts_of(base)
     # A feed event: the viewers' mutes hide it too (social/visibility.py, feed=True).
-    flags = many_viewers(viewer_ids=viewer_ids, post_ids=post_ids, people=people, feed=True)
+    flags = many_viewers(
+        viewer_ids=viewer_ids, post_ids=post_ids, people=people, feed=True, locked=locked_of(base)
+    )
     views: dict[Any, PostView | None] = {}
     shared: dict[int, PostView] = {}
     for viewer_id in viewer_ids:
@@ -192,7 +194,17 @@ async def _post_for(
 
 # The fields that read the database when resolved: the connections.
 _CONNECTIONS = frozenset({"replies", "posts", "followers", "following"})
-_FLAGS = frozenset({"viewerHasLiked", "viewerFollows", "followsViewer", "viewerMutes"})
+_FLAGS = frozenset(
+    {
+        "viewerHasLiked",
+        "viewerFollows",
+        "followsViewer",
+        "viewerMutes",
+        "viewerBlocks",
+        "blocksViewer",
+        "viewerFollowRequested",
+    }
+)
 
 
 def _reaches_database(paths: frozenset[str]) -> bool:

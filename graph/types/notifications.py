@@ -26,6 +26,12 @@ class NotificationKind(Enum):
         "REPLY", description="actor replied to the viewer's post; `post` is the reply"
     )
     MENTION = strawberry.enum_value("MENTION", description="actor mentioned the viewer in `post`")
+    FOLLOW_REQUEST = strawberry.enum_value(
+        "FOLLOW_REQUEST", description="actor asks to follow the viewer's locked account"
+    )
+    FOLLOW_ACCEPTED = strawberry.enum_value(
+        "FOLLOW_ACCEPTED", description="actor accepted the viewer's request to follow them"
+    )
 
 
 def _kind(notification: NotificationView) -> NotificationKind:

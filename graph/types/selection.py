@@ -60,6 +60,7 @@ def _user_flags(paths: frozenset[str], user: str) -> UserFlags | None:
         viewer_mutes=_under(user, "viewerMutes") in paths,
         viewer_blocks=_under(user, "viewerBlocks") in paths,
         blocks_viewer=_under(user, "blocksViewer") in paths,
+        follow_requested=_under(user, "viewerFollowRequested") in paths,
     )
     return flags if flags != UserFlags(False, False) else None
 

@@ -56,6 +56,13 @@ class UserType(relay.Node):
     blocks_viewer: bool = strawberry.field(
         description="This user blocked the viewer (false when signed out)."
     )
+    is_locked: bool = strawberry.field(
+        description="A locked account approves each follower; "
+        "its posts reach approved followers only."
+    )
+    viewer_follow_requested: bool = strawberry.field(
+        description="The viewer asked to follow this locked user and awaits approval."
+    )
 
     @classmethod
     def is_type_of(cls, obj: object, info: object) -> bool:
@@ -124,6 +131,18 @@ def user_connection(
         rows, kind=kind, keys=keys, first=first, after=after, key_values=user_reads.row_keys
     )
     return UserConnection.build(page, [user_reads.view_of(row, viewer_id) for row in page.nodes])
+
+
+def follow_request_connection(
+    info: Info, *, first: int | None, after: str | None
+) -> UserConnection:
+    """The viewer's pending follow requests' users, oldest first (the viewer is signed in)."""
+    viewer_id = info.context.viewer_id
+    assert viewer_id is not None
+    rows = user_reads.follow_request_rows(user_id=viewer_id, viewer_id=viewer_id)
+    return user_connection(
+        rows, viewer_id, kind="requests", first=first, after=after, keys=user_reads.REQUEST_ORDER
+    )
 
 
 def search_connection(

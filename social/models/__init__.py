@@ -3,6 +3,7 @@ from social.models.follows import Follow
 from social.models.mutes import Mute
 from social.models.posts import Like, Post, PostHashtag, PostMention
 from social.models.reports import ModeratorAction, Report
+from social.models.requests import FollowRequest
 from social.models.sessions import Session, SessionRevocation
 from social.models.tokens import RefreshToken
 from social.models.users import User
@@ -10,6 +11,7 @@ from social.models.users import User
 __all__ = [
     "Block",
     "Follow",
+    "FollowRequest",
     "Like",
     "ModeratorAction",
     "Mute",

@@ -37,6 +37,8 @@ class User(AbstractUser):
     bio = models.CharField(max_length=300, blank=True, default="")
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
     avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
+    # A locked account approves each follower (FollowRequest); its posts reach them only.
+    is_locked = models.BooleanField(default=False)
 
     # Counters kept by the database's triggers (social/migrations/0006_counters_kept_by_triggers),
     # so lists never count per row; save() never writes them back (see counters.py).

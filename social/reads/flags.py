@@ -1,5 +1,5 @@
 """The viewer's flags, decided here only: viewerHasLiked, viewerFollows, followsViewer,
-viewerMutes, viewerBlocks, blocksViewer.
+viewerMutes, viewerBlocks, blocksViewer, viewerFollowRequested.
 
 Three forms of the same three rules: SQL fragments for the hand-written reads
 (social/reads/posts.py), ORM expressions for querysets (social/reads/users.py), and sets
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, Value
 
-from social.models import Block, Follow, Like
+from social.models import Block, Follow, FollowRequest, Like
 from social.reads.views import PostView, UserView
 from social.visibility import (
     VIEWER,
@@ -27,6 +27,7 @@ from social.visibility import (
 _LIKE = Like._meta.db_table
 _FOLLOW = Follow._meta.db_table
 _BLOCK = Block._meta.db_table
+_REQUEST = FollowRequest._meta.db_table
 
 
 def liked_sql(*, post: str) -> SqlFragment:
@@ -61,6 +62,14 @@ def viewer_blocks_sql(*, user: str) -> SqlFragment:
     )
 
 
+def follow_requested_sql(*, user: str) -> SqlFragment:
+    """The viewer asked to follow the user whose id is at `user`, awaiting approval."""
+    return SqlFragment(
+        f"EXISTS(SELECT 1 FROM {_REQUEST} fr WHERE fr.requester_id = %s AND fr.target_id = {user})",  # noqa: S608
+        (VIEWER,),
+    )
+
+
 def blocks_viewer_sql(*, user: str) -> SqlFragment:
     """The user whose id is at `user` blocked the viewer."""
     return SqlFragment(
@@ -77,6 +86,13 @@ def viewer_blocks_exists(viewer_id: int, user_ref: str) -> Exists:
 def blocks_viewer_exists(viewer_id: int, user_ref: str) -> Exists:
     """`blocks_viewer_sql` for a queryset."""
     return Exists(Block.objects.filter(blocker_id=OuterRef(user_ref), blocked_id=viewer_id))
+
+
+def follow_requested_exists(viewer_id: int, user_ref: str) -> Exists:
+    """`follow_requested_sql` for a queryset."""
+    return Exists(
+        FollowRequest.objects.filter(requester_id=viewer_id, target_id=OuterRef(user_ref))
+    )
 
 
 def viewer_follows_exists(viewer_id: int, user_ref: str) -> Exists:
@@ -102,6 +118,7 @@ class ManyViewers:
     # (viewer, author) whose posts the viewer may not see in a feed (read with `feed`)
     hidden_in_feed: frozenset[tuple[int, int]] = frozenset()
     blocks: frozenset[tuple[int, int]] = frozenset()  # (blocker, blocked), as `follows`
+    requests: frozenset[tuple[int, int]] = frozenset()  # (requester, target), viewer requesting
 
     def key(
         self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
@@ -117,6 +134,7 @@ class ManyViewers:
             frozenset(u for u in people if (viewer_id, u) in self.hidden_in_feed),
             frozenset(u for u in people if (viewer_id, u) in self.blocks),
             frozenset(u for u in people if (u, viewer_id) in self.blocks),
+            frozenset(u for u in people if (viewer_id, u) in self.requests),
         )
 
 
@@ -126,10 +144,24 @@ def many_viewers(
     post_ids: Collection[int],
     people: Collection[int],
     feed: bool = False,
+    locked: Collection[int] | None = None,
+    flags: bool = True,
 ) -> ManyViewers:
-    """`feed`: the posts are shown in a feed (visibility.posts_q), for `post_with_viewer`."""
+    """`feed`: the posts are shown in a feed (visibility.posts_q), for `post_with_viewer`.
+    `locked`: the locked accounts among `people`, as read (`locked_of`). Without `flags`
+    only what the viewers may not see is read; every flag reads false."""
     if not viewer_ids:
         return ManyViewers(frozenset(), frozenset())
+    hidden = frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people))
+    if not flags:
+        # As before blocks joined: a notification's actor was checked for blocks when it
+        # was written; only a locked author (known from the read) costs a query here.
+        hidden_posts = frozenset(
+            hidden_post_pairs(
+                viewer_ids=viewer_ids, author_ids=people, blocks=(), locked_ids=locked
+            )
+        )
+        return ManyViewers(frozenset(), frozenset(), hidden, hidden_posts)
     likes = Like.objects.filter(user_id__in=viewer_ids, post_id__in=post_ids)
     follows = Follow.objects.filter(
         Q(follower_id__in=viewer_ids, followee_id__in=people)
@@ -137,8 +169,10 @@ def many_viewers(
     )
     mutes_of = mutes_among(viewer_ids=viewer_ids, user_ids=people)
     blocks = Block.objects.filter(blocks_between_q(viewer_ids=viewer_ids, user_ids=people))
+    requests = FollowRequest.objects.filter(requester_id__in=viewer_ids, target_id__in=people)
     # One query for all: (1, viewer, post) likes, (2, follower, followee) follows,
-    # (3, viewer, user) unexpired mutes and (4, blocker, blocked) blocks.
+    # (3, viewer, user) unexpired mutes, (4, blocker, blocked) blocks and
+    # (5, requester, target) follow requests.
     pairs = (
         likes.annotate(what=Value(1))
         .values_list("what", "user_id", "post_id")
@@ -146,26 +180,30 @@ def many_viewers(
             follows.annotate(what=Value(2)).values_list("what", "follower_id", "followee_id"),
             mutes_of.annotate(what=Value(3)).values_list("what", "muter_id", "muted_id"),
             blocks.annotate(what=Value(4)).values_list("what", "blocker_id", "blocked_id"),
+            requests.annotate(what=Value(5)).values_list("what", "requester_id", "target_id"),
             all=True,
         )
     )
-    found: tuple[set[tuple[int, int]], ...] = (set(), set(), set(), set())
+    found: tuple[set[tuple[int, int]], ...] = (set(), set(), set(), set(), set())
     for what, one, other in pairs:
         found[what - 1].add((one, other))
     hidden_posts = frozenset(
-        hidden_post_pairs(viewer_ids=viewer_ids, author_ids=people, blocks=found[3])
+        hidden_post_pairs(
+            viewer_ids=viewer_ids, author_ids=people, blocks=found[3], locked_ids=locked
+        )
     )
     mutes = frozenset(found[2])
     return ManyViewers(
         frozenset(found[0]),
         frozenset(found[1]),
-        frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people)),
+        hidden,
         hidden_posts,
         mutes,
         # hidden_post_pairs(feed=True), from the parts already read
         # (tests/social/test_mutes.py pins the equality).
         hidden_posts | mutes if feed else frozenset(),
         frozenset(found[3]),
+        frozenset(found[4]),
     )
 
 
@@ -178,6 +216,17 @@ def people_of(post: PostView) -> set[int]:
         people.update(user.id for user in current.mentions)
         current = current.reply_to
     return people
+
+
+def locked_of(post: PostView) -> set[int]:
+    """The locked accounts among the authors of the post and of its parents (as read)."""
+    locked: set[int] = set()
+    current: PostView | None = post
+    while current is not None:
+        if current.author.is_locked:
+            locked.add(current.author_id)
+        current = current.reply_to
+    return locked
 
 
 def posts_of(post: PostView) -> list[int]:
@@ -205,6 +254,7 @@ def user_with_viewer(user: UserView, viewer_id: int, flags: ManyViewers) -> User
         viewer_mutes=(viewer_id, user.id) in flags.mutes,
         viewer_blocks=(viewer_id, user.id) in flags.blocks,
         blocks_viewer=(user.id, viewer_id) in flags.blocks,
+        viewer_follow_requested=not own and (viewer_id, user.id) in flags.requests,
     )
 
 

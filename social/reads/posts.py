@@ -23,6 +23,7 @@ from social.caches import sized_lru_cache
 from social.models import Follow, Post, PostHashtag, PostMention, User
 from social.reads.flags import (
     blocks_viewer_sql,
+    follow_requested_sql,
     follows_viewer_sql,
     liked_sql,
     viewer_blocks_sql,
@@ -68,6 +69,7 @@ USER_COLUMNS = (
     "following_count",
     "post_count",
     "email_verified_at",
+    "is_locked",
 )
 
 
@@ -190,6 +192,7 @@ class _Statement:
 class _Builder:
     viewer: bool
     pg: bool
+    live: bool = False  # read once for many viewers (posts_sql's `live`)
     columns: list[str] = field(default_factory=list)
     column_params: list[Any] = field(default_factory=list)
     joins: list[str] = field(default_factory=list)
@@ -224,7 +227,7 @@ class _Builder:
         level.mentions = shape.mentions
         if shape.reply_to is not None:
             q, v = f"p{depth + 1}", f"u{depth + 1}"
-            visible = posts_sql(post=q, author=v)
+            visible = posts_sql(post=q, author=v, live=self.live)
             self.joins.append(
                 f"LEFT JOIN ({_POST} {q} JOIN {_USER} {v} ON {v}.id = {q}.author_id) "
                 f"ON {q}.id = {p}.reply_to_id AND {visible.sql}"
@@ -275,10 +278,12 @@ def _list_statement(
 
 
 @sized_lru_cache("PREPARED_SQL_CACHE_SIZE")
-def _ids_statement(shape: PostShape, viewer: bool, count: int, vendor: str) -> _Statement:
-    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+def _ids_statement(
+    shape: PostShape, viewer: bool, count: int, vendor: str, live: bool = False
+) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql", live=live)
     level = builder.level(shape, 0)
-    visible = posts_sql(post="p0", author="u0")
+    visible = posts_sql(post="p0", author="u0", live=live)
     joins = " ".join(builder.joins)
     marks = ", ".join(["%s"] * count)
     sql = (
@@ -360,6 +365,7 @@ def user_from_row(
     viewer_mutes: int | None = None,
     viewer_blocks: int | None = None,
     blocks_viewer: int | None = None,
+    follow_requested: int | None = None,
 ) -> UserView:
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
@@ -381,6 +387,8 @@ def user_from_row(
         viewer_mutes is not None and bool(row[viewer_mutes]),
         viewer_blocks is not None and bool(row[viewer_blocks]),
         blocks_viewer is not None and bool(row[blocks_viewer]),
+        bool(row[start + 11]),
+        follow_requested is not None and bool(row[follow_requested]),
     )
 
 
@@ -405,6 +413,7 @@ def _wanted(rows: list[Any], level: _Level) -> tuple[set[int], set[int], UserFla
         viewer_mutes=any(f.viewer_mutes for f in asked),
         viewer_blocks=any(f.viewer_blocks for f in asked),
         blocks_viewer=any(f.blocks_viewer for f in asked),
+        follow_requested=any(f.follow_requested for f in asked),
     )
     return tags, mentions, flags if asked else None
 
@@ -431,7 +440,12 @@ def _read_mentions(
         return found
     columns = [f"u.{name}" for name in USER_COLUMNS]
     params: list[Any] = []
-    follows = followed = mutes = None
+    follows = followed = mutes = requested = None
+    if viewer_id is not None and flags.follow_requested:
+        fragment = follow_requested_sql(user="u.id")
+        columns.append(fragment.sql)
+        params += fragment.bind(viewer_id)
+        requested = len(columns)
     if viewer_id is not None and flags.viewer_follows:
         fragment = viewer_follows_sql(user="u.id")
         columns.append(fragment.sql)
@@ -481,6 +495,7 @@ def _read_mentions(
                     viewer_mutes=mutes,
                     viewer_blocks=blocks,
                     blocks_viewer=blocked,
+                    follow_requested=requested,
                 )
             )
     return found
@@ -529,6 +544,9 @@ def _row_views(
             level.follows_viewer is not None and bool(row[level.follows_viewer]),
             (row[o + 17] is not None) if keep_emails or row[o + 1] == viewer_id else None,
             level.viewer_mutes is not None and bool(row[level.viewer_mutes]),
+            is_locked=bool(row[o + 18]),
+            # viewerFollowRequested stays false: a request to a locked author is pending only
+            # while the viewer does not follow them, and then their posts are hidden.
         )
         if level.tags is not None:
             post_tags = tuple(row[level.tags][:MAX_HASHTAGS_PER_POST])
@@ -610,11 +628,14 @@ def posts_by_ids(
     """The posts among `post_ids` that the viewer may see, by id.
 
     `keep_emails`: every author's email kept, for a read shown to many viewers, each
-    through `post_with_viewer` (social/reads/flags.py), which hides all but their own."""
+    through `post_with_viewer` (social/reads/flags.py), which hides all but their own, and
+    applies the live check: the read keeps the posts that only some viewers may see."""
     ids = sorted(set(post_ids))
     if not ids:
         return {}
-    statement = _ids_statement(shape, viewer_id is not None, len(ids), connection.vendor)
+    statement = _ids_statement(
+        shape, viewer_id is not None, len(ids), connection.vendor, keep_emails
+    )
     rows = _run(statement, viewer_id, ids, (None, None))
     views = _views(rows, statement.level, viewer_id, keep_emails=keep_emails)
     return {view.id: view for view in views}
@@ -657,7 +678,7 @@ def hosted_posts(
 ) -> list[tuple[Sequence[Any], PostView | None]]:
     """The rows of `host` (their own columns), each with its post as the viewer sees it:
     one statement, plus the tags (not on PostgreSQL) and mentions the shape asks for."""
-    statement = _host_statement(host, shape, viewer_id is not None, connection.vendor)
+    statement = _host_statement(host, shape, viewer_id is not None, connection.vendor, keep_emails)
     rows = _run(statement, viewer_id, args, (None, None))
     views = _row_views(rows, statement.level, viewer_id, keep_emails=keep_emails)
     width = len(host.columns)
@@ -665,13 +686,15 @@ def hosted_posts(
 
 
 @sized_lru_cache("PREPARED_SQL_CACHE_SIZE")
-def _host_statement(host: Host, shape: PostShape, viewer: bool, vendor: str) -> _Statement:
-    builder = _Builder(viewer=viewer, pg=vendor == "postgresql")
+def _host_statement(
+    host: Host, shape: PostShape, viewer: bool, vendor: str, live: bool = False
+) -> _Statement:
+    builder = _Builder(viewer=viewer, pg=vendor == "postgresql", live=live)
     for column in host.columns:
         builder.column(column)
     builder.column_params[:0] = host.column_params
     level = builder.level(shape, 0)
-    visible = posts_sql(post="p0", author="u0")
+    visible = posts_sql(post="p0", author="u0", live=live)
     sql = (
         f"SELECT {', '.join(builder.columns)} FROM {host.tables} "  # noqa: S608
         f"LEFT JOIN ({_POST} p0 JOIN {_USER} u0 ON u0.id = p0.author_id) "

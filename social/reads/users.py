@@ -6,9 +6,10 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
-from social.models import Follow, Mute, User
+from social.models import Follow, FollowRequest, Mute, User
 from social.reads.flags import (
     blocks_viewer_exists,
+    follow_requested_exists,
     follows_viewer_exists,
     viewer_blocks_exists,
     viewer_follows_exists,
@@ -24,6 +25,7 @@ _FLAGS = (
     "viewer_mutes_flag",
     "viewer_blocks_flag",
     "blocks_viewer_flag",
+    "follow_requested_flag",
 )
 _WIDTH = len(USER_COLUMNS) + len(_FLAGS)
 
@@ -44,6 +46,7 @@ def _values(queryset: QuerySet[Any], *, viewer_id: int | None, prefix: str = "")
             _FLAGS[2]: viewer_mutes_exists(viewer_id, f"{prefix}id"),
             _FLAGS[3]: viewer_blocks_exists(viewer_id, f"{prefix}id"),
             _FLAGS[4]: blocks_viewer_exists(viewer_id, f"{prefix}id"),
+            _FLAGS[5]: follow_requested_exists(viewer_id, f"{prefix}id"),
         }
     return queryset.annotate(**flags), [f"{prefix}{name}" for name in USER_COLUMNS] + list(_FLAGS)
 
@@ -61,6 +64,7 @@ def view_of(row: Sequence[Any], viewer_id: int | None) -> UserView:
         viewer_mutes=len(USER_COLUMNS) + 2,
         viewer_blocks=len(USER_COLUMNS) + 3,
         blocks_viewer=len(USER_COLUMNS) + 4,
+        follow_requested=len(USER_COLUMNS) + 5,
     )
 
 
@@ -101,6 +105,7 @@ def own_view(user: User) -> UserView:
         user.following_count,
         user.post_count,
         email_verified=user.email_verified_at is not None,
+        is_locked=user.is_locked,
     )
 
 
@@ -124,6 +129,19 @@ def follower_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
 def following_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The users the user follows, as `follower_rows`."""
     return link_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
+
+
+REQUEST_ORDER = ("created_at", "id")
+
+
+def follow_request_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
+    """The users waiting for the user to accept their follow request, as `follower_rows`
+    (page with REQUEST_ORDER: oldest first)."""
+    queryset = FollowRequest.objects.filter(
+        users_q(viewer_id=viewer_id, prefix="requester__"), target_id=user_id
+    )
+    annotated, names = _values(queryset, viewer_id=viewer_id, prefix="requester__")
+    return annotated.values_list(*names, "created_at", "id")
 
 
 def row_keys(row: Sequence[Any]) -> Sequence[Any]:

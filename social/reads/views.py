@@ -21,6 +21,7 @@ class UserFlags:
     viewer_mutes: bool = False
     viewer_blocks: bool = False
     blocks_viewer: bool = False
+    follow_requested: bool = False  # viewerFollowRequested
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class UserView:
     # post reads false for both; profiles, lists and mentions read them.
     viewer_blocks: bool = False
     blocks_viewer: bool = False
+    is_locked: bool = False
+    # The viewer asked to follow this locked user and awaits approval.
+    viewer_follow_requested: bool = False
 
     @property
     def pk(self) -> int:

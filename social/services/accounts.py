@@ -14,6 +14,7 @@ from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
 from social.ratelimits import attempt_count, attempt_refund
+from social.services import follow_requests
 from social.services.emails import send_verification_email
 from social.services.sessions import revoke_user_sessions
 
@@ -174,8 +175,10 @@ def user_update_profile(
     display_name: str | None = None,
     bio: str | None = None,
     avatar_url: str | None = None,
+    is_locked: bool | None = None,
 ) -> User:
-    """Changes the given fields; None leaves a field as it is, "" clears avatarUrl."""
+    """Changes the given fields; None leaves a field as it is, "" clears avatarUrl.
+    Unlocking accepts every pending follow request, in the same transaction."""
     errors: list[FieldError] = []
     changed: list[str] = []
     if display_name is not None:
@@ -198,9 +201,23 @@ def user_update_profile(
     if errors:
         user.refresh_from_db(fields=changed)
         raise ValidationFailed(errors)
-    if changed:
-        user.save(update_fields=changed)
+    with transaction.atomic():
+        if changed:
+            user.save(update_fields=changed)
+        if is_locked is not None:
+            _set_locked(user=user, locked=is_locked)
     return user
+
+
+def _set_locked(*, user: User, locked: bool) -> None:
+    # The row locked first: a follow request racing the unlock is accepted with the rest.
+    was_locked = (
+        User.objects.select_for_update().filter(pk=user.pk).values_list("is_locked", flat=True)
+    ).first()
+    User.objects.filter(pk=user.pk).update(is_locked=locked)
+    user.is_locked = locked
+    if was_locked and not locked and follow_requests.follow_requests_accept_all(target=user):
+        user.refresh_from_db(fields=["follower_count", "following_count"])
 
 
 def user_set_active(*, user: User, active: bool) -> None:

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Block, User
+from social.services.follow_requests import follow_requests_between_delete
 from social.services.follows import follow_delete
 from social.services.guards import lock_pair
 
@@ -22,6 +23,12 @@ def _user_missing() -> ValidationFailed:
     return ValidationFailed(
         field="userId", code=ErrorCode.NOT_FOUND, message="That user does not exist."
     )
+
+
+def _remove_follow_requests(*, user_id: int, other_id: int) -> None:
+    """Follow requests between the pair, both ways, are removed here: the one place for
+    them (with their unread notifications)."""
+    follow_requests_between_delete(a_id=user_id, b_id=other_id)
 
 
 def block_create(*, blocker: User, blocked: User) -> bool:
@@ -40,6 +47,7 @@ def block_create(*, blocker: User, blocked: User) -> bool:
             created = False
         follow_delete(follower=blocker, followee=blocked)
         follow_delete(follower=blocked, followee=blocker)
+        _remove_follow_requests(user_id=blocker.pk, other_id=blocked.pk)
     return created
 
 

@@ -1,11 +1,14 @@
 """Follows: idempotent. Both users' counters follow from the row, kept by the database's
-triggers (social/migrations/0006_counters_kept_by_triggers.py) in the same transaction."""
+triggers (social/migrations/0006_counters_kept_by_triggers.py) in the same transaction.
+
+Following a locked account asks it instead (social/services/follow_requests.py)."""
 
 from django.db import IntegrityError, transaction
 
 from notifications.services import notify_followed
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, User
+from social.services import follow_requests
 from social.services.guards import ensure_not_blocked, lock_pair
 
 
@@ -22,7 +25,9 @@ def _user_missing() -> ValidationFailed:
 
 
 def follow_create(*, follower: User, followee: User) -> bool:
-    """Follows; following again changes nothing. True when a new follow was written."""
+    """Follows; following again changes nothing. True when a new follow was written.
+
+    A locked account is asked instead (a follow request), unless already followed."""
     if follower.pk == followee.pk:
         raise _self_action()
     with transaction.atomic():
@@ -31,6 +36,20 @@ def follow_create(*, follower: User, followee: User) -> bool:
         if not lock_pair(user_id=follower.pk, other_id=followee.pk):
             raise _user_missing()
         ensure_not_blocked(user_id=follower.pk, other_id=followee.pk, field="userId")
+        if follow_requests.followee_locked(follower=follower, followee=followee):
+            follow_requests.follow_request_create(requester=follower, target=followee)
+            return False
+        if not follow_insert(follower=follower, followee=followee):
+            return False
+        notify_followed(follower=follower, followee=followee)
+    return True
+
+
+def follow_insert(*, follower: User, followee: User) -> bool:
+    """Writes the follow (its trigger keeps both counters), in the caller's transaction;
+    notifies no one.
+    False when it existed already; NOT_FOUND when the followee is gone."""
+    with transaction.atomic():
         try:
             with transaction.atomic():
                 Follow.objects.create(follower=follower, followee=followee)
@@ -42,14 +61,15 @@ def follow_create(*, follower: User, followee: User) -> bool:
         # either committed (and is seen here) or waits for this follow.
         if not User.objects.filter(pk=followee.pk, is_active=True).exists():
             raise _user_missing()
-        notify_followed(follower=follower, followee=followee)
     return True
 
 
 def follow_delete(*, follower: User, followee: User) -> bool:
-    """Unfollows if following. True when a follow was removed."""
+    """Unfollows if following, or withdraws a pending follow request. True when a follow
+    was removed."""
     if follower.pk == followee.pk:
         raise _self_action()
     with transaction.atomic():
+        follow_requests.follow_request_withdraw(requester=follower, target=followee)
         deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     return bool(deleted)

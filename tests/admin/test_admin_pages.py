@@ -39,6 +39,7 @@ CHANGELIST_QUERIES = {
     "/admin/social/user/": 4,
     "/admin/social/post/": 6,
     "/admin/social/follow/": 4,
+    "/admin/social/followrequest/": 4,
     "/admin/social/like/": 4,
     "/admin/notifications/notification/": 4,
     "/admin/social/session/": 4,

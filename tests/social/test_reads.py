@@ -175,7 +175,7 @@ def test_the_live_side_applies_the_live_check_per_viewer(monkeypatch: pytest.Mon
     monkeypatch.setattr(
         flags,
         "hidden_post_pairs",
-        lambda *, viewer_ids, author_ids, blocks=None: {(bob.pk, ann.pk)},
+        lambda *, viewer_ids, author_ids, blocks=None, locked_ids=None: {(bob.pk, ann.pk)},
     )
     seen = flags.many_viewers(
         viewer_ids=[bob.pk], post_ids=flags.posts_of(base), people=flags.people_of(base)

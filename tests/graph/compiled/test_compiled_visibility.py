@@ -137,8 +137,12 @@ def _hide_bob_from_alice(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
     def new_users_sql(*, user: str) -> SqlFragment:
         return and_sql(users_sql(user=user), hidden_sql(user))
 
-    def new_posts_sql(*, post: str, author: str, feed: bool = False) -> SqlFragment:
-        return and_sql(posts_sql(post=post, author=author, feed=feed), hidden_sql(author))
+    def new_posts_sql(
+        *, post: str, author: str, feed: bool = False, live: bool = False
+    ) -> SqlFragment:
+        # The live base read keeps out per-viewer rules: the live check applies them.
+        base = posts_sql(post=post, author=author, feed=feed, live=live)
+        return base if live else and_sql(base, hidden_sql(author))
 
     _clear_statement_caches()
     for original, new in [
