@@ -93,7 +93,7 @@ def test_subscription_bench_delivers_everything_on_a_tiny_server(tmp_path: Path)
             "--targeted=3",
             "--broadcasts=1",
             "--processes=1",
-            "--wait-ms=5000",
+            "--wait-ms=20000",  # the longest wait, not a sleep: a loaded machine is slower
             "--settle=0.2",
             f"--out={out}",
         ],
