@@ -440,38 +440,23 @@ def _read_mentions(
         return found
     columns = [f"u.{name}" for name in USER_COLUMNS]
     params: list[Any] = []
-    follows = followed = mutes = requested = None
-    if viewer_id is not None and flags.follow_requested:
-        fragment = follow_requested_sql(user="u.id")
+
+    def flag(wanted: bool, rule: Callable[..., SqlFragment]) -> int | None:
+        """The viewer's flag `rule` as one more column, when asked: its index in the row
+        (which starts with the post id)."""
+        if viewer_id is None or not wanted:
+            return None
+        fragment = rule(user="u.id")
         columns.append(fragment.sql)
-        params += fragment.bind(viewer_id)
-        requested = len(columns)
-    if viewer_id is not None and flags.viewer_follows:
-        fragment = viewer_follows_sql(user="u.id")
-        columns.append(fragment.sql)
-        params += fragment.bind(viewer_id)
-        follows = len(columns)  # the row starts with the post id
-    if viewer_id is not None and flags.follows_viewer:
-        fragment = follows_viewer_sql(user="u.id")
-        columns.append(fragment.sql)
-        params += fragment.bind(viewer_id)
-        followed = len(columns)
-    if viewer_id is not None and flags.viewer_mutes:
-        fragment = viewer_mutes_sql(user="u.id")
-        columns.append(fragment.sql)
-        params += fragment.bind(viewer_id)
-        mutes = len(columns)
-    blocks = blocked = None
-    if viewer_id is not None and flags.viewer_blocks:
-        fragment = viewer_blocks_sql(user="u.id")
-        columns.append(fragment.sql)
-        params += fragment.bind(viewer_id)
-        blocks = len(columns)
-    if viewer_id is not None and flags.blocks_viewer:
-        fragment = blocks_viewer_sql(user="u.id")
-        columns.append(fragment.sql)
-        params += fragment.bind(viewer_id)
-        blocked = len(columns)
+        params.extend(fragment.bind(viewer_id))
+        return len(columns)
+
+    requested = flag(flags.follow_requested, follow_requested_sql)
+    follows = flag(flags.viewer_follows, viewer_follows_sql)
+    followed = flag(flags.follows_viewer, follows_viewer_sql)
+    mutes = flag(flags.viewer_mutes, viewer_mutes_sql)
+    blocks = flag(flags.viewer_blocks, viewer_blocks_sql)
+    blocked = flag(flags.blocks_viewer, blocks_viewer_sql)
     visible = users_sql(user="u")
     marks = ", ".join(["%s"] * len(post_ids))
     sql = (
