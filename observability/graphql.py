@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -14,6 +14,7 @@ from observability.metrics import GRAPHQL_ERRORS, GRAPHQL_REQUEST_SECONDS
 # Errors without an extensions.code (none should reach a client, but count them).
 UNCODED = "UNCODED"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+BAD_USER_INPUT = "BAD_USER_INPUT"
 # Anonymous operations share one label, so a client cannot grow the label set.
 ANONYMOUS = "anonymous"
 OTHER = "other"
@@ -42,6 +43,15 @@ def error_code(error: GraphQLError) -> str:
     return str(code) if code else UNCODED
 
 
+def raised_code(error: BaseException) -> str:
+    """The code the client sees for an exception that escaped the operation's hooks."""
+    if isinstance(error, GraphQLSyntaxError):
+        return BAD_USER_INPUT
+    if isinstance(error, GraphQLError) and (error.extensions or {}).get("code"):
+        return error_code(error)
+    return INTERNAL_SERVER_ERROR
+
+
 def operation_type_name(execution_context: Any) -> str:
     try:
         operation_type = execution_context.operation_type
@@ -59,17 +69,18 @@ class OperationMetrics(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        raised = False
+        raised: BaseException | None = None
         try:
             yield
-        except BaseException:
-            # Strawberry turns an exception from another extension into one masked error.
-            raised = True
+        except BaseException as error:
+            # Strawberry turns an exception from another extension into one error; on the sync
+            # path a syntax error from ParserCache's hook arrives here this way too.
+            raised = error
             raise
         finally:
             self._record(time.perf_counter() - started, raised)
 
-    def _record(self, elapsed: float, raised: bool) -> None:
+    def _record(self, elapsed: float, raised: BaseException | None) -> None:
         ec = self.execution_context
         result = ec.result
         errors = list(getattr(result, "errors", None) or ec.pre_execution_errors or [])
@@ -83,8 +94,8 @@ class OperationMetrics(SchemaExtension):
                 elapsed
             )
         codes = [error_code(error) for error in errors]
-        if raised and not codes:
-            codes = [INTERNAL_SERVER_ERROR]
+        if raised is not None and not codes:
+            codes = [raised_code(raised)]
         for code in codes:
             GRAPHQL_ERRORS.labels(code=code).inc()
         context = ec.context

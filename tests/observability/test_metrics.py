@@ -54,6 +54,19 @@ def test_metrics_count_operations_by_name_and_type_and_errors_by_code(
 
 
 @pytest.mark.django_db
+def test_a_syntax_error_counts_as_the_clients_error_not_ours(client: Client, gql: GqlCall) -> None:
+    before = client.get("/metrics").content.decode()
+
+    body = gql(") { edges {")
+
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    text = client.get("/metrics").content.decode()
+    for code, grew in (("BAD_USER_INPUT", 1), ("INTERNAL_SERVER_ERROR", 0)):
+        counted = sample(text, "graphql_errors_total", code=code)
+        assert counted - sample(before, "graphql_errors_total", code=code) == grew
+
+
+@pytest.mark.django_db
 def test_anonymous_operations_share_one_label(client: Client, gql: GqlCall) -> None:
     gql("{ me { username } }")
 
