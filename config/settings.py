@@ -126,11 +126,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # While the database is down, a request makes one connection attempt of at most this many
 # seconds, then fails with SERVICE_UNAVAILABLE (config/postgresql/base.py).
 DB_UNAVAILABLE_PROBE_TIMEOUT: int = env.int("DB_UNAVAILABLE_PROBE_TIMEOUT", default=2)
+# WAL and a busy timeout let the server and a second process share the file. A transaction
+# that reads, then writes cannot wait for the lock once it has read ("database is locked" at
+# once): IMMEDIATE takes the write lock at BEGIN, waiting up to the timeout.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "transaction_mode": "IMMEDIATE",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the server and a second process share the file.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when configured, backs the cache (rate limits across processes) and the
