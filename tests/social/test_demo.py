@@ -8,7 +8,14 @@ from django.test import Client
 
 from config.backend import backend_description, describe
 from notifications.models import Notification, NotificationKind
-from social.demo import DEMO_PASSWORD, DEMO_STAFF_USERNAME, DEMO_USERNAMES, load_demo_data
+from social.demo import (
+    DEMO_PASSWORD,
+    DEMO_STAFF_USERNAME,
+    DEMO_USERNAMES,
+    VISITORS,
+    load_demo_data,
+)
+from social.mail import wait_until_sent
 from social.models import Post, User
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +58,23 @@ def test_the_fresh_activity_went_through_the_services_so_counters_are_exact() ->
         assert post.reply_count == Post.objects.filter(reply_to=post).count()
     mentions = Notification.objects.filter(kind=NotificationKind.MENTION)
     assert mentions.filter(recipient__username__in=DEMO_USERNAMES).count() >= len(DEMO_USERNAMES)
+
+
+def test_loading_the_demo_prints_no_mail(
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # make run's terminal shows the backend and the accounts, not a confirmation mail for
+    # each of today's newcomers (the console mail backend prints every mail there).
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_data")
+    wait_until_sent()
+    assert mailoutbox == []
+    assert "Subject:" not in capsys.readouterr().out
+    assert User.objects.get(username=VISITORS[0]).email_verified
 
 
 def test_with_debug_a_demo_staff_account_opens_the_admin(settings: Any) -> None:
