@@ -9,8 +9,17 @@
 //
 // Exit codes: 0 done; 1 any other failure (the "error" line says what);
 // 2 wrong password (USERNAME exists with another password) or sign-in refused;
-// 3 cannot reach API_URL (nothing listening, wrong host or port, no network).
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
+// 3 cannot reach the API at API_URL (nothing listening, wrong host or port, no network,
+//   or something else answering there: a wrong path or port).
+import {
+  ApolloClient,
+  ApolloLink,
+  HttpLink,
+  InMemoryCache,
+  ServerError,
+  ServerParseError,
+  gql,
+} from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { OperationTypeNode } from "graphql";
@@ -47,6 +56,37 @@ function networkCause(error) {
   // Anything else fetch() could not send (a port it refuses, a bad URL).
   const failed = chain.find((cause) => cause instanceof TypeError && cause.message === "fetch failed");
   return failed ? (failed.cause?.message ?? failed.message) : null;
+}
+
+// An HTTP answer that is not the API's: no GraphQL body (a 404 page for a wrong path,
+// another program on that port). Returns the status, or null for the API's own answer.
+function notTheApi(error) {
+  for (let cause = error; cause; cause = cause.cause) {
+    if (!ServerError.is(cause) && !ServerParseError.is(cause)) continue;
+    const body = parsedBody(cause.bodyText);
+    return body && (Array.isArray(body.errors) || "data" in body) ? null : cause.statusCode;
+  }
+  return null;
+}
+
+// The API's own error answered with an HTTP error status (e.g. 503 SERVICE_UNAVAILABLE).
+function apiError(error) {
+  for (let cause = error; cause; cause = cause.cause) {
+    if (!ServerError.is(cause)) continue;
+    const first = parsedBody(cause.bodyText)?.errors?.[0];
+    if (!first) return null;
+    const code = first.extensions?.code;
+    return `the API answered HTTP ${cause.statusCode}: ${code ? `${code}: ` : ""}${first.message}`;
+  }
+  return null;
+}
+
+function parsedBody(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 let accessToken = null;
@@ -196,6 +236,13 @@ try {
     print("error", { message: `cannot reach API_URL ${API_URL} (${unreachable}): is the server running?` });
     process.exit(EXIT.UNREACHABLE);
   }
-  print("error", { message: String(error?.message ?? error) });
+  const status = notTheApi(error);
+  if (status) {
+    print("error", {
+      message: `API_URL ${API_URL} answered HTTP ${status}, not as the GraphQL API: is it the server's /graphql URL (e.g. http://127.0.0.1:8000/graphql)?`,
+    });
+    process.exit(EXIT.UNREACHABLE);
+  }
+  print("error", { message: apiError(error) ?? String(error?.message ?? error) });
   process.exit(error instanceof Failure ? error.exitCode : EXIT.FAILED);
 }

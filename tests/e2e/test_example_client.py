@@ -5,6 +5,7 @@ import queue
 import subprocess
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.e2e.conftest import ROOT, LiveServer, free_port, register, require_node_modules
@@ -140,3 +141,53 @@ def test_example_client_reports_an_unreachable_server_with_exit_code_3(
             "message": f"cannot reach API_URL {nobody} (ECONNREFUSED): is the server running?",
         }
     ]
+
+
+def test_example_client_reports_a_url_that_is_not_the_api_with_exit_code_3(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    # The server's address without /graphql: something answers, but not the API.
+    wrong_path = f"{live_server_process.url}/"
+    code, lines = _run_to_the_end(live_server_process, API_URL=wrong_path)
+    assert code == 3, lines
+    assert lines == [
+        {
+            "event": "error",
+            "message": f"API_URL {wrong_path} answered HTTP 404, not as the GraphQL API: is it "
+            "the server's /graphql URL (e.g. http://127.0.0.1:8000/graphql)?",
+        }
+    ]
+
+
+class _RefusingAPI(BaseHTTPRequestHandler):
+    """Answers every request as the API does when it refuses a request before running it."""
+
+    def do_POST(self) -> None:
+        body = json.dumps(
+            {"data": None, "errors": [{"message": "Too large.", "extensions": {"code": "X"}}]}
+        ).encode()
+        self.send_response(413)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_example_client_reports_the_apis_own_http_error_with_its_message(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingAPI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/graphql"
+        code, lines = _run_to_the_end(live_server_process, API_URL=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1, lines
+    assert lines == [{"event": "error", "message": "the API answered HTTP 413: X: Too large."}]
