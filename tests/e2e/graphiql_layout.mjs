@@ -1,10 +1,10 @@
 // Measures the GraphiQL page at /graphql in headless Chromium, as a newcomer first sees it.
 // Run by tests/e2e/test_graphiql_layout.py, which starts the server (E2E_BASE_URL).
 //
-// 1. at common window widths, with the Explorer closed (and open, from 1280 px), every line of the
-//    welcome text is visible whole in the query editor (no sideways scrolling);
-// 2. in the Explorer, an Int argument's box (publicFeed's `first`) shows a typed
-//    typed number whole, and a 3-digit number's room is left when the box is emptied.
+// 1. at common window widths, with the Explorer closed (and open, from 1280 px), every
+//    line of the welcome text is visible whole in the query editor (no sideways scrolling);
+// 2. in the Explorer, an Int argument's box (publicFeed's `first`) shows a typed number
+//    whole, and a 3-digit number's room is left when the box is emptied.
 // Prints one JSON line: {ok, widths: [...], argument: {...}, problems, error?}.
 import { chromium } from "playwright-core";
 
