@@ -108,6 +108,18 @@ def test_the_command_prints_the_backend_and_the_demo_passwords_with_debug_only(
     assert DEMO_PASSWORD not in out
 
 
+def test_a_database_of_other_users_is_left_alone_and_no_demo_account_is_named(
+    settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.DEBUG = True
+    User.objects.create_user(username="someone", email="someone@example.com")
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    assert "already has users" in out
+    assert "alice" not in out and DEMO_PASSWORD not in out
+    assert not User.objects.filter(username__in=DEMO_USERNAMES).exists()
+
+
 @pytest.mark.parametrize(
     ("engine", "redis_url", "expected"),
     [
