@@ -71,13 +71,22 @@ def _constant(node: ast.expr) -> object:
     return None
 
 
+def _reads_env(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Name) and func.id == "env") or (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "env"
+    )
+
+
 def settings_defaults() -> dict[str, str]:
     """Each setting whose default is a plain value, as the environment spells it."""
     defaults = {}
     for node in ast.walk(ast.parse((ROOT / "config" / "settings.py").read_text())):
-        if not (
-            isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-        ):
+        if not (isinstance(node, ast.Call) and node.args and _reads_env(node.func)):
+            continue
+        name = node.args[0]
+        if not isinstance(name, ast.Constant):
             continue
         default = next((kw.value for kw in node.keywords if kw.arg == "default"), None)
         value = _constant(default) if default is not None else None
@@ -89,7 +98,7 @@ def settings_defaults() -> dict[str, str]:
             spelled = str(int(value))
         else:
             spelled = str(value)
-        defaults[str(node.args[0].value)] = spelled
+        defaults[str(name.value)] = spelled
     return defaults
 
 
