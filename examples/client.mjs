@@ -8,7 +8,8 @@
 // EXIT_AFTER_EVENTS=N stops after N notifications (the test uses it).
 //
 // Exit codes: 0 done; 1 any other failure (the "error" line says what);
-// 2 wrong password (USERNAME exists with another password) or sign-in refused;
+// 2 wrong password (USERNAME exists with another password), sign-in refused, or a new
+//   USERNAME that cannot be registered (a short PASSWORD, an EMAIL already in use);
 // 3 cannot reach the API at API_URL (nothing listening, wrong host or port, no network,
 //   or something else answering there: a wrong path or port).
 import {
@@ -163,8 +164,15 @@ async function signIn() {
         EXIT.SIGN_IN_REFUSED,
       );
     }
+    if (attempt.errors.length > 0) {
+      const reasons = attempt.errors.map((e) => `${e.field ?? e.code}: ${e.message}`).join("; ");
+      throw new Failure(
+        `cannot register ${USERNAME} (no account by that name yet): ${reasons}`,
+        EXIT.SIGN_IN_REFUSED,
+      );
+    }
     payload = attempt;
-    if (payload.errors.length === 0) print("registered", { username: payload.user.username });
+    print("registered", { username: payload.user.username });
   }
   if (payload.errors.length > 0) {
     const reasons = payload.errors.map((e) => `${e.code}: ${e.message}`).join("; ");

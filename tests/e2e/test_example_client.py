@@ -191,3 +191,15 @@ def test_example_client_reports_the_apis_own_http_error_with_its_message(
         server.server_close()
     assert code == 1, lines
     assert lines == [{"event": "error", "message": "the API answered HTTP 413: X: Too large."}]
+
+
+def test_example_client_says_why_a_new_account_cannot_be_registered(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    code, lines = _run_to_the_end(live_server_process, USERNAME="fen", PASSWORD="short")
+    assert code == 2, lines
+    assert lines[-1]["event"] == "error"
+    assert lines[-1]["message"].startswith(
+        "cannot register fen (no account by that name yet): password: "
+    ), lines
