@@ -97,13 +97,25 @@ const httpLink = new SetContextLink(({ headers }) => ({
   headers: { ...headers, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
 })).concat(new HttpLink({ uri: API_URL }));
 
+// Apollo's WebSocket link reads the global WebSocket when a socket fails (Node 22 has one,
+// Node 18 and 20 do not: without this, a failed socket is a ReferenceError).
+globalThis.WebSocket ??= WebSocket;
+
+// Why the socket could not be opened (refused, or an HTTP answer instead of an upgrade).
+let socketFailure = null;
+
 // WebSocket: browsers and `ws` cannot set headers there, so the token goes in connection_init.
 const wsClient = createClient({
   url: WS_URL,
   webSocketImpl: WebSocket,
   lazy: true,
   connectionParams: () => ({ authorization: `Bearer ${accessToken}` }),
-  on: { connected: () => print("connected", { url: WS_URL }) },
+  on: {
+    connected: () => print("connected", { url: WS_URL }),
+    error: (event) => {
+      socketFailure = event?.message || event?.error?.message || String(event);
+    },
+  },
 });
 
 const client = new ApolloClient({
@@ -242,6 +254,12 @@ try {
   const unreachable = networkCause(error);
   if (unreachable) {
     print("error", { message: `cannot reach API_URL ${API_URL} (${unreachable}): is the server running?` });
+    process.exit(EXIT.UNREACHABLE);
+  }
+  if (socketFailure) {
+    print("error", {
+      message: `cannot open a WebSocket to ${WS_URL} (${socketFailure}): HTTP works, so the server, or a proxy before it, does not take WebSocket upgrades there`,
+    });
     process.exit(EXIT.UNREACHABLE);
   }
   const status = notTheApi(error);

@@ -5,6 +5,7 @@ import queue
 import subprocess
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -203,3 +204,58 @@ def test_example_client_says_why_a_new_account_cannot_be_registered(
     assert lines[-1]["message"].startswith(
         "cannot register fen (no account by that name yet): password: "
     ), lines
+
+
+def _proxy_without_websockets(target: str) -> ThreadingHTTPServer:
+    """Passes POSTs on to `target` and answers a WebSocket upgrade with 400, as a proxy
+    configured without the upgrade headers does."""
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = {k: v for k, v in self.headers.items() if k.lower() in PASSED_HEADERS}
+            request = urllib.request.Request(target, body, headers)  # noqa: S310 - 127.0.0.1
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                answer = response.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def do_GET(self) -> None:
+            self.send_response(400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+
+
+PASSED_HEADERS = {"content-type", "authorization"}
+
+
+def test_example_client_reports_a_refused_websocket_with_exit_code_3(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    register(live_server_process, "wade", "a-long-example-password-4")
+    proxy = _proxy_without_websockets(f"{live_server_process.url}/graphql")
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{proxy.server_address[1]}/graphql"
+        code, lines = _run_to_the_end(
+            live_server_process, API_URL=url, USERNAME="wade", PASSWORD="a-long-example-password-4"
+        )
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert code == 3, lines
+    assert [line["event"] for line in lines] == ["signed_in", "home_feed", "listening", "error"]
+    ws_url = url.replace("http://", "ws://")
+    assert lines[-1]["message"] == (
+        f"cannot open a WebSocket to {ws_url} (Unexpected server response: 400): HTTP works, "
+        "so the server, or a proxy before it, does not take WebSocket upgrades there"
+    )
