@@ -11,7 +11,7 @@
 // 2 wrong password (USERNAME exists with another password), sign-in refused, or a new
 //   USERNAME that cannot be registered (a short PASSWORD, an EMAIL already in use);
 // 3 cannot reach the API at API_URL (nothing listening, wrong host or port, no network,
-//   or something else answering there: a wrong path or port).
+//   or something else answering there: a wrong path or port), or its WebSocket refused.
 import {
   ApolloClient,
   ApolloLink,
