@@ -20,15 +20,21 @@ const browser = await chromium.launch({
 const result = { widths: [], problems: [] };
 
 // How far the longest line of the query editor reaches past its visible area (px, <= 0: fits).
+// The visible area is the .CodeMirror box, left of its vertical scrollbar when one shows:
+// CodeMirror's inner scroller reaches 50 px further right (it hides the native scrollbar
+// under the box's edge), so measuring against it passed lines that were cut off.
 function overflow() {
-  const scroller = [...document.querySelectorAll(".graphiql-query-editor .CodeMirror-scroll")].find(
+  const editor = [...document.querySelectorAll(".graphiql-query-editor .CodeMirror")].find(
     (el) => el.offsetParent !== null,
   );
-  const right = scroller.getBoundingClientRect().right;
-  const lines = [...scroller.querySelectorAll(".CodeMirror-line > span")];
+  const scrollbar = editor.querySelector(".CodeMirror-vscrollbar");
+  const shown = scrollbar && getComputedStyle(scrollbar).display !== "none" && scrollbar.offsetWidth;
+  const right = shown ? scrollbar.getBoundingClientRect().left : editor.getBoundingClientRect().right;
+  const lines = [...editor.querySelectorAll(".CodeMirror-line > span")];
   const widest = Math.max(...lines.map((span) => span.getBoundingClientRect().right));
   return {
     past: Math.round(widest - right),
+    scrollbar: Boolean(shown),
     lines: lines.length,
     text: lines.map((span) => span.textContent).filter((t) => t.startsWith("#")),
   };
