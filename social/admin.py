@@ -27,6 +27,12 @@ BODY_PREVIEW = 80
 admin.site.login_form = ThrottledAdminLoginForm
 
 
+def _is_moderator(request: HttpRequest) -> bool:
+    """Signing people out is the moderators' (as the queue's actions are): staff who may
+    only look sessions up see them, never revoke them."""
+    return request.user.has_perm("social.change_report")
+
+
 class ViewOnlyAdmin(admin.ModelAdmin):
     """Rows that only a service may write."""
 
@@ -102,7 +108,10 @@ class UserAdmin(DjangoUserAdmin):
             # Through the service: the user is signed out of every session at once.
             user_set_active(user=obj, active=False)
 
-    @admin.action(description="Sign selected users out of every session")
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return _is_moderator(request)
+
+    @admin.action(description="Sign selected users out of every session", permissions=["moderate"])
     def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         revoked = sum(revoke_user_sessions(user_id=user.pk) for user in queryset)
         self.message_user(request, f"Signed out {revoked} session(s).", messages.SUCCESS)
@@ -234,7 +243,13 @@ class SessionAdmin(ViewOnlyAdmin):
     show_full_result_count = False
     actions = ("revoke_sessions",)
 
-    @admin.action(description="Revoke selected sessions (signed out at once everywhere)")
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return _is_moderator(request)
+
+    @admin.action(
+        description="Revoke selected sessions (signed out at once everywhere)",
+        permissions=["moderate"],
+    )
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         revoked = 0
         for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
