@@ -200,3 +200,24 @@ def test_no_mail_is_stored_anywhere(
     secrets = tokens + [part for t in tokens for part in re.split(r"[.:-]", t) if len(part) > 16]
     for secret in secrets:
         assert secret not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_whose_transaction_rolls_back_mails_nobody(smtp_inbox: Inbox) -> None:
+    """Mails leave after the commit: a change undone by its caller's transaction (a later
+    step failing) sends neither the verification nor the notice."""
+    from django.db import transaction
+
+    from social import mail
+    from social.services.emails import email_change
+
+    vera = make_user("vera")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        email_change(user=vera, new_email="vera@new.example", password=PASSWORD)
+        raise RuntimeError("a later step of the same transaction fails")
+    assert User.objects.get(pk=vera.pk).email == "vera@example.com"
+    mail.wait_until_sent()
+    assert smtp_inbox.messages == []
+    vera.refresh_from_db()
+    email_change(user=vera, new_email="vera@new.example", password=PASSWORD)
+    assert len(smtp_inbox.wait(2)) == 2  # committed: both mails leave
