@@ -1,4 +1,6 @@
-"""EMAIL_URL: one setting names the mail service; the default prints mails to the terminal."""
+"""EMAIL_URL: one setting names the mail service. With DEBUG (`make run`) the default prints
+mails to the terminal; without DEBUG an unset EMAIL_URL sends nothing, since printed mails,
+which hold tokens, would land in the production logs."""
 
 import json
 import os
@@ -18,7 +20,8 @@ SHOW = (
 
 
 def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_URL", "DEFAULT_FROM_EMAIL"}}
+    unset = {"EMAIL_URL", "DEFAULT_FROM_EMAIL", "DEBUG"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     return env | {"DJANGO_SETTINGS_MODULE": "config.settings_test", **values}
 
 
@@ -30,8 +33,28 @@ def _settings(**values: str) -> dict[str, object]:
     return json.loads(out.splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def test_without_email_url_mails_are_printed_to_the_terminal() -> None:
-    assert _settings()["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+def test_with_debug_and_without_email_url_mails_are_printed_to_the_terminal() -> None:
+    backend = _settings(DEBUG="true")["EMAIL_BACKEND"]
+    assert backend == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_without_debug_or_email_url_a_mail_fails_counted_and_is_never_printed() -> None:
+    assert _settings()["EMAIL_BACKEND"] == "social.mail.UnconfiguredEmailBackend"
+    send = (
+        "import django; django.setup(); from social import mail; "
+        "from observability.metrics import EMAILS_FAILED as F; "
+        "mail._send('password_reset', 'pat@example.com', "
+        "{'user': {'username': 'pat'}, 'valid_minutes': 60, "
+        "'link': 'https://app.example.com/reset-password?token=S3CRET-T0KEN'}); "
+        "print('failed', F.labels(template='password_reset')._value.get())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", send], env=_env(), cwd=ROOT, check=True,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "failed 1.0" in done.stdout
+    assert "could not send the password_reset email (EMAIL_URL is not set)" in done.stderr
+    assert "S3CRET-T0KEN" not in done.stdout + done.stderr
 
 
 def test_email_url_names_an_smtp_service_with_tls_and_credentials() -> None:
@@ -66,3 +89,10 @@ def test_a_process_given_email_url_sends_to_that_server(smtp_inbox: Inbox) -> No
     assert mail["To"] == "ops@example.com"
     assert mail["From"] == "Social <no-reply@example.com>"
     assert "successful" in text_of(mail)
+
+
+def test_an_empty_email_url_is_unset() -> None:
+    """compose.yaml passes EMAIL_URL through, empty when the operator gives none."""
+    assert _settings(EMAIL_URL="")["EMAIL_BACKEND"] == "social.mail.UnconfiguredEmailBackend"
+    backend = _settings(EMAIL_URL="", DEBUG="true")["EMAIL_BACKEND"]
+    assert backend == "django.core.mail.backends.console.EmailBackend"
