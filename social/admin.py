@@ -19,7 +19,7 @@ from social.models import Follow, FollowRequest, Like, Post, Session, User
 from social.services.accounts import user_set_active
 from social.services.deletion import user_delete
 from social.services.posts import post_delete
-from social.services.sessions import revoke_user_sessions, session_revoke
+from social.services.sessions import revoke_user_sessions, session_revoke_by_key
 
 BODY_PREVIEW = 80
 
@@ -252,9 +252,9 @@ class SessionAdmin(ViewOnlyAdmin):
     )
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         revoked = 0
-        for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
-            session_revoke(user=session.user, session_id=session.pk)
-            revoked += 1
+        for session in queryset.filter(revoked_at__isnull=True):
+            # Expired ones too: the moderator chose them, listed or not.
+            revoked += session_revoke_by_key(key=str(session.key), user_id=session.user_id)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
 

@@ -47,12 +47,20 @@ def test_staff_who_may_only_look_see_sessions_but_cannot_revoke_them(member: Use
     assert not revocations.is_revoked(str(session.key))
 
 
+@pytest.mark.parametrize("expired", [False, True])
 def test_a_moderator_revokes_a_users_session(
-    member: User, django_capture_on_commit_callbacks: Any
+    member: User, django_capture_on_commit_callbacks: Any, settings: Any, expired: bool
 ) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     moderator = _staff("mod", "view_session", "view_user", "change_report")
     assert b"revoke_sessions" in moderator.get("/admin/social/session/").content
     session = Session.objects.get(user=member)
+    if expired:  # no longer listed for its owner; the moderator may still end it
+        stale = timezone.now() - settings.REFRESH_TOKEN_TTL - timedelta(minutes=1)
+        Session.objects.filter(pk=session.pk).update(last_used_at=stale)
     with django_capture_on_commit_callbacks(execute=True):
         response = moderator.post(
             "/admin/social/session/",
