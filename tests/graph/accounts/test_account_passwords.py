@@ -150,6 +150,28 @@ def test_reset_sets_the_password_signs_out_everywhere_and_works_once(
     assert User.objects.get(username="pat").check_password(NEW_PASSWORD)
 
 
+def test_reset_ends_the_browser_sessions_too(
+    gql: Any, client: Any, smtp_inbox: Inbox, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """Signed in to the admin or GraphiQL by cookie: that session ends with the reset too."""
+    from django.contrib.auth import get_user
+    from django.http import HttpRequest
+
+    def cookie_user_id() -> int | None:
+        request = HttpRequest()
+        request.session = client.session
+        return get_user(request).pk  # type: ignore[no-any-return]
+
+    pat = make_user("pat")
+    client.force_login(pat)
+    assert cookie_user_id() == pat.pk
+    _request_reset(gql, "pat@example.com", django_capture_on_commit_callbacks)
+    token = link_token(smtp_inbox.wait(1)[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gql(RESET, {"token": token, "new": NEW_PASSWORD})["data"]["resetPassword"]["ok"]
+    assert cookie_user_id() is None
+
+
 def test_an_expired_reset_token_is_invalid(
     gql: Any, smtp_inbox: Inbox, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
