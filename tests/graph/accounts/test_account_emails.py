@@ -221,3 +221,25 @@ def test_a_change_whose_transaction_rolls_back_mails_nobody(smtp_inbox: Inbox) -
     vera.refresh_from_db()
     email_change(user=vera, new_email="vera@new.example", password=PASSWORD)
     assert len(smtp_inbox.wait(2)) == 2  # committed: both mails leave
+
+
+def test_a_name_with_markup_characters_reads_as_typed_in_the_text_body_and_escaped_in_html(
+    gql: Any, smtp_inbox: Inbox, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from tests.smtp import html_of
+
+    variables = {
+        "input": {
+            "username": "tom",
+            "email": "o'brien@example.com",
+            "password": PASSWORD,
+            "displayName": "Tom & <Jerry>",
+        }
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gql(REGISTER, variables)["data"]["register"]["errors"] == []
+    (mail,) = smtp_inbox.wait(1)
+    assert "Hello Tom & <Jerry>," in text_of(mail)
+    assert "o'brien@example.com" in text_of(mail)
+    assert "Tom &amp; &lt;Jerry&gt;" in html_of(mail)
+    assert "<Jerry>" not in html_of(mail)
