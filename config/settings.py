@@ -200,6 +200,8 @@ RATELIMIT_PASSWORD_RESET_PER_ADDRESS: str = env.str(
 RATELIMIT_PASSWORD_RESET_PER_EMAIL: str = env.str(
     "RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="3/h"
 )
+# Verification mails to one address (requestEmailVerification, changeEmail), any account.
+RATELIMIT_VERIFICATION_EMAILS: str = env.str("RATELIMIT_VERIFICATION_EMAILS", default="3/h")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -243,3 +243,36 @@ def test_a_name_with_markup_characters_reads_as_typed_in_the_text_body_and_escap
     assert "o'brien@example.com" in text_of(mail)
     assert "Tom &amp; &lt;Jerry&gt;" in html_of(mail)
     assert "<Jerry>" not in html_of(mail)
+
+
+def test_verification_mails_to_one_address_are_rate_limited_from_any_account(
+    gql: Any,
+    settings: Any,
+    smtp_inbox: Inbox,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """A new link, or a change of address to someone else's mailbox, from one account or
+    many: the address gets at most RATELIMIT_VERIFICATION_EMAILS."""
+    settings.RATELIMIT_VERIFICATION_EMAILS = "2/h"
+    victim = "victim@example.com"
+    mallory, trudy = make_user("mallory", email=victim), make_user("trudy")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = gql(REQUEST, as_user=mallory)["data"]["requestEmailVerification"]
+        # Mallory moves off the address, Trudy takes it: one more mail, then none.
+        gql(CHANGE, {"email": "m2@example.com", "password": PASSWORD}, as_user=mallory)
+        second = gql(CHANGE, {"email": victim, "password": PASSWORD}, as_user=trudy)
+        third = gql(CHANGE, {"email": "t2@example.com", "password": PASSWORD}, as_user=trudy)
+        fourth = gql(CHANGE, {"email": victim, "password": PASSWORD}, as_user=mallory)
+        fifth = gql(REQUEST, as_user=trudy)["data"]["requestEmailVerification"]
+    assert first == {"ok": True, "errors": []}
+    assert second["data"]["changeEmail"]["errors"] == []
+    assert third["data"]["changeEmail"]["errors"] == []
+    assert fourth["data"]["changeEmail"] == {
+        "user": None,
+        "errors": [{"field": None, "code": "RATE_LIMITED"}],
+    }
+    assert User.objects.get(pk=mallory.pk).email == "m2@example.com"  # nothing changed
+    assert fifth == {"ok": True, "errors": []}  # t2@ has a budget of its own
+    assert len(smtp_inbox.wait(8)) == 8  # verifications and notices of the four that went
+    verifications = [m for m in smtp_inbox.to(victim) if "Confirm" in str(m["Subject"])]
+    assert len(verifications) == 2
