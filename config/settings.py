@@ -246,6 +246,8 @@ GRAPHQL_DOCUMENT_CACHE_SIZE: int = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", defaul
 PREPARED_SQL_CACHE_SIZE: int = env.int("PREPARED_SQL_CACHE_SIZE", default=512)
 # Access tokens whose signature was checked, until their expiry.
 ACCESS_TOKEN_CACHE_SIZE: int = env.int("ACCESS_TOKEN_CACHE_SIZE", default=10_000)
+# Request paths whose view is known to be sync or async (config/asgi_http.py).
+HTTP_VIEW_CACHE_SIZE: int = env.int("HTTP_VIEW_CACHE_SIZE", default=256)
 # Distinct operation names labelled in /metrics; later names count as "other".
 METRICS_MAX_OPERATION_NAMES: int = env.int("METRICS_MAX_OPERATION_NAMES", default=500)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.
