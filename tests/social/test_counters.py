@@ -10,6 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from social.models import Follow, Like, Post, User
+from social.services.accounts import user_update_profile
+from social.services.follow_requests import follow_request_create
 from social.services.follows import follow_create
 from social.services.likes import like_create
 from social.services.moderation import user_suspend, user_unsuspend
@@ -147,7 +149,21 @@ DELETE_PATHS: dict[str, Callable[[dict[str, Any]], None]] = {
         _suspend("bob"),
         User.objects.filter(username="bob").delete(),
     ),
+    "unlocking accepts every follow request": lambda n: _unlock_with_requests(),
 }
+
+
+def _unlock_with_requests() -> None:
+    # Ann is followed by bob (deactivated) and cat (suspended), who count nowhere, then
+    # locks her account; two newcomers ask to follow her, and unlocking accepts them.
+    ann = User.objects.get(username="ann")
+    User.objects.filter(username="bob").update(is_active=False)
+    _suspend("cat")
+    user_update_profile(user=ann, is_locked=True)
+    for name in ("gus", "hal"):
+        follow_request_create(requester=make_user(name), target=ann)
+    user_update_profile(user=User.objects.get(username="ann"), is_locked=False)
+    assert Follow.objects.filter(followee=ann, follower__username__in=["gus", "hal"]).count() == 2
 
 
 def _moderator() -> User:
