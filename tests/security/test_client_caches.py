@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from strawberry.extensions.parser_cache import _get_parse_cache
-from strawberry.extensions.validation_cache import _get_validate_cache
 
 from config import asgi_http
 from config.asgi_http import OneHopHTTPHandler
 from graph import auth
 from graph.compiled import plan_cache
 from graph.security import rules
+from graph.security.documents import documents
 from graph.types import selection
 from observability import graphql as graphql_metrics
 from observability.metrics import GRAPHQL_REQUEST_SECONDS
@@ -49,10 +48,32 @@ def _ok(raw_post: RawPost, body: dict[str, Any], **headers: str) -> None:
 
 
 def test_parsed_documents_and_validation_verdicts(raw_post: RawPost) -> None:
+    documents.clear()
     for i in range(REQUESTS):
         _ok(raw_post, {"query": f"{{ me {{ id }} n{i}: __typename }}"})
-    assert _get_parse_cache(SIZE).cache_info().currsize == SIZE
-    assert _get_validate_cache(SIZE).cache_info().currsize == SIZE
+    assert len(documents) == SIZE
+    # Each kept with its verdict (the validation cache lives in the same entries).
+    entries = list(documents._entries.values())
+    assert all(len(entry.verdicts) == 1 for entry in entries)
+
+
+def test_parsed_documents_within_their_byte_budget(raw_post: RawPost, settings: Any) -> None:
+    # Large documents (many tokens, or text padded with a comment) fill the byte budget
+    # long before the entry count: the budget holds, whatever the count allows.
+    settings.GRAPHQL_DOCUMENT_CACHE_SIZE = 1000
+    settings.GRAPHQL_DOCUMENT_CACHE_BYTES = budget = 3_000_000
+    documents.clear()
+    for i in range(REQUESTS):
+        fields = " ".join("__typename" for _ in range(200))  # no alias: one field
+        _ok(raw_post, {"query": f"{{ n{i}: __typename {fields} }}"})
+        _ok(raw_post, {"query": f"{{ m{i}: __typename }} #{'x' * 200_000}"})
+    assert 0 < documents.weight <= budget
+    assert 0 < len(documents) < 2 * REQUESTS
+    # A document heavier than the whole budget is answered, never kept.
+    settings.GRAPHQL_DOCUMENT_CACHE_BYTES = 1_000
+    documents.clear()
+    _ok(raw_post, {"query": "{ me { id } }" + " " * 2_000})
+    assert len(documents) == 0 and documents.weight == 0
 
 
 def test_node_rule_classes(raw_post: RawPost) -> None:
