@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from typing import IO, Any
 
 from asgiref.sync import iscoroutinefunction
@@ -35,8 +34,12 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
+from social.caches import sized_lru_cache
 
-@lru_cache(maxsize=1024)
+
+# Keyed by the path a client sends (`/admin/<anything>` resolves): a sized LRU, so distinct
+# paths cannot grow it (docs/security.md, "Client-keyed caches").
+@sized_lru_cache("HTTP_VIEW_CACHE_SIZE")
 def _view_is_async(path_info: str) -> bool:
     """Whether the view of this path is a coroutine (as Django's handler decides)."""
     try:

@@ -250,10 +250,16 @@ GRAPHQL_MAX_DIRECTIVES_PER_LOCATION: int = env.int("GRAPHQL_MAX_DIRECTIVES_PER_L
 # (social/caches.py; docs/security.md "Client-keyed caches").
 # Parsed documents, validation verdicts, node-rule classes, selection paths.
 GRAPHQL_DOCUMENT_CACHE_SIZE: int = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=256)
+# What the parsed documents and their verdicts may weigh together (graph/security/documents.py).
+GRAPHQL_DOCUMENT_CACHE_BYTES: int = env.int(
+    "GRAPHQL_DOCUMENT_CACHE_BYTES", default=64 * 1024 * 1024
+)
 # Statements of the read model's list reads (social/reads/), one per selection shape.
 PREPARED_SQL_CACHE_SIZE: int = env.int("PREPARED_SQL_CACHE_SIZE", default=512)
 # Access tokens whose signature was checked, until their expiry.
 ACCESS_TOKEN_CACHE_SIZE: int = env.int("ACCESS_TOKEN_CACHE_SIZE", default=10_000)
+# Request paths whose view is known to be sync or async (config/asgi_http.py).
+HTTP_VIEW_CACHE_SIZE: int = env.int("HTTP_VIEW_CACHE_SIZE", default=256)
 # Distinct operation names labelled in /metrics; later names count as "other".
 METRICS_MAX_OPERATION_NAMES: int = env.int("METRICS_MAX_OPERATION_NAMES", default=500)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.

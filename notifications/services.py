@@ -44,7 +44,19 @@ def notify_followed(*, follower: User, followee: User) -> Notification | None:
     return notification
 
 
-def notify_follow_requested(*, requester: User, target: User) -> Notification:
+def notify_follow_requested(*, requester: User, target: User) -> Notification | None:
+    """FOLLOW_REQUEST, at most once per requester and target within
+    NOTIFICATION_REPEAT_WINDOW, as FOLLOW: asking, withdrawing and asking again does not tell
+    the target twice (a withdrawn request's unread notification is gone, so asking again
+    after that is told again; a read one still stands for it)."""
+    since = timezone.now() - timedelta(seconds=settings.NOTIFICATION_REPEAT_WINDOW)
+    if Notification.objects.filter(
+        recipient=target,
+        actor=requester,
+        kind=NotificationKind.FOLLOW_REQUEST,
+        created_at__gte=since,
+    ).exists():
+        return None
     notification = Notification.objects.create(
         recipient=target, actor=requester, kind=NotificationKind.FOLLOW_REQUEST
     )

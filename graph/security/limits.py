@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from graphql import GraphQLError
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
-from strawberry.extensions import SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from graph.security.directives import directive_limit_rule
+from graph.security.documents import cached_verdict
 from graph.security.rules import alias_limit_rule, depth_limit_rule, node_limit_rule
 
 # Messages of Strawberry's and graphql-core's limit rules, which carry no code of their
@@ -63,20 +65,26 @@ def security_extensions() -> list[Callable[[], SchemaExtension]]:
     return [QueryLimits]
 
 
-class FreshErrorsValidationCache(ValidationCache):
-    """Strawberry's ValidationCache, handing each request its own copies of cached errors.
+class FreshErrorsValidationCache(SchemaExtension):
+    """Strawberry's ValidationCache, keeping each verdict with its document in
+    graph/security/documents.py (so within that cache's byte budget), and handing each
+    request its own copies of cached errors.
 
     graph.security.errors rewrites errors in place (codes, and suggestions stripped in
     production); on the shared cached objects that would leak from one request, or one
     setting, to the next."""
 
     def on_validate(self) -> Iterator[None]:
-        # As the parent does, but copying before the yield: Strawberry processes the
-        # errors inside the validation step.
+        # Copying before the yield: Strawberry processes the errors inside the validation step.
         context = self.execution_context
-        errors = self.cached_validate_document(
-            context.schema._schema, context.graphql_document, context.validation_rules
+        schema, document, rules = (
+            context.schema._schema,
+            context.graphql_document,
+            context.validation_rules,
         )
+        assert document is not None
+        # What Strawberry's ValidationCache runs (its rules added, graphql-core's 100-error cap).
+        errors = cached_verdict(context, lambda: validate_document(schema, document, rules))
         context.pre_execution_errors = [
             GraphQLError(
                 error.message,

@@ -3,11 +3,8 @@
 A request exists only while its target is locked and its requester does not follow them:
 each function here keeps that so, in one transaction with the target's row locked."""
 
-from collections.abc import Collection
-
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from notifications.services import (
     follow_request_notifications_delete,
@@ -104,36 +101,14 @@ def follow_requests_accept_all(*, target: User) -> int:
         if not requester_ids:
             return 0
         FollowRequest.objects.filter(target=target, requester_id__in=requester_ids).delete()
+        # The counter triggers count each follow inserted (social/migrations/0006, 0011);
+        # a recount here counted deactivated and suspended followers too.
         Follow.objects.bulk_create(
             [Follow(follower_id=pk, followee=target) for pk in requester_ids],
             ignore_conflicts=True,
         )
-        _recount([target.pk, *requester_ids])
         notify_follow_accepted(target=target, requester_ids=requester_ids)
     return len(requester_ids)
-
-
-def _recount(user_ids: Collection[int]) -> None:
-    """Sets the users' follow counters from the follows themselves: exact however many
-    follows the caller wrote, and whatever else keeps the counters."""
-    ids = sorted(set(user_ids))
-    # Locked first, in one order: a follow committing meanwhile is then in the count below
-    # (a new statement sees it) and its own counter update waits for ours.
-    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-
-    def count(side: str) -> Coalesce:
-        links = (
-            Follow.objects.filter(**{side: OuterRef("pk")})
-            .order_by()
-            .values(side)
-            .annotate(total=Count("id"))
-            .values("total")
-        )
-        return Coalesce(Subquery(links), Value(0))
-
-    User.objects.filter(pk__in=ids).update(
-        follower_count=count("followee_id"), following_count=count("follower_id")
-    )
 
 
 def follow_requests_between_delete(*, a_id: int, b_id: int) -> None:
