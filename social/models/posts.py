@@ -38,7 +38,9 @@ class Post(models.Model):
         constraints = [
             # The services trim and check the body; the database refuses what slips past.
             models.CheckConstraint(
-                condition=(models.Q(GreaterThan(Length(Trim("body")), 0)) | models.Q(has_media=True))
+                condition=(
+                    models.Q(GreaterThan(Length(Trim("body")), 0)) | models.Q(has_media=True)
+                )
                 & models.Q(LessThanOrEqual(Length("body"), POST_BODY_MAX_LENGTH)),
                 name="post_body_length",
             ),
