@@ -14,7 +14,7 @@ def media_file(request: HttpRequest, path: str) -> HttpResponseBase:
     # Only what we store: a stored name is random hex with our one extension.
     if not path.endswith(f".{STORED_EXTENSION}") or ".." in path:
         raise Http404
-    response: Any = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response: Any = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     if isinstance(response, FileResponse):
         response["Content-Type"] = STORED_MIME_TYPE
     # A stored name is never reused: cached for good.
