@@ -76,3 +76,13 @@ def media_url(name: str) -> str:
         return url
     base = settings.MEDIA_BASE_URL.rstrip("/") or _request_origin.get()
     return f"{base}{url}" if url.startswith("/") else url
+
+
+_PROBE = "0000probe.webp"
+
+
+def media_url_prefix() -> str | None:
+    """What every media URL is: this prefix + the stored name, read now; None when URLs
+    are not of that form (signed S3 URLs), so SQL cannot write them."""
+    url = media_url(_PROBE)
+    return url[: -len(_PROBE)] if url.endswith(_PROBE) else None
