@@ -249,7 +249,8 @@ if MEDIA_STORAGE == "s3":
             "url_protocol": env.str("MEDIA_S3_PUBLIC_PROTOCOL", default="https:"),
             "querystring_auth": not env.str("MEDIA_S3_PUBLIC_DOMAIN", default=""),
             "querystring_expire": env.int("MEDIA_S3_URL_EXPIRY", default=3600),
-            "default_acl": None,
+            # e.g. public-read for a public bucket; unset: the bucket's own policy decides.
+            "default_acl": env.str("MEDIA_S3_ACL", default="") or None,
             "file_overwrite": False,
             "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
