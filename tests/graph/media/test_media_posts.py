@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 
 MEDIA_FIELDS = "media { id url thumbnailUrl width height mimeType altText }"
 CREATE = (
-    "mutation($input: CreatePostInput!) { createPost(input: $input) { post { body %s } "
-    "errors { field code } } }" % MEDIA_FIELDS
-)
+    "mutation($input: CreatePostInput!) { createPost(input: $input) { post { body MEDIA } "
+    "errors { field code } } }"
+).replace("MEDIA", MEDIA_FIELDS)
 DELETE = "mutation($id: ID!) { deletePost(id: $id) { deletedId errors { code } } }"
 PROFILE = (
     "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { "
@@ -215,9 +215,9 @@ def test_purge_media_removes_old_unattached_uploads_only(
 
 
 FEED = """query($first: Int) { publicFeed(first: $first) { edges { node {
-  body %s author { username avatarUrl avatar { url thumbnailUrl } }
-  replyTo { %s author { avatar { url } } }
-} } } }""" % (MEDIA_FIELDS, MEDIA_FIELDS)
+  body MEDIA author { username avatarUrl avatar { url thumbnailUrl } }
+  replyTo { MEDIA author { avatar { url } } }
+} } } }""".replace("MEDIA", MEDIA_FIELDS)
 
 
 @pytest.mark.parametrize("first", [5, 100])
