@@ -57,10 +57,9 @@ def request_body_limit(content_type: str) -> int | None:
     """The most bytes a request body of this type may have (None: no limit): a multipart
     upload one file of MEDIA_MAX_BYTES and its form fields, anything else
     DATA_UPLOAD_MAX_MEMORY_SIZE (GRAPHQL_MAX_BODY_BYTES)."""
-    limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if content_type.lower().startswith("multipart/form-data") and settings.MEDIA_UPLOADS_ENABLED:
-        media = int(settings.MEDIA_MAX_BYTES) + int(settings.MEDIA_MULTIPART_OVERHEAD)
-        limit = media if limit is None else max(limit, media)
+        return int(settings.MEDIA_MAX_BYTES) + int(settings.MEDIA_MULTIPART_OVERHEAD)
+    limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return limit
 
 
