@@ -144,3 +144,21 @@ def test_a_huge_chunked_body_is_cut_off_at_the_limit(server: LiveServer) -> None
     assert response.status == 413
     assert json.loads(response.read())["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     connection.close()
+
+
+def test_the_example_client_posts_a_picture(server: LiveServer) -> None:
+    from tests.e2e.test_example_client import EXAMPLES, RunningClient
+
+    require_node_modules(EXAMPLES, "@apollo/client")
+    picture = EXAMPLES.parent / "docs" / "graphiql.png"
+    running = RunningClient(
+        server, USERNAME="painter", PASSWORD="a-long-password-3", PICTURE=str(picture)
+    )
+    try:
+        posted = running.wait_for("posted_picture")
+    finally:
+        running.process.kill()
+    with Image.open(picture) as original:
+        longer = max(original.size)
+    assert max(posted["width"], posted["height"]) == min(longer, 2048)
+    assert _fetch(posted["thumbnailUrl"]).format == "WEBP"
