@@ -75,3 +75,19 @@ def polyglot_gif() -> bytes:
 def truncated_jpeg() -> bytes:
     data = jpeg((800, 600))
     return data[: len(data) // 2]
+
+
+def jpeg_with_icc_profile(size: tuple[int, int] = (120, 80)) -> bytes:
+    """An RGB JPEG carrying an ICC profile (sRGB's own, so the colours stay checkable)."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    Image.new("RGB", size, (0, 128, 255)).save(out, "JPEG", icc_profile=profile)
+    return out.getvalue()
+
+
+def cmyk_jpeg(size: tuple[int, int] = (90, 70)) -> bytes:
+    out = io.BytesIO()
+    Image.new("CMYK", size, (0, 200, 200, 0)).save(out, "JPEG")
+    return out.getvalue()

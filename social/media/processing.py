@@ -26,6 +26,9 @@ THUMBNAIL_MAX_SIDE = 400
 STORED_MIME_TYPE = "image/webp"
 STORED_EXTENSION = "webp"
 WEBP_QUALITY = 82
+# libwebp's effort (0-6): 2 encodes a 2048 px image in a third of 4's time for files ~2 %
+# larger (bench/RESULTS.md, section 12).
+WEBP_METHOD = 2
 # Pillow's own ceiling stays above ours, so ours answers first with TOO_LARGE.
 Image.MAX_IMAGE_PIXELS = None
 
@@ -117,11 +120,16 @@ def _process(source: IO[bytes], image_format: str) -> ProcessedImage:
                         f"The image is {width:,} x {height:,} pixels; the limit is "
                         f"{settings.MEDIA_MAX_PIXELS:,} pixels."
                     )
-                # A JPEG decodes at a reduced scale when that still covers the stored size.
-                opened.draft("RGB", (STORED_MAX_SIDE, STORED_MAX_SIDE))
                 opened.seek(0)  # an animation's first frame
                 opened.load()
-                image = _upright_srgb(opened)
+                stored = _stored_rendition(opened)
+        thumbnail = _fit(stored, THUMBNAIL_MAX_SIDE)
+        return ProcessedImage(
+            image=_encode(stored),
+            thumbnail=_encode(thumbnail),
+            width=stored.width,
+            height=stored.height,
+        )
     except ValidationFailed:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -129,31 +137,29 @@ def _process(source: IO[bytes], image_format: str) -> ProcessedImage:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         # Truncated, corrupt, or only pretending to be an image.
         raise _unsupported("The file is not a readable image.") from exc
-    stored = _fit(image, STORED_MAX_SIDE)
-    thumbnail = _fit(stored, THUMBNAIL_MAX_SIDE)
-    return ProcessedImage(
-        image=_encode(stored),
-        thumbnail=_encode(thumbnail),
-        width=stored.width,
-        height=stored.height,
-    )
 
 
-def _upright_srgb(image: Image.Image) -> Image.Image:
-    """The pixels turned as the EXIF orientation says, in sRGB, RGB or RGBA."""
-    upright = ImageOps.exif_transpose(image)
-    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-        upright.mode == "P" and "transparency" in upright.info
+def _stored_rendition(image: Image.Image) -> Image.Image:
+    """The decoded image fitted to STORED_MAX_SIDE, turned as its EXIF orientation says, in
+    sRGB (RGB or RGBA). Fitted first, in place: the full-size pixels are held once."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
     )
     mode = "RGBA" if has_alpha else "RGB"
+    if image.mode not in ("RGB", "RGBA", "L", "CMYK"):
+        image = image.convert(mode)  # palettes and the rest resize well only as RGB(A)
+    if max(image.size) > STORED_MAX_SIDE:
+        # The bounds are a square, so fitting before turning gives the same size.
+        image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE), Image.Resampling.LANCZOS)
+    upright = ImageOps.exif_transpose(image)
     icc = upright.info.get("icc_profile")
-    if icc and upright.mode in ("RGB", "RGBA", "CMYK", "L"):
+    if icc:
         try:
             converted = ImageCms.profileToProfile(
                 upright,
                 ImageCms.ImageCmsProfile(io.BytesIO(icc)),
                 ImageCms.createProfile("sRGB"),
-                outputMode=mode if upright.mode != "L" else "RGB",
+                outputMode=mode,
             )
             if converted is not None:
                 upright = converted
@@ -174,5 +180,7 @@ def _encode(image: Image.Image) -> bytes:
     out = io.BytesIO()
     # Nothing of the file's metadata is carried into the encoder.
     image.info = {}
-    image.save(out, format="WEBP", quality=WEBP_QUALITY, method=4, exif=b"", icc_profile=None)
+    image.save(
+        out, format="WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD, exif=b"", icc_profile=None
+    )
     return out.getvalue()

@@ -114,8 +114,10 @@ def test_a_big_image_is_fitted_to_2048_and_its_thumbnail_to_400(client: Client) 
         (media_files.png(mode="RGB"), (64, 48)),
         (media_files.webp(), (80, 60)),
         (media_files.gif(frames=3), (40, 30)),
+        (media_files.jpeg_with_icc_profile(), (120, 80)),
+        (media_files.cmyk_jpeg(), (90, 70)),
     ],
-    ids=["png-alpha", "png", "webp", "gif-animated"],
+    ids=["png-alpha", "png", "webp", "gif-animated", "jpeg-icc", "jpeg-cmyk"],
 )
 def test_png_webp_and_gif_are_accepted_by_content(
     client: Client, data: bytes, size: tuple[int, int]
@@ -124,7 +126,10 @@ def test_png_webp_and_gif_are_accepted_by_content(
     result = upload(client, data, user=make_user(), name="x.txt", content_type="text/plain")
     media = _payload(result)["media"]
     assert (media["width"], media["height"]) == size
-    assert _fetch(client, media["url"]).format == "WEBP"
+    stored = _fetch(client, media["url"])
+    assert stored.format == "WEBP"
+    assert stored.mode in ("RGB", "RGBA")
+    assert "icc_profile" not in stored.info and "exif" not in stored.info
 
 
 BAD_FILES = [
