@@ -241,3 +241,24 @@ def test_a_feed_page_reads_images_and_avatars_in_its_one_query(
         e["node"]["author"]["avatarUrl"] == e["node"]["author"]["avatar"]["thumbnailUrl"]
         for e in edges
     )
+
+
+def test_a_post_with_images_may_be_edited_to_an_empty_body_and_one_without_may_not(
+    gql: GqlCall,
+) -> None:
+    ann = make_user("ann")
+    edit = (
+        "mutation($input: EditPostInput!) { editPost(input: $input) { post { body } "
+        "errors { field code } } }"
+    )
+    gql(
+        CREATE,
+        {"input": {"body": "with a picture", "mediaIds": [gid(an_upload(ann))]}},
+        as_user=ann,
+    )
+    pictured = global_id("Post", Post.objects.get().pk)
+    plain = global_id("Post", make_post(ann, "words only").pk)
+    emptied = gql(edit, {"input": {"id": pictured, "body": ""}}, as_user=ann)["data"]["editPost"]
+    assert emptied == {"post": {"body": ""}, "errors": []}
+    refused = gql(edit, {"input": {"id": plain, "body": " "}}, as_user=ann)["data"]["editPost"]
+    assert refused == {"post": None, "errors": [{"field": "body", "code": "REQUIRED"}]}
