@@ -12,7 +12,7 @@ from typing import Any
 
 from cross_web import HTTPException, SyncHTTPRequestAdapter
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
@@ -79,6 +79,15 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
+def _origin(request: HttpRequest) -> str:
+    """Scheme and host of the request, for relative media URLs ("" for a host not served:
+    CommonMiddleware refuses those before the view)."""
+    try:
+        return request.build_absolute_uri("/")
+    except DisallowedHost:
+        return ""
+
+
 def _content_length(request: HttpRequest) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
@@ -122,7 +131,7 @@ class GraphQLView(StrawberryGraphQLView):
         # Refused before anything reads the body (config/asgi_http.py already cut it off).
         if limit is not None and _content_length(request) > limit:
             return _body_too_large(limit)
-        with request_origin(request.build_absolute_uri("/")):
+        with request_origin(_origin(request)):
             return self._dispatch(request)
 
     def _dispatch(self, request: HttpRequest) -> HttpResponseBase:
