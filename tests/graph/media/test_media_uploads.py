@@ -74,6 +74,9 @@ def _fetch(client: Client, url: str) -> Image.Image:
     assert url.startswith("http://testserver/media/"), url
     response = client.get(url.removeprefix("http://testserver"))
     assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
     body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
     return Image.open(io.BytesIO(body))
 
