@@ -320,3 +320,10 @@ def test_uploads_to_a_server_with_uploads_disabled_are_refused(
     assert response.status_code == 400
     assert "not enabled" in response.json()["errors"][0]["message"]
     assert stored_files() == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/media/../config/settings.py", "/media/m/x.py", "/media/%2e%2e/db.sqlite3"]
+)
+def test_only_stored_images_are_served_from_media_url(client: Client, path: str) -> None:
+    assert client.get(path).status_code == 404
