@@ -10,6 +10,7 @@ from graph.accounts.queries import AccountQuery
 from graph.accounts.sessions import SessionMutation, SessionQuery
 from graph.execution import LeanExtensionsRunner, SharedEventExecutor
 from graph.extensions import RejectInvalidCredentials
+from graph.media.mutations import MediaMutation
 from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
 from graph.notifications.subscriptions import NotificationSubscription
@@ -49,6 +50,7 @@ Mutation = merge_types(
         ReportMutation,
         BlockMutation,
         FollowRequestMutation,
+        MediaMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))

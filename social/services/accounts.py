@@ -14,7 +14,7 @@ from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
 from social.ratelimits import attempt_count, attempt_refund
-from social.services import follow_requests
+from social.services import follow_requests, media
 from social.services.emails import send_verification_email
 from social.services.sessions import revoke_user_sessions
 
@@ -176,8 +176,11 @@ def user_update_profile(
     bio: str | None = None,
     avatar_url: str | None = None,
     is_locked: bool | None = None,
+    avatar_media_id: int | None = None,
 ) -> User:
     """Changes the given fields; None leaves a field as it is, "" clears avatarUrl.
+    `avatar_media_id` (one of the user's uploads) becomes the avatar; any avatarUrl
+    replaces an uploaded avatar, whose files go after the commit.
     Unlocking accepts every pending follow request, in the same transaction."""
     errors: list[FieldError] = []
     changed: list[str] = []
@@ -204,6 +207,13 @@ def user_update_profile(
     with transaction.atomic():
         if changed:
             user.save(update_fields=changed)
+        if avatar_media_id is not None:
+            replaced = media.avatar_set(user=user, media_id=avatar_media_id)
+        elif avatar_url is not None:
+            replaced = media.avatar_remove(user=user)
+        else:
+            replaced = []
+        media.delete_files_after_commit(replaced)
         if is_locked is not None:
             _set_locked(user=user, locked=is_locked)
     return user

@@ -4,14 +4,16 @@ social/models/counters.py), so they are exact afterwards."""
 
 from django.db import transaction
 
-from social.models import User
+from social.models import Media, User
+from social.services import media
 from social.services.accounts import password_confirm
 from social.services.sessions import revoke_user_sessions
 
 
 def _remove_owned_files(user: User) -> None:
     """The one place where files the user owns (uploads, avatars) are removed: after
-    commit, since a rolled-back deletion must keep them. None are stored yet."""
+    commit, since a rolled-back deletion must keep them."""
+    media.delete_files_after_commit(media.files_of(Media.objects.filter(owner_id=user.pk)))
 
 
 def account_delete(*, user: User, password: str) -> None:
