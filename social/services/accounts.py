@@ -202,18 +202,19 @@ def user_update_profile(
         user.refresh_from_db(fields=changed)
         raise ValidationFailed(errors)
     with transaction.atomic():
-        if changed:
-            user.save(update_fields=changed)
+        # The lock change first: it locks the account's row (and its requesters') before
+        # anything else here writes the row.
         if is_locked is not None:
             _set_locked(user=user, locked=is_locked)
+        if changed:
+            user.save(update_fields=changed)
     return user
 
 
 def _set_locked(*, user: User, locked: bool) -> None:
-    # The row locked first: a follow request racing the unlock is accepted with the rest.
-    was_locked = (
-        User.objects.select_for_update().filter(pk=user.pk).values_list("is_locked", flat=True)
-    ).first()
+    # The rows locked first: a follow request racing the unlock is accepted with the rest,
+    # and a block or unfollow by a requester waits for the unlock, not the other way round.
+    was_locked = follow_requests.lock_account_and_requesters(target=user)
     User.objects.filter(pk=user.pk).update(is_locked=locked)
     user.is_locked = locked
     if was_locked and not locked and follow_requests.follow_requests_accept_all(target=user):

@@ -1,0 +1,115 @@
+"""Row locks in one global order (users by ascending id): opposite actions on one pair
+(accepting a request, unfollowing, blocking, unlocking an account) racing each other on
+PostgreSQL never deadlock, and leave no follow across a block and every count exact.
+
+Each race is released from a barrier over several rounds; with the locks taken in two
+orders, one round at least deadlocks (PostgreSQL aborts a transaction: an error here)."""
+
+from collections.abc import Callable
+from functools import partial
+
+import pytest
+
+from social.errors import ErrorCode, ValidationFailed
+from social.models import Block, Follow, FollowRequest, User
+from social.services.accounts import user_update_profile
+from social.services.blocks import block_create
+from social.services.follow_requests import follow_request_accept
+from social.services.follows import follow_create, follow_delete
+from tests.factories import make_follow, make_user
+from tests.services import require_postgres_database
+from tests.social.test_post_services import _all_at_once
+
+ROUNDS = 6
+
+
+def _counts_are_exact() -> None:
+    for user in User.objects.all():
+        assert user.follower_count == Follow.objects.filter(followee=user).count(), user
+        assert user.following_count == Follow.objects.filter(follower=user).count(), user
+
+
+def _only_not_found(errors: list[BaseException]) -> None:
+    """A request answered after a block removed it is NOT_FOUND; nothing else may fail."""
+    assert all(
+        isinstance(e, ValidationFailed) and e.errors[0].code == ErrorCode.NOT_FOUND for e in errors
+    ), errors
+
+
+def _race(actions: list[Callable[[], object]]) -> list[BaseException]:
+    return _all_at_once(actions)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepting_a_request_racing_the_requesters_block_never_deadlocks() -> None:
+    require_postgres_database()
+    for round_ in range(ROUNDS):
+        # The requester has the lower id: a lock taken target first crosses the block's.
+        fan = make_user(f"fan{round_}")
+        lena = make_user(f"lena{round_}", is_locked=True)
+        follow_create(follower=fan, followee=lena)
+        errors = _race(
+            [
+                partial(follow_request_accept, target=lena, requester=fan),
+                partial(block_create, blocker=fan, blocked=lena),
+            ]
+        )
+        _only_not_found(errors)
+        assert Block.objects.filter(blocker=fan, blocked=lena).exists()
+        assert not Follow.objects.filter(follower=fan, followee=lena).exists()
+        assert not FollowRequest.objects.filter(requester=fan, target=lena).exists()
+        _counts_are_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unfollowing_racing_a_block_by_the_followee_never_deadlocks() -> None:
+    require_postgres_database()
+    for round_ in range(ROUNDS):
+        # The follower has the lower id: the unfollow's counters lock the followee first.
+        bob = make_user(f"bob{round_}")
+        ann = make_user(f"ann{round_}")
+        make_follow(bob, ann)
+        make_follow(ann, bob)
+        errors = _race(
+            [
+                partial(follow_delete, follower=bob, followee=ann),
+                partial(block_create, blocker=ann, blocked=bob),
+            ]
+        )
+        assert errors == []
+        assert not Follow.objects.filter(follower=bob, followee=ann).exists()
+        assert not Follow.objects.filter(follower=ann, followee=bob).exists()
+        _counts_are_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unlocking_racing_blocks_and_withdrawals_never_deadlocks() -> None:
+    require_postgres_database()
+    for round_ in range(ROUNDS):
+        # Every requester has a lower id than the account they ask.
+        blocker, withdrawer, blocked, waiting = (
+            make_user(f"{name}{round_}") for name in ("blocker", "withdrawer", "blocked", "waiting")
+        )
+        lena = make_user(f"lena{round_}", is_locked=True)
+        for fan in (blocker, withdrawer, blocked, waiting):
+            follow_create(follower=fan, followee=lena)
+
+        def unlock(lena: User = lena) -> None:
+            user_update_profile(user=User.objects.get(pk=lena.pk), is_locked=False)
+
+        errors = _race(
+            [
+                unlock,
+                partial(block_create, blocker=blocker, blocked=lena),
+                partial(follow_delete, follower=withdrawer, followee=lena),
+                partial(block_create, blocker=lena, blocked=blocked),
+            ]
+        )
+        assert errors == []
+        # Whichever came first: a block leaves no follow, a withdrawal (or an unfollow
+        # after the unlock) none either; the one who only waited follows.
+        followers = set(Follow.objects.filter(followee=lena).values_list("follower_id", flat=True))
+        assert followers == {waiting.pk}
+        assert not FollowRequest.objects.filter(target=lena).exists()
+        assert not User.objects.get(pk=lena.pk).is_locked
+        _counts_are_exact()
