@@ -13,11 +13,13 @@ through the HTTP API, on SQLite and PostgreSQL; on PostgreSQL every document run
 compiled path too and must answer the same. Last, the mute expires, the block and the
 suspension are undone, and each rule lets go of exactly what it hid."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -26,10 +28,12 @@ from graph import views
 from graph.compiled import plan_cache
 from graph.compiled.executor import RawJSON
 from graph.ids import global_id
+from notifications.broker import Broker
 from social.models import Mute, Post, Report, User
 from social.services.moderation import user_suspend, user_unsuspend
 from tests.conftest import GqlCall
 from tests.factories import make_user
+from tests.websocket.client import TRANSPORT_WS, WSClient, subscribed
 
 NAMES = ("ann", "bob", "cat", "dan")
 POST = "body author { username } replyTo { body }"
@@ -456,3 +460,70 @@ def test_four_users_see_exactly_what_the_rules_allow(session: Session) -> None:
     assert ("REPLY", "bob", "re: bob to ann") in ann["notifications"]
     assert cat["followRequests"] == ["bob"]
     assert ("FOLLOW_REQUEST", "bob", None) in cat["notifications"]
+
+
+LIVE_FEED = "subscription { homeFeedPostAdded { body author { username } } }"
+LIVE_NOTES = """subscription { notificationAdded {
+  unreadNotificationCount notification { kind actor { username } post { body } } } }"""
+
+
+async def _heard(client: WSClient) -> dict[str, list[Any]]:
+    """Every event the client received until none comes for 1.5 s, by subscription."""
+    heard: dict[str, list[Any]] = {"feed": [], "notes": []}
+    # receive_nothing, not a timed-out receive: that would cancel the app.
+    while not await client.communicator.receive_nothing(1.5):
+        message = await client.receive()
+        assert message["type"] in {"next", "data"}, message
+        data = message["payload"]["data"]
+        if message["id"] == "feed":
+            heard["feed"].append(data["homeFeedPostAdded"]["body"])
+        else:
+            event = data["notificationAdded"]
+            note = event["notification"]
+            heard["notes"].append(
+                (
+                    note["kind"],
+                    note["actor"]["username"],
+                    (note["post"] or {}).get("body"),
+                    event["unreadNotificationCount"],
+                )
+            )
+    return heard
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_four_users_hear_live_only_what_the_rules_allow(
+    session: Session, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    s = session
+    await sync_to_async(_script)(s)
+    clients = {}
+    for name in ("ann", "cat", "dan"):
+        clients[name] = WSClient(TRANSPORT_WS)
+        await clients[name].connect(token_for(s.users[name]))
+        await clients[name].subscribe("feed", LIVE_FEED)
+        await clients[name].subscribe("notes", LIVE_NOTES)
+    await subscribed(event_broker, 6)
+
+    publish = sync_to_async(s.post)
+    # cat is locked: only ann (approved, but muting cat) may see it, and dan may not.
+    await publish("L1", "cat", "cat live @ann @dan #town")
+    # dan is muted by cat without notifications, and blocks ann.
+    await publish("L2", "dan", "dan live @ann @cat")
+    # ann is followed by cat and bob (suspended); dan blocks her.
+    await publish("L3", "ann", "ann live @dan @cat")
+
+    heard = {name: await _heard(client) for name, client in clients.items()}
+    assert heard == {
+        "ann": {"feed": ["ann live @dan @cat"], "notes": []},
+        "cat": {
+            "feed": ["cat live @ann @dan #town", "ann live @dan @cat"],
+            "notes": [
+                ("MENTION", "dan", "dan live @ann @cat", 5),
+                ("MENTION", "ann", "ann live @dan @cat", 6),
+            ],
+        },
+        "dan": {"feed": ["dan live @ann @cat"], "notes": []},
+    }
+    for client in clients.values():
+        await client.close()
