@@ -7,11 +7,12 @@
 - dan asks cat and is rejected, then blocks ann.
 
 Then for each of them, and for someone signed out, what they see in every list and lookup
-(home, public and hashtag feeds, `user(...).posts`, `post(id)`, `node(id)`, replies,
-`searchUsers`, notifications, `unreadNotificationCount`, `followRequests`) is checked whole,
-through the HTTP API, on SQLite and PostgreSQL; on PostgreSQL every document runs through the
-compiled path too and must answer the same. Last, the mute expires, the block and the
-suspension are undone, and each rule lets go of exactly what it hid."""
+(home, public and hashtag feeds, `user(...).posts`, `post(id)`, `node(id)` of posts and
+notifications, replies, `searchUsers`, notifications, `unreadNotificationCount`,
+`followRequests`) is checked whole, through the HTTP API, on SQLite and PostgreSQL; on
+PostgreSQL every document runs through the compiled path too and must answer the same.
+Last, the mute expires, the block and the suspension are undone, and each rule lets go
+of exactly what it hid. The live part: who hears which feed post and notification."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from graph.compiled import plan_cache
 from graph.compiled.executor import RawJSON
 from graph.ids import global_id
 from notifications.broker import Broker
+from notifications.models import Notification
 from social.models import Mute, Post, Report, User
 from social.services.moderation import user_suspend, user_unsuspend
 from tests.conftest import GqlCall
@@ -180,6 +182,21 @@ class Session:
                     (n["node"]["post"] or {}).get("body"),
                 )
                 for n in data["notifications"]["edges"]
+            )
+            # node(id) of each notification stored for the viewer shows exactly the listed.
+            stored = Notification.objects.filter(recipient=self.users[viewer]).values_list(
+                "pk", flat=True
+            )
+            nodes = " ".join(
+                f'n{pk}: node(id: "{global_id("Notification", pk)}") '
+                "{ ... on Notification { kind actor { username } post { body } } }"
+                for pk in stored
+            )
+            by_node = self.read(f"query {{ {nodes} }}", viewer) if nodes else {}
+            assert seen["notifications"] == sorted(
+                (n["kind"], n["actor"]["username"], (n["post"] or {}).get("body"))
+                for n in by_node.values()
+                if n is not None
             )
             others = self.read(f"query {{ {OTHERS} }}", viewer)
             seen["unread"] = others["unreadNotificationCount"]
