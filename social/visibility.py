@@ -264,9 +264,8 @@ def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> s
     where the viewer may still not see the user nor what they wrote: the live check, for an
     object read once and shown to many viewers (social/reads/flags.py `ManyViewers`).
 
-    Today nothing hides a visible user from one viewer only (a block hides the posts, in
-    `hidden_post_pairs`, and leaves the profile); mutes and locked accounts will answer
-    here, in one query for all the viewers."""
+    Today nothing hides a visible user from one viewer only: a block, a mute and a locked
+    account hide posts (`hidden_post_pairs`) and leave the profile."""
     return set()
 
 
