@@ -17,7 +17,7 @@ from notifications.services import (
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, FollowRequest, User
 from social.services import follows
-from social.services.guards import lock_pair, lock_users
+from social.services.guards import lock_pair, lock_user_and_partners, lock_users
 
 
 def _no_request() -> ValidationFailed:
@@ -95,29 +95,13 @@ def follow_request_reject(*, target: User, requester: User) -> None:
             raise _no_request()
 
 
-class _RequestsChanged(Exception):
-    """A request arrived between reading the requesters and locking them."""
-
-
 def lock_account_and_requesters(*, target: User) -> bool | None:
     """Locks the target's row and its requesters', all in the global order (lowest id
     first, as `lock_pair`), for unlocking: a block, an unfollow or an acceptance racing it
-    then waits rather than deadlocks. Whether the target is locked; None when it is gone.
-
-    A request can only be made under the target's row lock: once the rows are locked the
-    requesters are final, unless one arrived before; then the locks are let go (a
-    savepoint's rollback releases them) and taken again."""
-    while True:
-        requester_ids = set(_requester_ids(target))
-        try:
-            with transaction.atomic():
-                rows = lock_users([target.pk, *requester_ids])
-                if not set(_requester_ids(target)) <= requester_ids:
-                    raise _RequestsChanged
-        except _RequestsChanged:
-            continue
-        found = rows.get(target.pk)
-        return found.is_locked if found is not None and found.is_active else None
+    then waits rather than deadlocks. Whether the target is locked; None when it is gone."""
+    rows = lock_user_and_partners(user_id=target.pk, partners=lambda: _requester_ids(target))
+    found = rows.get(target.pk)
+    return found.is_locked if found is not None and found.is_active else None
 
 
 def _requester_ids(target: User) -> list[int]:

@@ -1,7 +1,9 @@
 """Checks a service makes before one user acts on another (follow, like, reply), and the
 one order in which services lock users' rows."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+
+from django.db import transaction
 
 from social.errors import ErrorCode, ValidationFailed
 from social.models import User
@@ -22,6 +24,33 @@ def lock_users(user_ids: Collection[int]) -> dict[int, User]:
         .order_by("pk")
         .only("pk", "is_active", "is_locked")
     }
+
+
+class _PartnersChanged(Exception):
+    """A partner appeared between reading the partners and locking them."""
+
+
+def lock_user_and_partners(
+    *, user_id: int, partners: Callable[[], Collection[int]]
+) -> dict[int, User]:
+    """Locks the user's row and its partners' (`partners()` reads their ids: requesters,
+    follows), all in the global order of `lock_users`, for an action that writes to all of
+    them at once (unlocking an account, deleting one). The rows found, by id.
+
+    A new partner can only appear under the user's row lock (every service takes
+    `lock_pair`): once the rows are locked the partners are final, unless one appeared
+    between the read and the lock; then the locks are let go (a savepoint's rollback
+    releases them) and taken again."""
+    while True:
+        known = set(partners())
+        try:
+            with transaction.atomic():
+                rows = lock_users([user_id, *known])
+                if not set(partners()) <= known:
+                    raise _PartnersChanged
+        except _PartnersChanged:
+            continue
+        return rows
 
 
 def lock_pair(*, user_id: int, other_id: int) -> bool:

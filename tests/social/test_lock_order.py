@@ -14,6 +14,7 @@ from social.errors import ErrorCode, ValidationFailed
 from social.models import Block, Follow, FollowRequest, User
 from social.services.accounts import user_update_profile
 from social.services.blocks import block_create
+from social.services.deletion import user_delete
 from social.services.follow_requests import follow_request_accept
 from social.services.follows import follow_create, follow_delete
 from tests.factories import make_follow, make_user
@@ -112,4 +113,26 @@ def test_unlocking_racing_blocks_and_withdrawals_never_deadlocks() -> None:
         assert followers == {waiting.pk}
         assert not FollowRequest.objects.filter(target=lena).exists()
         assert not User.objects.get(pk=lena.pk).is_locked
+        _counts_are_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_account_racing_its_partners_blocks_and_unfollows_never_deadlocks() -> None:
+    require_postgres_database()
+    for round_ in range(ROUNDS):
+        # The partners have lower ids: the deletion's counters lock them after the account.
+        blocker, leaver = make_user(f"blocker{round_}"), make_user(f"leaver{round_}")
+        gone = make_user(f"gone{round_}")
+        for partner in (blocker, leaver):
+            make_follow(partner, gone)
+            make_follow(gone, partner)
+        errors = _race(
+            [
+                partial(user_delete, user=gone),
+                partial(block_create, blocker=blocker, blocked=gone),
+                partial(follow_delete, follower=leaver, followee=gone),
+            ]
+        )
+        _only_not_found(errors)  # a block after the deletion finds no one
+        assert not User.objects.filter(pk=gone.pk).exists()
         _counts_are_exact()
