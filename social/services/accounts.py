@@ -16,6 +16,7 @@ from social.models.users import USERNAME_PATTERN
 from social.ratelimits import attempt_count, attempt_refund
 from social.services import follow_requests
 from social.services.emails import send_verification_email
+from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.sessions import revoke_user_sessions
 
 USERNAME_MAX_LENGTH = 30
@@ -224,6 +225,10 @@ def _set_locked(*, user: User, locked: bool) -> None:
 def user_set_active(*, user: User, active: bool) -> None:
     """Deactivating signs the user out of every session at once, on every process."""
     with transaction.atomic():
+        # The account with everyone it follows or is followed by, in the global order:
+        # the change updates their counters, so a block or unfollow by one of them racing
+        # it waits instead of deadlocking.
+        lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         User.objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
         if not active:

@@ -3,24 +3,16 @@ of the users and posts that remain follow from the rows (the database's triggers
 social/models/counters.py), so they are exact afterwards."""
 
 from django.db import transaction
-from django.db.models import Q
 
-from social.models import Follow, User
+from social.models import User
 from social.services.accounts import password_confirm
-from social.services.guards import lock_user_and_partners
+from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.sessions import revoke_user_sessions
 
 
 def _remove_owned_files(user: User) -> None:
     """The one place where files the user owns (uploads, avatars) are removed: after
     commit, since a rolled-back deletion must keep them. None are stored yet."""
-
-
-def _follow_partners(user_id: int) -> set[int]:
-    ids = Follow.objects.filter(Q(follower_id=user_id) | Q(followee_id=user_id)).values_list(
-        "follower_id", "followee_id"
-    )
-    return {pk for pair in ids for pk in pair} - {user_id}
 
 
 def account_delete(*, user: User, password: str) -> None:
@@ -37,7 +29,7 @@ def user_delete(*, user: User) -> None:
         # Locked: a concurrent follow or like of this user waits, then finds it gone. With
         # the people it follows or is followed by, in the global order: their counters
         # change below, so a block or unfollow by one of them waits instead of deadlocking.
-        lock_user_and_partners(user_id=user.pk, partners=lambda: _follow_partners(user.pk))
+        lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         locked = User.objects.select_for_update().filter(pk=user.pk).first()
         if locked is None:
             return

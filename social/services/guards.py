@@ -4,9 +4,10 @@ one order in which services lock users' rows."""
 from collections.abc import Callable, Collection
 
 from django.db import transaction
+from django.db.models import Q
 
 from social.errors import ErrorCode, ValidationFailed
-from social.models import User
+from social.models import Follow, User
 from social.visibility import blocked_between
 
 
@@ -51,6 +52,15 @@ def lock_user_and_partners(
         except _PartnersChanged:
             continue
         return rows
+
+
+def follow_partners(user_id: int) -> set[int]:
+    """Everyone the user follows or is followed by: whose counters a change of the user's
+    follows all at once (deleting or deactivating the account) updates."""
+    pairs = Follow.objects.filter(Q(follower_id=user_id) | Q(followee_id=user_id)).values_list(
+        "follower_id", "followee_id"
+    )
+    return {pk for pair in pairs for pk in pair} - {user_id}
 
 
 def lock_pair(*, user_id: int, other_id: int) -> bool:

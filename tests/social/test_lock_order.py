@@ -12,7 +12,7 @@ import pytest
 
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Block, Follow, FollowRequest, User
-from social.services.accounts import user_update_profile
+from social.services.accounts import user_set_active, user_update_profile
 from social.services.blocks import block_create
 from social.services.deletion import user_delete
 from social.services.follow_requests import follow_request_accept
@@ -25,9 +25,11 @@ ROUNDS = 6
 
 
 def _counts_are_exact() -> None:
-    for user in User.objects.all():
-        assert user.follower_count == Follow.objects.filter(followee=user).count(), user
-        assert user.following_count == Follow.objects.filter(follower=user).count(), user
+    """Every counter equals a fresh count (of follows with active users, as the triggers')."""
+    follows = Follow.objects.filter(follower__is_active=True, followee__is_active=True)
+    for user in User.objects.filter(is_active=True):
+        assert user.follower_count == follows.filter(followee=user).count(), user
+        assert user.following_count == follows.filter(follower=user).count(), user
 
 
 def _only_not_found(errors: list[BaseException]) -> None:
@@ -135,4 +137,25 @@ def test_deleting_an_account_racing_its_partners_blocks_and_unfollows_never_dead
         )
         _only_not_found(errors)  # a block after the deletion finds no one
         assert not User.objects.filter(pk=gone.pk).exists()
+        _counts_are_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivating_an_account_racing_its_partners_blocks_and_unfollows_never_deadlocks() -> None:
+    require_postgres_database()
+    for round_ in range(ROUNDS):
+        # The partners have lower ids: the deactivation's counters lock them after the account.
+        blocker, leaver = make_user(f"blocker{round_}"), make_user(f"leaver{round_}")
+        gone = make_user(f"gone{round_}")
+        for partner in (blocker, leaver):
+            make_follow(partner, gone)
+            make_follow(gone, partner)
+        errors = _race(
+            [
+                partial(user_set_active, user=gone, active=False),
+                partial(block_create, blocker=blocker, blocked=gone),
+                partial(follow_delete, follower=leaver, followee=gone),
+            ]
+        )
+        _only_not_found(errors)  # a block after the deactivation finds no one
         _counts_are_exact()
