@@ -521,7 +521,13 @@ async def test_four_users_hear_live_only_what_the_rules_allow(
     session: Session, event_broker: Broker, token_for: Callable[[User], str]
 ) -> None:
     s = session
+    # bob listens from before his suspension: it closes his socket (4403), on every process.
+    bob = WSClient(TRANSPORT_WS)
+    await bob.connect(token_for(s.users["bob"]))
+    await bob.subscribe("notes", LIVE_NOTES)
+    await subscribed(event_broker, 1)
     await sync_to_async(_script)(s)
+    assert await bob.closed_with() == 4403
     clients = {}
     for name in ("ann", "cat", "dan"):
         clients[name] = WSClient(TRANSPORT_WS)
