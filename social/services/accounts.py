@@ -203,12 +203,14 @@ def user_update_profile(
         user.refresh_from_db(fields=changed)
         raise ValidationFailed(errors)
     with transaction.atomic():
-        # The lock change first: it locks the account's row (and its requesters') before
-        # anything else here writes the row.
         if is_locked is not None:
-            _set_locked(user=user, locked=is_locked)
+            # The account's row and its requesters' first, in the global order, before
+            # anything here writes the row; _set_locked finds them held.
+            follow_requests.lock_account_and_requesters(target=user)
         if changed:
             user.save(update_fields=changed)
+        if is_locked is not None:
+            _set_locked(user=user, locked=is_locked)
     return user
 
 
