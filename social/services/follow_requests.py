@@ -17,7 +17,7 @@ from notifications.services import (
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, FollowRequest, User
 from social.services import follows
-from social.services.guards import lock_pair, lock_user_and_partners, lock_users
+from social.services.guards import lock_pair, lock_user_and_partners
 
 
 def _no_request() -> ValidationFailed:
@@ -136,7 +136,7 @@ def _recount(user_ids: Collection[int]) -> None:
     ids = sorted(set(user_ids))
     # Locked first, in one order: a follow committing meanwhile is then in the count below
     # (a new statement sees it) and its own counter update waits for ours.
-    lock_users(ids)
+    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
 
     def count(side: str) -> Coalesce:
         links = (
