@@ -17,6 +17,7 @@ from social.services.blocks import block_create
 from social.services.deletion import user_delete
 from social.services.follow_requests import follow_request_accept
 from social.services.follows import follow_create, follow_delete
+from social.services.moderation import user_suspend, user_unsuspend
 from tests.factories import make_follow, make_user
 from tests.services import require_postgres_database
 from tests.social.test_post_services import _all_at_once
@@ -159,3 +160,33 @@ def test_deactivating_an_account_racing_its_partners_blocks_and_unfollows_never_
         )
         _only_not_found(errors)  # a block after the deactivation finds no one
         _counts_are_exact()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("suspend", [True, False], ids=["suspend", "unsuspend"])
+def test_suspending_an_account_racing_its_partners_blocks_and_unfollows_never_deadlocks(
+    suspend: bool,
+) -> None:
+    """Where the counters leave out suspended accounts, a suspension updates its partners'."""
+    require_postgres_database()
+    moderator = make_user("mod")
+    for round_ in range(ROUNDS):
+        # The partners have lower ids: counters kept on suspension lock them after the account.
+        blocker, leaver = make_user(f"blocker{round_}"), make_user(f"leaver{round_}")
+        troll = make_user(f"troll{round_}")
+        for partner in (blocker, leaver):
+            make_follow(partner, troll)
+            make_follow(troll, partner)
+        if not suspend:
+            user_suspend(user=troll, moderator=moderator)
+        action = user_suspend if suspend else user_unsuspend
+        errors = _race(
+            [
+                partial(action, user=troll, moderator=moderator),
+                partial(block_create, blocker=blocker, blocked=troll),
+                partial(follow_delete, follower=leaver, followee=troll),
+            ]
+        )
+        assert errors == []
+        assert not Follow.objects.filter(follower=leaver, followee=troll).exists()
+        assert not Follow.objects.filter(follower=troll, followee=blocker).exists()
