@@ -7,6 +7,7 @@ from django.db import transaction
 from social.models import Media, User
 from social.services import media
 from social.services.accounts import password_confirm
+from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.sessions import revoke_user_sessions
 
 
@@ -27,7 +28,10 @@ def user_delete(*, user: User) -> None:
     likes, follows, notifications caused and received, sessions; signs out everywhere.
     The username and email are free again afterwards."""
     with transaction.atomic():
-        # Locked: a concurrent follow or like of this user waits, then finds it gone.
+        # Locked: a concurrent follow or like of this user waits, then finds it gone. With
+        # the people it follows or is followed by, in the global order: their counters
+        # change below, so a block or unfollow by one of them waits instead of deadlocking.
+        lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         locked = User.objects.select_for_update().filter(pk=user.pk).first()
         if locked is None:
             return

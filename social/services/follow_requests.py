@@ -14,6 +14,7 @@ from notifications.services import (
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, FollowRequest, User
 from social.services import follows
+from social.services.guards import lock_pair, lock_user_and_partners
 
 
 def _no_request() -> ValidationFailed:
@@ -26,7 +27,7 @@ def _lock_user(user_id: int) -> bool | None:
     """Locks the user's row (until the transaction ends); whether they are locked, None
     when they are gone."""
     return (
-        User.objects.select_for_update()
+        User.objects.select_for_update(no_key=True)
         .filter(pk=user_id, is_active=True)
         .values_list("is_locked", flat=True)
         .first()
@@ -73,7 +74,9 @@ def follow_request_accept(*, target: User, requester: User) -> None:
     """The requester follows the target from now on, and is told (FOLLOW_ACCEPTED).
     NOT_FOUND when they have no pending request."""
     with transaction.atomic():
-        _lock_user(target.pk)
+        # Both rows, in the global order: a block or an unfollow by the requester racing
+        # this takes them in the same one.
+        lock_pair(user_id=target.pk, other_id=requester.pk)
         deleted, _ = FollowRequest.objects.filter(requester=requester, target=target).delete()
         if not deleted:
             raise _no_request()
@@ -89,9 +92,23 @@ def follow_request_reject(*, target: User, requester: User) -> None:
             raise _no_request()
 
 
+def lock_account_and_requesters(*, target: User) -> bool | None:
+    """Locks the target's row and its requesters', all in the global order (lowest id
+    first, as `lock_pair`), for unlocking: a block, an unfollow or an acceptance racing it
+    then waits rather than deadlocks. Whether the target is locked; None when it is gone."""
+    rows = lock_user_and_partners(user_id=target.pk, partners=lambda: _requester_ids(target))
+    found = rows.get(target.pk)
+    return found.is_locked if found is not None and found.is_active else None
+
+
+def _requester_ids(target: User) -> list[int]:
+    return list(FollowRequest.objects.filter(target=target).values_list("requester_id", flat=True))
+
+
 def follow_requests_accept_all(*, target: User) -> int:
     """Accepts every pending request of the target (unlocking), in the caller's
-    transaction, with the target's row locked by it. How many were accepted."""
+    transaction, which holds the locks of `lock_account_and_requesters`. How many were
+    accepted."""
     with transaction.atomic():
         requester_ids = list(
             FollowRequest.objects.filter(target=target)
