@@ -241,7 +241,12 @@ async def test_a_cursor_of_another_kind_or_garbage_is_bad_user_input(
     payload = message["payload"]
     errors = payload if isinstance(payload, list) else payload.get("errors", [payload])
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert errors[0]["message"] == "`after` is not a valid cursor for this list."
     assert event_broker.subscription_count() == 0
+    # A homeFeed cursor on the same socket is taken.
+    good = encode_cursor("home", ["2026-01-01T00:00:00+00:00", 1])
+    await client.subscribe("2", EDGES, {"after": good})
+    await subscribed(event_broker, 1)
     await client.close()
 
 
