@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pytest
 from channels.db import database_sync_to_async
 
+from graph.notifications import live
 from notifications.broker import Broker
 from notifications.models import Notification
 from notifications.selectors import unread_count
@@ -210,3 +211,38 @@ async def test_signed_out_it_is_refused(event_broker: Broker) -> None:
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert event_broker.subscription_count() == 0
     await client.close()
+
+
+async def test_a_burst_of_changes_is_one_count_per_device_and_no_change_sends_nothing(
+    event_broker: Broker, token_for: Callable[[User], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann, bob = await user("ann"), await user("bob")
+    phone, laptop = await _device(token_for(ann)), await _device(token_for(ann))
+    assert [await _count(phone), await _count(laptop)] == [0, 0]
+    await subscribed(event_broker, 2)
+    reads: list[list[int]] = []
+    loader = live.live_loaders().unread_counts
+    read = loader._read
+
+    async def counting(keys: list[int]) -> dict[int, int]:
+        reads.append(keys)
+        return await read(keys)
+
+    monkeypatch.setattr(loader, "_read", counting)
+
+    # Heard but nothing changed: each device counts again, and sends nothing.
+    for _ in range(50):
+        event_broker.dispatch({"kind": "unread", "users": [ann.pk]})
+    assert await phone.nothing(0.5) and await laptop.nothing(0.1)
+    # At most one read per device for the 50 (both in one when they wake together).
+    assert reads in ([[ann.pk]], [[ann.pk], [ann.pk]])
+
+    # One change, heard 50 times at once: one count per device.
+    anns = await post(ann, "hello")
+    await like(bob, anns)
+    for _ in range(50):
+        event_broker.dispatch({"kind": "unread", "users": [ann.pk]})
+    assert [await _count(phone), await _count(laptop)] == [1, 1]
+    assert await phone.nothing(0.5) and await laptop.nothing(0.1)
+    await phone.close()
+    await laptop.close()
