@@ -259,3 +259,32 @@ async def test_signed_out_it_is_refused(event_broker: Broker) -> None:
     errors = payload if isinstance(payload, list) else payload.get("errors", [payload])
     assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
     await client.close()
+
+
+async def test_followers_of_one_author_share_the_edge_and_each_sees_it_as_allowed(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    bob = await user("bob")
+    fans = [await user(f"fan{i}") for i in range(3)]
+    for fan in fans:
+        await follow(fan, bob)
+    await database_sync_to_async(mute_create)(muter=fans[2], muted=bob)
+    document = "subscription { homeFeedEdgeAdded { cursor node { body viewerHasLiked } } }"
+    clients = []
+    for fan in fans:
+        client = WSClient()
+        await client.connect(token_for(fan))
+        await client.subscribe("1", document)
+        clients.append(client)
+    await subscribed(event_broker, 3)
+
+    bobs = await post(bob, "to all")
+    cursor = encode_cursor("home", [bobs.created_at, bobs.pk])
+    for client in clients[:2]:
+        assert await _edge(client) == {
+            "cursor": cursor,
+            "node": {"body": "to all", "viewerHasLiked": False},
+        }
+    assert await clients[2].nothing(0.5)  # muted
+    for client in clients:
+        await client.close()
