@@ -277,9 +277,6 @@ class StreamHandler(ASGIHandler):
             assert limit is not None
             await self.http.send_too_large(send, limit)
             await self.http.drain(receive, limit * _DRAIN_FACTOR)
-        except StreamStalled:
-            # Returning with the response unfinished makes the server close the connection.
-            logger.info("A subscription stream's client stopped reading; dropped")
 
     async def read_body(self, receive: Any) -> IO[bytes]:
         return await self.http.read_limited_body(receive, _stream_body_limit.get())
@@ -302,4 +299,14 @@ class StreamHandler(ASGIHandler):
             except TimeoutError as exc:
                 raise StreamStalled() from exc
 
-        await super().send_response(response, send_or_drop)
+        try:
+            await super().send_response(response, send_or_drop)
+        except StreamStalled:
+            # Returning with the response unfinished makes the server close the connection.
+            logger.info("A subscription stream's client stopped reading; dropped")
+        finally:
+            # Django closes only its own wrapper of the content: the subscription under it
+            # would otherwise wait for the garbage collector (a client gone, or stalled).
+            aclose = getattr(response, "aclose_stream", None)
+            if aclose is not None:
+                await aclose()

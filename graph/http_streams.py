@@ -100,6 +100,8 @@ class _Seat:
         self.reason = "Signed out"
         self.timer: asyncio.TimerHandle | None = None
         self.held = False
+        # Kept: the seat may be given back from a finalizer, outside the event loop.
+        self.broker = get_broker()
         if self.user_id is None:
             return
         open_streams.add(self.ended, self.user_id, session_key)
@@ -119,7 +121,7 @@ class _Seat:
         if self.timer is not None:
             self.timer.cancel()
         open_streams.discard(self.ended, self.user_id, self.session_key)
-        get_broker().connection_close(self.user_id)
+        self.broker.connection_close(self.user_id)
 
 
 def _signed_out_result(reason: str) -> ExecutionResult:
@@ -134,23 +136,28 @@ async def _until_signed_out(results: Any, seat: _Seat) -> AsyncGenerator[Any, No
     """The subscription's results until its credentials end; then an UNAUTHENTICATED error."""
     iterator = results.__aiter__()
     ended = asyncio.ensure_future(seat.ended.wait())
+    following: asyncio.Future[Any] | None = None
     try:
         while True:
             following = asyncio.ensure_future(iterator.__anext__())
             await asyncio.wait({following, ended}, return_when=asyncio.FIRST_COMPLETED)
             if not following.done():
-                following.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await following
                 yield _signed_out_result(seat.reason)
                 return
             try:
-                yield following.result()
+                result = following.result()
             except StopAsyncIteration:
                 return
+            following = None
+            yield result
     finally:
         ended.cancel()
         seat.release()
+        # Ended while it waited for an event (signed out, or the client left): stop it.
+        if following is not None and not following.done():
+            following.cancel()
+            with contextlib.suppress(BaseException):
+                await following
         with contextlib.suppress(Exception):
             await iterator.aclose()
 
@@ -170,6 +177,18 @@ def _may_stream_with_cookie(request: HttpRequest) -> bool:
     if request.headers.get("Sec-Fetch-Site") in ("same-origin", "none"):
         return True
     return origin_allowed(request.headers.get("Origin"), host=request.get_host())
+
+
+class StreamResponse(StreamingHttpResponse):
+    """A stream whose content the server closes when it ends however it ends
+    (config/asgi_http.py's StreamHandler), not only Django's wrapper of it."""
+
+    def __init__(self, content: AsyncGenerator[str, None], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.content_generator = content
+
+    async def aclose_stream(self) -> None:
+        await self.content_generator.aclose()
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -222,7 +241,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
             raise
         guarded: Any = _until_signed_out(results, seat)
         stream = self._stream_result(request, guarded, transport)
-        response = StreamingHttpResponse(stream(), headers=transport.headers)
+        response = StreamResponse(stream(), headers=transport.headers)
         # A stream cancelled before its first byte never runs its `finally`.
         weakref.finalize(response, seat.release)
         return response

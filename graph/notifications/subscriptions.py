@@ -20,7 +20,7 @@ from typing import Any, cast
 import strawberry
 
 from graph.context import Info
-from graph.errors import unauthenticated
+from graph.errors import bad_user_input, unauthenticated
 from graph.execution import share_results
 from graph.notifications.live import live_loaders
 from graph.notifications.queries import CURSOR_KIND
@@ -34,6 +34,7 @@ from notifications.events import NOTIFICATION, POST, NotificationAdded, PostAdde
 from notifications.selectors import (
     REPLAY_PAGE,
     NotificationView,
+    is_another_users,
     notifications_after,
     unread_count,
 )
@@ -69,6 +70,11 @@ def _event(notification: NotificationView, unread: int) -> NotificationEvent:
         notification=cast(NotificationType, notification),
         unread_notification_count=unread,
     )
+
+
+@subscription_db
+def _is_another_users(notification_id: int, viewer_id: int) -> bool:
+    return is_another_users(notification_id=notification_id, recipient_id=viewer_id)
 
 
 @subscription_db
@@ -246,8 +252,10 @@ class NotificationSubscription:
         if viewer_id is None:
             raise unauthenticated()
         if after is not None:
-            # A bad cursor is refused before anything is subscribed.
-            decode_cursor(CURSOR_KIND, after, 1)
+            # A bad cursor, or another user's, is refused before anything is subscribed.
+            after_id = int(decode_cursor(CURSOR_KIND, after, 1)[0])
+            if await _is_another_users(after_id, viewer_id):
+                raise bad_user_input("`after` is a cursor of another user's notifications.")
         paths = selected_paths(info)
         events = _notification_events(
             viewer_id,
