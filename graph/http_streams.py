@@ -43,6 +43,7 @@ from graph.accept import TRANSPORTS, stream_transport
 from graph.auth import INVALID_TOKEN_MESSAGE, context_for_request, needs_csrf_check
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
+from graph.internals import stream_frames
 from graph.origins import origin_allowed
 from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
 from notifications.broker import get_broker
@@ -240,7 +241,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
             seat.release()
             raise
         guarded: Any = _until_signed_out(results, seat)
-        stream = self._stream_result(request, guarded, transport)
+        stream = stream_frames(self, request, guarded, transport)
         response = StreamResponse(stream(), headers=transport.headers)
         # A stream cancelled before its first byte never runs its `finally`.
         weakref.finalize(response, seat.release)
