@@ -133,6 +133,14 @@ def _signed_out_result(reason: str) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[error])
 
 
+async def _refused(message: str) -> AsyncGenerator[ExecutionResult, None]:
+    """A bad bearer token: one UNAUTHENTICATED error with its reason, as on the JSON path
+    (graph/extensions.py), before anything is subscribed."""
+    yield ExecutionResult(
+        data=None, errors=[GraphQLError(message, extensions={"code": UNAUTHENTICATED})]
+    )
+
+
 async def _until_signed_out(results: Any, seat: _Seat) -> AsyncGenerator[Any, None]:
     """The subscription's results until its credentials end; then an UNAUTHENTICATED error."""
     iterator = results.__aiter__()
@@ -227,7 +235,8 @@ class StreamingGraphQLView(AsyncGraphQLView):
                 )
         seat = _Seat(context, session_key)
         try:
-            results = await self.schema.stream(
+            results: Any = _refused(context.auth_error) if context.auth_error else None
+            results = results or await self.schema.stream(
                 data.query,
                 variable_values=data.variables,
                 context_value=context,

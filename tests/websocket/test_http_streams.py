@@ -273,6 +273,8 @@ async def test_an_invalid_token_streams_unauthenticated_and_ends(event_broker: B
     await until(lambda: stream.finished)
     [(_, result)] = [e for e in stream.events() if e[0] == "next"]
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "access token is invalid or expired" in result["errors"][0]["message"]
+    assert event_broker.subscription_count() == 0
     await stream.close()
 
 
