@@ -396,3 +396,21 @@ async def test_a_body_over_the_limit_is_413_before_anything_runs(
     stream = Stream(SSE, {"query": NOTIFICATION_ADDED + " " * 2000})
     assert await stream.status() == 413
     await stream.close()
+
+
+async def test_a_trusted_only_server_streams_no_document_outside_its_manifest(
+    event_broker: Broker, token_for: Callable[[User], str], settings: Any, tmp_path: Any
+) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"other": "query Other { me { username } }"}))
+    settings.GRAPHQL_TRUSTED_DOCUMENTS = str(manifest)
+    settings.GRAPHQL_TRUSTED_ONLY = True
+    alice = await database_sync_to_async(make_user)("alice")
+    stream = Stream(SSE, {"query": NOTIFICATION_ADDED}, **_bearer(token_for(alice)))
+    assert await stream.status() == 400
+    await until(lambda: stream.finished)
+    assert json.loads(stream.body)["errors"][0]["extensions"]["code"] == (
+        "PERSISTED_QUERY_NOT_TRUSTED"
+    )
+    assert event_broker.subscription_count() == 0
+    await stream.close()
