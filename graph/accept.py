@@ -45,9 +45,19 @@ TRANSPORTS: dict[str, type[HTTPStreamTransport]] = {
 }
 
 
+# JSON answers, as clients list them beside a stream type (urql lists every type it reads,
+# JSON first: its queries must get JSON, not a stream).
+_JSON = frozenset(
+    {"application/json", "application/graphql-response+json", "application/graphql+json", "*/*"}
+)
+
+
 def stream_transport(accept: str) -> HTTPStreamTransport | None:
-    """The transport one of the Accept header's media ranges asks for, if any."""
+    """The stream the Accept header prefers to JSON: listed before any JSON type (Apollo's
+    HttpLink lists multipart first for a subscription, graphql-sse sends its type alone)."""
     for media_range in accept.split(","):
+        if media_range.split(";", 1)[0].strip().lower() in _JSON:
+            return None
         for transport_class in TRANSPORTS.values():
             transport = transport_class()
             if transport.accepts(media_range.strip()):
@@ -62,6 +72,7 @@ _SERVED = frozenset(
         "application/*",
         "application/json",
         "application/graphql-response+json",
+        "application/graphql+json",
         "text/*",
         "text/html",
     }
@@ -70,7 +81,11 @@ _SERVED = frozenset(
 
 def acceptable(accept: str) -> bool:
     """Whether /graphql can answer a request with this Accept header (else 406)."""
-    if not accept.strip() or stream_transport(accept) is not None:
+    if not accept.strip() or any(
+        transport_class().accepts(media_range.strip())
+        for media_range in accept.split(",")
+        for transport_class in TRANSPORTS.values()
+    ):
         return True
     for media_range in accept.split(","):
         media_type, *params = media_range.split(";")

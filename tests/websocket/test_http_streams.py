@@ -414,3 +414,19 @@ async def test_a_trusted_only_server_streams_no_document_outside_its_manifest(
     )
     assert event_broker.subscription_count() == 0
     await stream.close()
+
+
+async def test_a_query_that_prefers_json_to_a_stream_gets_json(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    # urql's default Accept: every type it reads, JSON first.
+    accept = (
+        "application/graphql-response+json, application/graphql+json, application/json, "
+        "text/event-stream, multipart/mixed"
+    )
+    alice = await database_sync_to_async(make_user)("alice")
+    stream = Stream(accept, {"query": "{ me { username } }"}, **_bearer(token_for(alice)))
+    assert await stream.status() == 200
+    await until(lambda: stream.finished)
+    assert json.loads(stream.body) == {"data": {"me": {"username": "alice"}}}
+    await stream.close()
