@@ -360,6 +360,11 @@ WS_CONNECTION_INIT_TIMEOUT: float = env.float("WS_CONNECTION_INIT_TIMEOUT", defa
 # Seconds between server pings on an idle socket; 0 turns them off.
 WS_KEEPALIVE_INTERVAL: float = env.float("WS_KEEPALIVE_INTERVAL", default=25.0)
 WS_MAX_MESSAGE_BYTES: int = env.int("WS_MAX_MESSAGE_BYTES", default=64 * 1024)
+# Subscriptions over HTTP (graph/http_streams.py): seconds between heartbeats on an idle
+# stream, and how long one write may wait for a client that stopped reading before the
+# stream is dropped (its buffer never grows past one write).
+HTTP_STREAM_KEEPALIVE_INTERVAL: float = env.float("HTTP_STREAM_KEEPALIVE_INTERVAL", default=15.0)
+HTTP_STREAM_SEND_TIMEOUT: float = env.float("HTTP_STREAM_SEND_TIMEOUT", default=30.0)
 # The Redis pub/sub channel carrying every event; pub/sub ignores database numbers,
 # so deployments (or test runs) sharing one Redis each need their own.
 EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")

@@ -206,6 +206,13 @@ def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]
     return dict.fromkeys(recipient_ids, 0) | {pk: latest or 0 for pk, latest in found}
 
 
+def is_another_users(*, notification_id: int, recipient_id: int) -> bool:
+    """Whether this notification exists and is someone else's (a cursor not theirs to use)."""
+    return (
+        Notification.objects.filter(pk=notification_id).exclude(recipient_id=recipient_id).exists()
+    )
+
+
 def unread_count(*, recipient_id: int) -> int:
     """Unread notifications the recipient may see (their actor visible, not muted), as listed."""
     return unread_counts(recipient_ids=[recipient_id])[recipient_id]

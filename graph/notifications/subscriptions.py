@@ -37,6 +37,7 @@ from notifications.events import NOTIFICATION, POST, UNREAD, NotificationAdded, 
 from notifications.selectors import (
     REPLAY_PAGE,
     NotificationView,
+    is_another_users,
     notifications_after,
     unread_count,
 )
@@ -75,6 +76,11 @@ def _event(notification: NotificationView, unread: int) -> NotificationEvent:
         notification=cast(NotificationType, notification),
         unread_notification_count=unread,
     )
+
+
+@subscription_db
+def _is_another_users(notification_id: int, viewer_id: int) -> bool:
+    return is_another_users(notification_id=notification_id, recipient_id=viewer_id)
 
 
 @subscription_db
@@ -353,8 +359,10 @@ class NotificationSubscription:
         if viewer_id is None:
             raise unauthenticated()
         if after is not None:
-            # A bad cursor is refused before anything is subscribed.
-            decode_cursor(CURSOR_KIND, after, 1)
+            # A bad cursor, or another user's, is refused before anything is subscribed.
+            after_id = int(decode_cursor(CURSOR_KIND, after, 1)[0])
+            if await _is_another_users(after_id, viewer_id):
+                raise bad_user_input("`after` is a cursor of another user's notifications.")
         paths = selected_paths(info)
         events = _notification_events(
             viewer_id,
