@@ -1,7 +1,7 @@
 """Settings, read from the environment (12-factor) with django-environ.
 
 Unset DATABASE_URL / REDIS_URL give the embedded default: an SQLite file in the
-project and in-process cache and channel layer, so a newcomer needs nothing
+project and in-process cache and events, so a newcomer needs nothing
 but Python.
 """
 
@@ -138,8 +138,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis, when configured, backs the cache (rate limits across processes) and the
-# channel layer (events across processes).
+# Redis, when configured, backs the cache (rate limits across processes); events cross
+# processes through notifications/broker.py's own Redis channel, not a Channels layer.
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -149,15 +149,8 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="social"),
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "social.User"
 # Django's model backend that also refuses suspended accounts (admin and cookie sessions).
