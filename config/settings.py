@@ -362,7 +362,7 @@ HTTP_STREAM_SEND_TIMEOUT: float = env.float("HTTP_STREAM_SEND_TIMEOUT", default=
 # so deployments (or test runs) sharing one Redis each need their own.
 EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")
 
-# Garbage collection of a server process (config/garbage_collection.py): every
+# Garbage collection of a server process (realtime/memory.py): every
 # GC_FREEZE_INTERVAL seconds what is alive is frozen out of automatic collections, and
 # every GC_FULL_COLLECTION_INTERVAL seconds one full collection examines everything.
 # GC_FREEZE_INTERVAL=0 leaves collections to CPython (after the startup freeze).

@@ -7,7 +7,7 @@ Two protocols, chosen by the request's Accept header (config/asgi_http.py routes
 - `text/event-stream`: the graphql-sse protocol's distinct-connections mode (`event: next`,
   `event: complete`, comment heartbeats).
 Strawberry's own transports frame both; the subscription runs exactly as over WebSocket
-(graph/notifications/subscriptions.py, notifications/broker.py): the same schema, limits,
+(graph/notifications/subscriptions.py, realtime/): the same schema, limits,
 validation, persisted documents, `after` resume and visibility.
 
 Credentials as on the rest of /graphql (graph/auth.py): a bearer token, or the session
@@ -46,7 +46,7 @@ from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
 from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
-from notifications.broker import get_broker
+from realtime.runtime import runtime
 from social import revocations
 
 TOO_MANY = "TOO_MANY_REQUESTS"
@@ -102,7 +102,7 @@ class _Seat:
         self.timer: asyncio.TimerHandle | None = None
         self.held = False
         # Kept: the seat may be given back from a finalizer, outside the event loop.
-        self.broker = get_broker()
+        self.broker = runtime().broker
         if self.user_id is None:
             return
         open_streams.add(self.ended, self.user_id, session_key)
@@ -229,7 +229,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
         data, context, session_key = prepared
         if context.viewer_id is not None:
             limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
-            if not get_broker().connection_open(context.viewer_id, limit):
+            if not runtime().broker.connection_open(context.viewer_id, limit):
                 return error_response(
                     f"Too many connections: at most {limit} per user.", TOO_MANY, 429
                 )
