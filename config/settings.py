@@ -139,7 +139,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when configured, backs the cache (rate limits across processes); events cross
-# processes through notifications/broker.py's own Redis channel, not a Channels layer.
+# processes through realtime/broker.py's own Redis channel, not a Channels layer.
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -344,7 +344,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# WebSocket (graph/websocket.py) and live events (notifications/broker.py).
+# WebSocket (graph/websocket.py) and live events (realtime/broker.py).
 WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: int = env.int(
     "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", default=20
 )

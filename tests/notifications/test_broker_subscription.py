@@ -1,4 +1,4 @@
-"""The broker's per-subscription queue and registration (notifications/broker.py)."""
+"""The broker's per-subscription queue and registration (realtime/broker.py)."""
 
 import asyncio
 
