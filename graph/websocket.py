@@ -251,46 +251,6 @@ def _load_revocations() -> int:
     return revocations.load_recent()
 
 
-def _discard(index: dict[Any, set[Any]], key: Any, consumer: Any) -> None:
-    sockets = index.get(key)
-    if sockets is not None:
-        sockets.discard(consumer)
-        if not sockets:
-            del index[key]
-
-
-class SignedInSockets:
-    """This process's signed-in sockets by session key and by user, to close on sign-out."""
-
-    def __init__(self) -> None:
-        self.by_session: dict[str, set[GraphQLConsumer]] = {}
-        self.by_user: dict[int, set[GraphQLConsumer]] = {}
-
-    def add(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
-        self.by_user.setdefault(user_id, set()).add(consumer)
-        if session_key is not None:
-            self.by_session.setdefault(session_key, set()).add(consumer)
-
-    def discard(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
-        _discard(self.by_user, user_id, consumer)
-        if session_key is not None:
-            _discard(self.by_session, session_key, consumer)
-
-    def signed_out(self, keys: list[str], user_id: int | None) -> None:
-        """A revocation arrived (on the event loop): close the sockets it names."""
-        targets: set[GraphQLConsumer] = set()
-        for key in keys:
-            targets |= self.by_session.get(key, set())
-        if user_id is not None:
-            targets |= self.by_user.get(user_id, set())
-        for consumer in targets:
-            consumer.sign_out("Signed out")
-
-
-signed_in_sockets = SignedInSockets()
-revocations.listeners.append(signed_in_sockets.signed_out)
-
-
 class GraphQLConsumer(GraphQLWSConsumer):
     # Events reach sockets through realtime.broker: no channel-layer channel
     # (and no Redis subscription) per socket.
@@ -319,7 +279,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         self.runtime = runtime()
         self.accepted = False
         self.closing_task: asyncio.Future[None] | None = None
-        # Whose socket this is, for closing it on sign-out (SignedInSockets).
+        # Whose socket this is, for closing it on sign-out (realtime.runtime.SignedIn).
         self.signed_in: tuple[int, str | None] | None = None
         self.signed_out = False
         self.expiry_timer: asyncio.TimerHandle | None = None
@@ -416,7 +376,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             # Signed out while this socket was being let in.
             raise ConnectionRejectionError({"message": INVALID_TOKEN_MESSAGE})
         self.signed_in = (context.viewer_id, context.session_key)
-        signed_in_sockets.add(self, context.viewer_id, context.session_key)
+        self.runtime.signed_in.add(self, context.viewer_id, context.session_key)
         if context.token_expires_at is not None:
             delay = max(0.0, context.token_expires_at - time.time())
             self.expiry_timer = asyncio.get_running_loop().call_later(
@@ -428,7 +388,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             self.expiry_timer.cancel()
             self.expiry_timer = None
         if self.signed_in is not None:
-            signed_in_sockets.discard(self, *self.signed_in)
+            self.runtime.signed_in.discard(self, *self.signed_in)
             self.signed_in = None
 
     async def disconnect(self, code: int) -> None:

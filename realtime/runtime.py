@@ -2,12 +2,12 @@
 
 One `Runtime` per process (per event loop: each async test runs its own) owns the event
 broker (realtime/broker.py), the keep-alive loop of the sockets, the database thread
-(realtime/db.py), the coalescing loaders (realtime/loaders.py) and the garbage-collection
-care with its socket counts (realtime/memory.py). config/asgi.py creates and starts it
-(`WithRuntime`): at the ASGI lifespan's startup, or on the first request or socket when
-the server runs without lifespan events (the Procfile's uvicorn: `--lifespan off`).
-Everything else reaches it through `runtime()`; tests create and close one (tests/websocket/
-fixtures.py) instead of resetting module state.
+(realtime/db.py), the coalescing loaders (realtime/loaders.py), the garbage-collection
+care with its socket counts (realtime/memory.py) and the signed-in sockets and streams.
+config/asgi.py creates and starts it (`WithRuntime`): at the ASGI lifespan's startup, or
+on the first request or socket when the server runs without lifespan events (the Procfile's
+uvicorn: `--lifespan off`). Everything else reaches it through `runtime()`; tests create
+and close one (tests/websocket/fixtures.py) instead of resetting module state.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -23,6 +23,7 @@ from realtime.broker import Broker, reload_revocations
 from realtime.db import LiveDatabase
 from realtime.loaders import LiveLoaders
 from realtime.memory import Maintenance
+from social import revocations
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,47 @@ class KeepAlive:
                 await handler.websocket.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
 
 
+class SignsOut(Protocol):
+    def sign_out(self, reason: str) -> None: ...
+
+
+def _discard(index: dict[Any, set[SignsOut]], key: Any, holder: SignsOut) -> None:
+    holders = index.get(key)
+    if holders is not None:
+        holders.discard(holder)
+        if not holders:
+            del index[key]
+
+
+class SignedIn:
+    """This process's signed-in sockets and streams by session key and by user, to end them
+    when their session is signed out (on any process: social/revocations.py)."""
+
+    def __init__(self) -> None:
+        self.by_session: dict[str, set[SignsOut]] = {}
+        self.by_user: dict[int, set[SignsOut]] = {}
+
+    def add(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+        self.by_user.setdefault(user_id, set()).add(holder)
+        if session_key:
+            self.by_session.setdefault(session_key, set()).add(holder)
+
+    def discard(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+        _discard(self.by_user, user_id, holder)
+        if session_key:
+            _discard(self.by_session, session_key, holder)
+
+    def signed_out(self, keys: list[str], user_id: int | None) -> None:
+        """A revocation arrived (on the event loop): end what it names."""
+        targets: set[SignsOut] = set()
+        for key in keys:
+            targets |= self.by_session.get(key, set())
+        if user_id is not None:
+            targets |= self.by_user.get(user_id, set())
+        for holder in targets:
+            holder.sign_out("Signed out")
+
+
 class Runtime:
     """The live side's per-process objects, bound to one event loop."""
 
@@ -115,6 +157,7 @@ class Runtime:
         self.loaders = LiveLoaders()
         self.memory = Maintenance(loop)
         self.db = LiveDatabase()
+        self.signed_in = SignedIn()
         self.started = False
         self.closed = False
 
@@ -126,8 +169,6 @@ class Runtime:
         self.started = True
         self.broker.start()
         self.memory.start()
-        from social import revocations
-
         if not revocations.is_loaded():
             # What was signed out while this process was down, before it serves anyone.
             await self.loop.run_in_executor(None, reload_revocations)
@@ -153,6 +194,15 @@ class Runtime:
 
 
 _current: Runtime | None = None
+
+
+def _signed_out(keys: list[str], user_id: int | None) -> None:
+    current = current_runtime()
+    if current is not None:
+        current.signed_in.signed_out(keys, user_id)
+
+
+revocations.listeners.append(_signed_out)
 
 
 def runtime() -> Runtime:
