@@ -5,7 +5,7 @@ import os
 
 import django
 
-from config import garbage_collection
+from realtime import memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup(set_prefix=False)
@@ -14,21 +14,21 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 from config.asgi_http import OneHopHTTPHandler  # noqa: E402
 from graph.websocket import websocket_application  # noqa: E402
-from notifications.broker import StartBrokerFirst  # noqa: E402
 from observability import gc_pauses  # noqa: E402
+from realtime.runtime import WithRuntime  # noqa: E402
 
-application = garbage_collection.WithGcMaintenance(
-    # The event broker listens from the first request on: revocations reach every process.
-    StartBrokerFirst(
-        ProtocolTypeRouter(
-            {
-                "http": OneHopHTTPHandler(),
-                "websocket": websocket_application,
-            }
-        )
+# The process's live side (realtime.runtime) starts with the application: at the lifespan's
+# startup, or on the first request or socket (the Procfile runs uvicorn with --lifespan off).
+# Its broker listens from then on: revocations reach every process.
+application = WithRuntime(
+    ProtocolTypeRouter(
+        {
+            "http": OneHopHTTPHandler(),
+            "websocket": websocket_application,
+        }
     )
 )
 
 # After everything is imported: the loaded application is frozen out of collections.
-garbage_collection.tune_at_startup()
+memory.tune_at_startup()
 gc_pauses.install()

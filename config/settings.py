@@ -139,7 +139,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when configured, backs the cache (rate limits across processes); events cross
-# processes through notifications/broker.py's own Redis channel, not a Channels layer.
+# processes through realtime/broker.py's own Redis channel, not a Channels layer.
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -344,7 +344,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# WebSocket (graph/websocket.py) and live events (notifications/broker.py).
+# WebSocket (graph/websocket.py) and live events (realtime/broker.py).
 WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: int = env.int(
     "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", default=20
 )
@@ -362,7 +362,7 @@ HTTP_STREAM_SEND_TIMEOUT: float = env.float("HTTP_STREAM_SEND_TIMEOUT", default=
 # so deployments (or test runs) sharing one Redis each need their own.
 EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")
 
-# Garbage collection of a server process (config/garbage_collection.py): every
+# Garbage collection of a server process (realtime/memory.py): every
 # GC_FREEZE_INTERVAL seconds what is alive is frozen out of automatic collections, and
 # every GC_FULL_COLLECTION_INTERVAL seconds one full collection examines everything.
 # GC_FREEZE_INTERVAL=0 leaves collections to CPython (after the startup freeze).

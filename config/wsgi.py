@@ -8,8 +8,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-from config import garbage_collection
+from realtime import memory
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
-garbage_collection.tune_at_startup()
+memory.tune_at_startup()

@@ -7,7 +7,7 @@ Two protocols, chosen by the request's Accept header (config/asgi_http.py routes
 - `text/event-stream`: the graphql-sse protocol's distinct-connections mode (`event: next`,
   `event: complete`, comment heartbeats).
 Strawberry's own transports frame both; the subscription runs exactly as over WebSocket
-(graph/notifications/subscriptions.py, notifications/broker.py): the same schema, limits,
+(graph/notifications/subscriptions.py, realtime/): the same schema, limits,
 validation, persisted documents, `after` resume and visibility.
 
 Credentials as on the rest of /graphql (graph/auth.py): a bearer token, or the session
@@ -46,48 +46,10 @@ from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
 from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
-from notifications.broker import get_broker
+from realtime.runtime import runtime
 from social import revocations
 
 TOO_MANY = "TOO_MANY_REQUESTS"
-
-
-def _discard(index: dict[Any, set[asyncio.Event]], key: Any, ended: asyncio.Event) -> None:
-    events = index.get(key)
-    if events is not None:
-        events.discard(ended)
-        if not events:
-            del index[key]
-
-
-class _OpenStreams:
-    """This process's signed-in streams by session key and by user, to end on sign-out."""
-
-    def __init__(self) -> None:
-        self.by_session: dict[str, set[asyncio.Event]] = {}
-        self.by_user: dict[int, set[asyncio.Event]] = {}
-
-    def add(self, ended: asyncio.Event, user_id: int, session_key: str | None) -> None:
-        self.by_user.setdefault(user_id, set()).add(ended)
-        if session_key:
-            self.by_session.setdefault(session_key, set()).add(ended)
-
-    def discard(self, ended: asyncio.Event, user_id: int, session_key: str | None) -> None:
-        _discard(self.by_user, user_id, ended)
-        if session_key:
-            _discard(self.by_session, session_key, ended)
-
-    def signed_out(self, keys: list[str], user_id: int | None) -> None:
-        for key in keys:
-            for ended in self.by_session.get(key, ()):
-                ended.set()
-        if user_id is not None:
-            for ended in self.by_user.get(user_id, ()):
-                ended.set()
-
-
-open_streams = _OpenStreams()
-revocations.listeners.append(open_streams.signed_out)
 
 
 class _Seat:
@@ -102,14 +64,18 @@ class _Seat:
         self.timer: asyncio.TimerHandle | None = None
         self.held = False
         # Kept: the seat may be given back from a finalizer, outside the event loop.
-        self.broker = get_broker()
+        self.runtime = runtime()
         if self.user_id is None:
             return
-        open_streams.add(self.ended, self.user_id, session_key)
+        self.runtime.signed_in.add(self, self.user_id, session_key)
         self.held = True
         if context.token_expires_at is not None:
             delay = max(0.0, context.token_expires_at - time.time())
             self.timer = asyncio.get_running_loop().call_later(delay, self._expired)
+
+    def sign_out(self, reason: str) -> None:
+        """Its session was signed out (realtime.runtime.SignedIn)."""
+        self.ended.set()
 
     def _expired(self) -> None:
         self.reason = "Access token expired"
@@ -121,8 +87,8 @@ class _Seat:
         self.held = False
         if self.timer is not None:
             self.timer.cancel()
-        open_streams.discard(self.ended, self.user_id, self.session_key)
-        self.broker.connection_close(self.user_id)
+        self.runtime.signed_in.discard(self, self.user_id, self.session_key)
+        self.runtime.broker.connection_close(self.user_id)
 
 
 def _signed_out_result(reason: str) -> ExecutionResult:
@@ -229,7 +195,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
         data, context, session_key = prepared
         if context.viewer_id is not None:
             limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
-            if not get_broker().connection_open(context.viewer_id, limit):
+            if not runtime().broker.connection_open(context.viewer_id, limit):
                 return error_response(
                     f"Too many connections: at most {limit} per user.", TOO_MANY, 429
                 )

@@ -1,5 +1,7 @@
 """The one schema: every domain's queries, mutations and subscriptions merged."""
 
+from typing import Any
+
 from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -8,8 +10,9 @@ from graph.accounts.lifecycle import AccountLifecycleMutation
 from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
 from graph.accounts.sessions import SessionMutation, SessionQuery
-from graph.execution import LeanExtensionsRunner, SharedEventExecutor
+from graph.compiled.executor import compiled_root_field
 from graph.extensions import RejectInvalidCredentials
+from graph.internals import RootField, RootFieldHook
 from graph.media.mutations import MediaMutation
 from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
@@ -26,6 +29,7 @@ from graph.social.queries import SocialQuery
 from graph.social.reports import ReportMutation
 from graph.socket_operations import SocketOperations
 from observability.graphql import OperationMetrics
+from realtime.execution import LeanExtensionsRunner, SharedEventExecution
 
 Query = merge_types(
     "Query",
@@ -55,6 +59,15 @@ Mutation = merge_types(
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))
+
+
+class SharedEventExecutor(RootFieldHook, SharedEventExecution):
+    """The live side's shared event execution (realtime/execution.py), and the root fields
+    of queries that the compiled path answers."""
+
+    def answer_root_field(self, field: RootField) -> Any:
+        # A root field of a query may be answered by one compiled SQL statement.
+        return compiled_root_field(field)
 
 
 class Schema(SocketOperations, ApiSchema):

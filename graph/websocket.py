@@ -13,7 +13,7 @@ A signed-in socket closes with 4403 when its session is signed out or its user
 deactivated or deleted (on any process: social/revocations.py), and when its access
 token expires; graphql-ws's client retries 4403 by default (4401 it would not), so a
 client reconnects with a fresh token, or learns that it is signed out.
-Events come from notifications.broker, not from a channel-layer channel per socket.
+Events come from realtime.broker, not from a channel-layer channel per socket.
 """
 
 import asyncio
@@ -47,17 +47,16 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.types.unset import UnsetType
 
-from config import garbage_collection
 from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
 from graph.origins import origin_allowed
 from graph.persisted import PersistedDocumentError, resolve_subscribe_payload
 from graph.schema import schema
-from graph.subscription_db import subscription_db
-from notifications.broker import get_broker
-from notifications.fifo import LightFifo
 from observability.logging import log_ws_event
 from observability.metrics import WEBSOCKETS_OPEN
+from realtime.db import subscription_db
+from realtime.fifo import LightFifo
+from realtime.runtime import KEEP_ALIVE_FAILED, keep_alive_discard, runtime
 from social import revocations
 from social.models import User
 
@@ -68,101 +67,9 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_INIT_TIMEOUT = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TOO_LARGE = 4413
-CLOSE_INTERNAL_ERROR = 4500
+CLOSE_INTERNAL_ERROR = KEEP_ALIVE_FAILED  # 4500
 # Retried by graphql-ws's default client (unlike 4401): it reconnects with a fresh token.
 CLOSE_SIGNED_OUT = 4403
-
-
-# Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
-# after the last.
-KEEP_ALIVE_SLICE = 25
-
-
-class KeepAlive:
-    """One loop per process sends every signed-in socket its keep-alive message.
-
-    A task per socket (strawberry's, or a ping loop of our own) held a coroutine, a
-    timer and a task object for every idle socket; this holds one dict entry each.
-    Keeps proxies from dropping an idle socket; a socket whose keep-alive cannot be
-    sent is closed (daphne's own WebSocket pings close the ones whose peer vanished).
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.handlers: dict[Any, None] = {}
-        self.task: asyncio.Task[None] | None = None
-
-    def add(self, handler: Any) -> None:
-        self.handlers[handler] = None
-        if self.task is None or self.task.done():
-            self.task = self.loop.create_task(self._run(), name="ws-keep-alive")
-
-    def discard(self, handler: Any) -> None:
-        self.handlers.pop(handler, None)
-        if not self.handlers and self.task is not None:
-            # No socket left to ping: no task left either.
-            self.task.cancel()
-            self.task = None
-
-    async def _run(self) -> None:
-        while self.handlers:
-            interval = float(settings.WS_KEEPALIVE_INTERVAL)
-            if interval <= 0:
-                self.handlers.clear()
-                break
-            # A round is spread over the interval, KEEP_ALIVE_SLICE sockets at a time:
-            # pinging thousands back to back held the event loop for ~150 ms each
-            # interval, the p99 of a targeted notification (bench/RESULTS.md).
-            handlers = list(self.handlers)
-            slices = [
-                handlers[start : start + KEEP_ALIVE_SLICE]
-                for start in range(0, len(handlers), KEEP_ALIVE_SLICE)
-            ]
-            for chunk in slices:
-                await asyncio.sleep(interval / len(slices))
-                for handler in chunk:
-                    if handler in self.handlers:  # else it left meanwhile
-                        await self._send(handler)
-        if self.task is asyncio.current_task():
-            self.task = None
-
-    async def _send(self, handler: Any) -> None:
-        try:
-            await handler.send_keep_alive()
-        except Exception as error:
-            # Mostly a peer that left while its disconnect is still queued: one line, no
-            # traceback (a client fleet reconnecting at once logged thousands).
-            logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
-            self.handlers.pop(handler, None)
-            with contextlib.suppress(Exception):
-                await handler.websocket.close(CLOSE_INTERNAL_ERROR, "Keep-alive failed")
-
-
-_keep_alive: KeepAlive | None = None
-
-
-def keep_alive() -> KeepAlive:
-    """This event loop's keep-alive loop (each async test has a loop of its own)."""
-    global _keep_alive
-    loop = asyncio.get_running_loop()
-    if _keep_alive is None or _keep_alive.loop is not loop:
-        _keep_alive = KeepAlive(loop)
-    return _keep_alive
-
-
-def keep_alive_discard(handler: Any) -> None:
-    """Stops pinging `handler`; needs no running loop.
-
-    A socket whose coroutine is closed by the garbage collector (its task dropped
-    unfinished, e.g. when its loop ended) runs its shutdown with no loop running.
-    """
-    current = _keep_alive
-    if current is None or handler not in current.handlers:
-        return
-    if current.loop.is_closed():
-        current.handlers.pop(handler, None)  # its task cannot be cancelled any more
-    else:
-        current.discard(handler)
 
 
 def _keep_alive_on() -> bool:
@@ -255,7 +162,7 @@ class TransportWSHandler(_InitTimeout, BaseGraphQLTransportWSHandler[Context, No
             self._cancel_init_timer()
         await super().handle_connection_init(message)
         if self.connection_acknowledged and _keep_alive_on():
-            keep_alive().add(self)
+            runtime().keep_alive.add(self)
 
     async def send_keep_alive(self) -> None:
         # Clients answer with pong.
@@ -289,7 +196,7 @@ class LegacyWSHandler(_InitTimeout, BaseGraphQLWSHandler[Context, None]):
             if _keep_alive_on():
                 # As strawberry's own keep-alive did: one "ka" right after the ack.
                 await self.send_keep_alive()
-                keep_alive().add(self)
+                runtime().keep_alive.add(self)
 
     async def send_keep_alive(self) -> None:
         await self.send_message({"type": "ka"})
@@ -344,48 +251,8 @@ def _load_revocations() -> int:
     return revocations.load_recent()
 
 
-def _discard(index: dict[Any, set[Any]], key: Any, consumer: Any) -> None:
-    sockets = index.get(key)
-    if sockets is not None:
-        sockets.discard(consumer)
-        if not sockets:
-            del index[key]
-
-
-class SignedInSockets:
-    """This process's signed-in sockets by session key and by user, to close on sign-out."""
-
-    def __init__(self) -> None:
-        self.by_session: dict[str, set[GraphQLConsumer]] = {}
-        self.by_user: dict[int, set[GraphQLConsumer]] = {}
-
-    def add(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
-        self.by_user.setdefault(user_id, set()).add(consumer)
-        if session_key is not None:
-            self.by_session.setdefault(session_key, set()).add(consumer)
-
-    def discard(self, consumer: "GraphQLConsumer", user_id: int, session_key: str | None) -> None:
-        _discard(self.by_user, user_id, consumer)
-        if session_key is not None:
-            _discard(self.by_session, session_key, consumer)
-
-    def signed_out(self, keys: list[str], user_id: int | None) -> None:
-        """A revocation arrived (on the event loop): close the sockets it names."""
-        targets: set[GraphQLConsumer] = set()
-        for key in keys:
-            targets |= self.by_session.get(key, set())
-        if user_id is not None:
-            targets |= self.by_user.get(user_id, set())
-        for consumer in targets:
-            consumer.sign_out("Signed out")
-
-
-signed_in_sockets = SignedInSockets()
-revocations.listeners.append(signed_in_sockets.signed_out)
-
-
 class GraphQLConsumer(GraphQLWSConsumer):
-    # Events reach sockets through notifications.broker: no channel-layer channel
+    # Events reach sockets through realtime.broker: no channel-layer channel
     # (and no Redis subscription) per socket.
     channel_layer_alias = "graphql-websocket-without-layer"
     websocket_adapter_class = WebSocketAdapter  # type: ignore[assignment]
@@ -393,7 +260,8 @@ class GraphQLConsumer(GraphQLWSConsumer):
     graphql_ws_handler_class = LegacyWSHandler  # type: ignore[assignment]
 
     def __init__(self, schema: Any, **options: Any) -> None:
-        # Keep-alives come from one loop per process (KeepAlive), not a task per socket.
+        # Keep-alives come from one loop per process (realtime.runtime.KeepAlive), not a
+        # task per socket.
         options.setdefault("keep_alive", False)
         # Read per connection, so a changed setting applies to the next socket.
         options.setdefault(
@@ -407,9 +275,11 @@ class GraphQLConsumer(GraphQLWSConsumer):
         self.message_queue = LightFifo()  # type: ignore[assignment]
         self.close_override: tuple[int, str] | None = None
         self.counted_user_id: int | None = None
+        # This process's runtime, kept: a disconnect must count down where connect counted.
+        self.runtime = runtime()
         self.accepted = False
         self.closing_task: asyncio.Future[None] | None = None
-        # Whose socket this is, for closing it on sign-out (SignedInSockets).
+        # Whose socket this is, for closing it on sign-out (realtime.runtime.SignedIn).
         self.signed_in: tuple[int, str | None] | None = None
         self.signed_out = False
         self.expiry_timer: asyncio.TimerHandle | None = None
@@ -469,7 +339,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
         response = await super().create_websocket_response(request, subprotocol)
         self.accepted = True
         WEBSOCKETS_OPEN.inc()
-        garbage_collection.connection_opened()
+        self.runtime.memory.connection_opened()
         log_ws_event("connect", connection_id=self.connection_id, subprotocol=subprotocol)
         return response
 
@@ -506,7 +376,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             # Signed out while this socket was being let in.
             raise ConnectionRejectionError({"message": INVALID_TOKEN_MESSAGE})
         self.signed_in = (context.viewer_id, context.session_key)
-        signed_in_sockets.add(self, context.viewer_id, context.session_key)
+        self.runtime.signed_in.add(self, context.viewer_id, context.session_key)
         if context.token_expires_at is not None:
             delay = max(0.0, context.token_expires_at - time.time())
             self.expiry_timer = asyncio.get_running_loop().call_later(
@@ -518,7 +388,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
             self.expiry_timer.cancel()
             self.expiry_timer = None
         if self.signed_in is not None:
-            signed_in_sockets.discard(self, *self.signed_in)
+            self.runtime.signed_in.discard(self, *self.signed_in)
             self.signed_in = None
 
     async def disconnect(self, code: int) -> None:
@@ -526,12 +396,12 @@ class GraphQLConsumer(GraphQLWSConsumer):
         if self.run_task is not None:
             await super().disconnect(code)
         if self.counted_user_id is not None:
-            get_broker().connection_close(self.counted_user_id)
+            self.runtime.broker.connection_close(self.counted_user_id)
             self.counted_user_id = None
         if self.accepted:
             self.accepted = False
             WEBSOCKETS_OPEN.dec()
-            garbage_collection.connection_closed()
+            self.runtime.memory.connection_closed()
             log_ws_event(
                 "disconnect",
                 connection_id=self.connection_id,
@@ -568,7 +438,7 @@ class GraphQLConsumer(GraphQLWSConsumer):
                 raise ConnectionRejectionError({"message": INVALID_TOKEN_MESSAGE})
         if context.viewer_id is not None:
             limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
-            if not get_broker().connection_open(context.viewer_id, limit):
+            if not self.runtime.broker.connection_open(context.viewer_id, limit):
                 message = f"Too many connections: at most {limit} per user."
                 self.close_override = (CLOSE_TOO_MANY, message)
                 raise ConnectionRejectionError({"message": message})

@@ -1,4 +1,4 @@
-"""The one module that publishes events to the sockets (through notifications.broker).
+"""The one module that publishes events to the sockets (through realtime/broker.py).
 
 Publishing happens only after the surrounding transaction commits, so a client
 never hears of a row it cannot read, and a rolled-back action sends nothing.
@@ -16,9 +16,9 @@ from typing import Any
 
 from django.db import transaction
 
-from notifications import broker
 from notifications.models import Notification
 from observability.metrics import EVENTS_PUBLISHED
+from realtime import broker
 from social import revocations
 from social.models import Follow, Post
 

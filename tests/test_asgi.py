@@ -3,14 +3,15 @@
 import asyncio
 import gc
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
-from config import garbage_collection
-from config.garbage_collection import Maintenance, WithGcMaintenance
+from realtime import memory
+from realtime.memory import Maintenance
+from realtime.runtime import Runtime, WithRuntime, current_runtime
 
 
 @pytest.fixture(autouse=True)
@@ -19,9 +20,6 @@ def _restore_collector() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*before)
-    garbage_collection._maintenance = None
-    garbage_collection._Connections.open = 0
-    garbage_collection._Connections.closed_since_full = 0
 
 
 class _Cycle:
@@ -32,7 +30,7 @@ class _Cycle:
 @override_settings(GC_YOUNG_THRESHOLD=12_345)
 def test_loading_the_app_freezes_it_and_spaces_out_collections() -> None:
     before = gc.get_threshold()
-    garbage_collection.tune_at_startup()
+    memory.tune_at_startup()
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == (12_345, before[1], 100)
 
@@ -65,36 +63,36 @@ async def test_a_frozen_cycle_is_collected_by_the_scheduled_full_collection() ->
 async def test_a_full_collection_follows_when_a_quarter_of_the_sockets_have_closed() -> None:
     maintenance = Maintenance(asyncio.get_running_loop())
     for _ in range(1000):
-        garbage_collection.connection_opened()
+        maintenance.connection_opened()
     cycle = _Cycle()
     alive = weakref.ref(cycle)
     maintenance.step()
     del cycle
     for _ in range(150):
-        garbage_collection.connection_closed()
+        maintenance.connection_closed()
     maintenance.step()  # 150 closed, 850 open: not yet a quarter
     assert alive() is not None
     for _ in range(60):
-        garbage_collection.connection_closed()
+        maintenance.connection_closed()
     maintenance.step()  # 210 closed, 790 open
     assert alive() is None
-    assert garbage_collection._Connections.closed_since_full == 0
+    assert maintenance.closed_since_full == 0
 
 
 @override_settings(GC_FREEZE_INTERVAL=10, GC_FULL_COLLECTION_INTERVAL=600)
 async def test_a_few_closed_sockets_wait_for_the_minimum() -> None:
     maintenance = Maintenance(asyncio.get_running_loop())
-    garbage_collection.connection_opened()
-    garbage_collection.connection_closed()
+    maintenance.connection_opened()
+    maintenance.connection_closed()
     cycle = _Cycle()
     alive = weakref.ref(cycle)
     maintenance.step()
     del cycle
     maintenance.step()
     assert alive() is not None
-    for _ in range(garbage_collection.FULL_AFTER_CLOSED_MIN):
-        garbage_collection.connection_opened()
-        garbage_collection.connection_closed()
+    for _ in range(memory.FULL_AFTER_CLOSED_MIN):
+        maintenance.connection_opened()
+        maintenance.connection_closed()
     maintenance.step()
     assert alive() is None
 
@@ -113,22 +111,56 @@ async def _app(scope: Any, receive: Any, send: Any) -> str:
     return "served"
 
 
-@override_settings(GC_FREEZE_INTERVAL=10)
-async def test_the_first_connection_starts_one_maintenance_task_per_loop() -> None:
-    app = WithGcMaintenance(_app)
-    assert await app({}, None, None) == "served"
-    first = garbage_collection._maintenance
-    assert first is not None and first.task is not None and not first.task.done()
-    await app({}, None, None)
-    assert garbage_collection._maintenance is first
-    first.stop()
+@pytest.fixture
+async def started() -> AsyncIterator[list[Runtime]]:
+    """The runtimes the application started, closed at the end."""
+    runtimes: list[Runtime] = []
+    yield runtimes
+    for runtime in runtimes:
+        await runtime.close()
 
 
-@override_settings(GC_FREEZE_INTERVAL=0)
-async def test_a_zero_interval_leaves_collections_to_cpython() -> None:
-    await WithGcMaintenance(_app)({}, None, None)
-    assert garbage_collection._maintenance is not None
-    assert garbage_collection._maintenance.task is None
+@override_settings(GC_FREEZE_INTERVAL=10, REDIS_URL="")
+async def test_the_first_connection_starts_one_maintenance_task_per_loop(
+    started: list[Runtime],
+) -> None:
+    app = WithRuntime(_app)
+    assert await app({"type": "http"}, None, None) == "served"
+    first = current_runtime()
+    assert first is not None
+    started.append(first)
+    task = first.memory.task
+    assert task is not None and not task.done()
+    await app({"type": "websocket"}, None, None)
+    assert current_runtime() is first and first.memory.task is task
+
+
+@override_settings(GC_FREEZE_INTERVAL=0, REDIS_URL="")
+async def test_a_zero_interval_leaves_collections_to_cpython(started: list[Runtime]) -> None:
+    await WithRuntime(_app)({"type": "http"}, None, None)
+    runtime = current_runtime()
+    assert runtime is not None
+    started.append(runtime)
+    assert runtime.memory.task is None
+
+
+@override_settings(GC_FREEZE_INTERVAL=10, REDIS_URL="")
+async def test_the_lifespan_starts_the_runtime_and_its_shutdown_closes_it() -> None:
+    messages = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[str] = []
+
+    async def receive() -> dict[str, str]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, str]) -> None:
+        sent.append(message["type"])
+        if message["type"] == "lifespan.startup.complete":
+            runtime = current_runtime()
+            assert runtime is not None and runtime.started and runtime.memory.task is not None
+
+    await WithRuntime(_app)({"type": "lifespan"}, receive, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert current_runtime() is None
 
 
 @override_settings(GC_FREEZE_INTERVAL=0.01, GC_FULL_COLLECTION_INTERVAL=600)

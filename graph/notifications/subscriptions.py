@@ -5,7 +5,7 @@ Each subscription registers with this process's broker BEFORE it reads anything
 from the database, so an event committed while it reads is queued, not lost; a
 set of the ids already sent drops the duplicates that this overlap produces.
 An event's objects are read once for every subscription of the process that receives it
-(graph/notifications/live.py for notifications, one read per post for a broadcast), as
+(realtime/loaders.py for notifications, one read per post for a broadcast), as
 PostViews and UserViews like every other read, each viewer's flags set from two queries
 for all of them (social/reads/flags.py): resolving a selection touches no database unless
 it asks for a connection.
@@ -24,15 +24,11 @@ from django.utils import timezone
 
 from graph.context import Info
 from graph.errors import bad_user_input, unauthenticated
-from graph.execution import share_results
-from graph.notifications.live import live_loaders
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor, encode_cursor
-from graph.subscription_db import subscription_db
 from graph.types.notifications import NotificationEvent, NotificationType
 from graph.types.posts import PostEdge, PostType
 from graph.types.selection import post_shape, selected_paths
-from notifications.broker import RESYNC, get_broker
 from notifications.events import NOTIFICATION, POST, UNREAD, NotificationAdded, PostAdded
 from notifications.selectors import (
     REPLAY_PAGE,
@@ -42,6 +38,10 @@ from notifications.selectors import (
     unread_count,
 )
 from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
+from realtime.broker import RESYNC
+from realtime.db import subscription_db
+from realtime.execution import share_results
+from realtime.runtime import runtime
 from social.reads import posts as post_reads
 from social.reads.flags import locked_of, many_viewers, people_of, post_with_viewer, posts_of
 from social.reads.views import PostShape, PostView
@@ -100,14 +100,14 @@ def _delivered(kind: str, committed_at: float | None) -> None:
 async def _start_id(viewer_id: int, after: str | None) -> int:
     if after is not None:
         return int(decode_cursor(CURSOR_KIND, after, 1)[0])
-    return await live_loaders().latest_ids.load(viewer_id)
+    return await runtime().loaders.latest_ids.load(viewer_id)
 
 
 async def _notification_events(
     viewer_id: int, after: str | None, *, shape: PostShape, flags: bool
 ) -> AsyncGenerator[NotificationEvent, None]:
-    notifications = live_loaders().notifications
-    async with get_broker().subscribe(kind=NOTIFICATION, user_id=viewer_id) as subscription:
+    notifications = runtime().loaders.notifications
+    async with runtime().broker.subscribe(kind=NOTIFICATION, user_id=viewer_id) as subscription:
         # Subscribed first: whatever commits from here on is queued for us.
         sent = SentIds(await _start_id(viewer_id, after))
 
@@ -158,7 +158,7 @@ def _posts_for_viewers(
     fall into a handful of groups, and a view per viewer for thousands of them was most of
     this hop (which every one of them waits for). Those who appear in the post (author,
     parent's author, mentioned) get a view of their own: it shows them their own email, so
-    its result cannot be shared (graph/execution.py)."""
+    its result cannot be shared (realtime/execution.py)."""
     base = post_reads.posts_by_ids(
         post_ids=[post_id], viewer_id=None, shape=shape, keep_emails=True
     ).get(post_id)
@@ -230,7 +230,7 @@ def _shows_flags(paths: frozenset[str]) -> bool:
 async def _home_feed_posts(
     viewer_id: int, shape: PostShape, *, private: bool
 ) -> AsyncGenerator[PostType, None]:
-    async with get_broker().subscribe(kind=POST, user_id=viewer_id) as subscription:
+    async with runtime().broker.subscribe(kind=POST, user_id=viewer_id) as subscription:
         while True:
             item: Any = await subscription.get()
             # Live only (the home feed itself is the catch-up), so a resync reads nothing.
@@ -243,8 +243,8 @@ async def _home_feed_posts(
 
 
 async def _unread_counts(viewer_id: int) -> AsyncGenerator[int, None]:
-    counts = live_loaders().unread_counts
-    async with get_broker().subscribe(kind=UNREAD, user_id=viewer_id) as subscription:
+    counts = runtime().loaders.unread_counts
+    async with runtime().broker.subscribe(kind=UNREAD, user_id=viewer_id) as subscription:
         # Subscribed first, then counted: a change committed meanwhile is queued, and read.
         last = await counts.load(viewer_id)
         yield last
@@ -286,7 +286,7 @@ def _edge(view: PostView) -> PostEdge:
 
 def _shared_edge(event: PostAdded, view: PostView, *, private: bool) -> PostEdge:
     """One edge per shared view, so the subscriptions sharing the view share its result too
-    (graph/execution.py); a private view gets its own."""
+    (realtime/execution.py); a private view gets its own."""
     if private:
         return _edge(view)
     edges: dict[int, PostEdge] = event.shared.setdefault("edges", {})
@@ -300,7 +300,7 @@ def _shared_edge(event: PostAdded, view: PostView, *, private: bool) -> PostEdge
 async def _home_feed_edges(
     viewer_id: int, after: tuple[datetime, int] | None, shape: PostShape, *, private: bool
 ) -> AsyncGenerator[PostEdge, None]:
-    async with get_broker().subscribe(kind=POST, user_id=viewer_id) as subscription:
+    async with runtime().broker.subscribe(kind=POST, user_id=viewer_id) as subscription:
         # Subscribed first: whatever commits from here on is queued for us. The ids sent
         # drop the posts both the replay and the queue hold.
         sent = SentIds(0)

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from graph.notifications.live import CoalescingLoader
+from realtime.loaders import CoalescingLoader
 
 
 async def test_keys_asked_during_a_read_share_the_next_one() -> None:

@@ -3,7 +3,7 @@
 import gc
 from datetime import UTC, datetime
 
-from graph import execution
+from realtime import execution
 from social.reads.views import PostView, UserView
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from graph import websocket
-from notifications.broker import Broker
+from realtime.broker import Broker
+from realtime.runtime import KEEP_ALIVE_SLICE, Runtime
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
@@ -18,6 +19,7 @@ from tests.websocket.client import PROTOCOLS, TRANSPORT_WS, WSClient, subscribed
 pytestmark = pytest.mark.django_db(transaction=True)
 _ws_settings = fixtures._ws_settings
 event_broker = fixtures.event_broker
+live_runtime = fixtures.live_runtime
 token_for = fixtures.token_for
 
 NOTIFICATION_ADDED = "subscription { notificationAdded { cursor } }"
@@ -116,7 +118,7 @@ async def test_a_socket_whose_keep_alive_cannot_be_sent_is_closed_and_forgotten(
     settings: Any,
 ) -> None:
     settings.WS_KEEPALIVE_INTERVAL = 0.05
-    loop = websocket.keep_alive()
+    loop = Runtime(asyncio.get_running_loop()).keep_alive
     dead, alive = _Handler(fails=True), _Handler(fails=False)
     loop.add(dead)
     loop.add(alive)
@@ -150,13 +152,13 @@ async def test_the_token_of_a_deactivated_user_closes_with_4403(
 
 async def test_a_keep_alive_round_is_spread_over_the_interval(settings: Any) -> None:
     settings.WS_KEEPALIVE_INTERVAL = 0.2
-    loop = websocket.keep_alive()
-    handlers = [_Handler(fails=False) for _ in range(4 * websocket.KEEP_ALIVE_SLICE)]
+    loop = Runtime(asyncio.get_running_loop()).keep_alive
+    handlers = [_Handler(fails=False) for _ in range(4 * KEEP_ALIVE_SLICE)]
     for handler in handlers:
         loop.add(handler)
     # A quarter of the interval in, only the first slice has had its keep-alive.
     await asyncio.sleep(0.07)
-    assert sum(h.sent for h in handlers) == websocket.KEEP_ALIVE_SLICE
+    assert sum(h.sent for h in handlers) == KEEP_ALIVE_SLICE
     # Then the others, slice by slice: every socket has its keep-alive.
     for _ in range(100):
         if all(h.sent for h in handlers):

@@ -1,11 +1,11 @@
-"""The broker's per-subscription queue and registration (notifications/broker.py)."""
+"""The broker's per-subscription queue and registration (realtime/broker.py)."""
 
 import asyncio
 
 import pytest
 
-from notifications import broker
-from notifications.broker import RESYNC, Broker, Subscription
+from realtime import broker
+from realtime.broker import RESYNC, Broker, Subscription
 
 
 async def test_events_come_out_in_order_and_a_reader_waits_for_the_next() -> None:

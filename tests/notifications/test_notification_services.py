@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from notifications import broker
 from notifications.models import Notification
+from realtime import broker
 from social.services.likes import like_create, like_delete
 from tests.factories import make_follow, make_post, make_user
 

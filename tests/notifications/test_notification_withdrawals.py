@@ -108,7 +108,7 @@ def test_like_unlike_like_within_the_window_brings_back_the_same_notification(
     monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any, settings: Any
 ) -> None:
     """Under its own id and date: a live subscription that delivered it skips it."""
-    from notifications import broker
+    from realtime import broker
 
     settings.NOTIFICATION_REPEAT_WINDOW = 3600
     sent: list[dict[str, Any]] = []

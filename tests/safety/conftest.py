@@ -1,2 +1,7 @@
 # The live part of the scripted session holds WebSocket subscriptions.
-from tests.websocket.fixtures import _ws_settings, event_broker, token_for  # noqa: F401
+from tests.websocket.fixtures import (  # noqa: F401
+    _ws_settings,
+    event_broker,
+    live_runtime,
+    token_for,
+)

@@ -29,8 +29,8 @@ from graph import views
 from graph.compiled import plan_cache
 from graph.compiled.executor import RawJSON
 from graph.ids import global_id
-from notifications.broker import Broker
 from notifications.models import Notification
+from realtime.broker import Broker
 from social.models import Mute, Post, Report, User
 from social.services.moderation import user_suspend, user_unsuspend
 from tests.conftest import GqlCall

@@ -13,7 +13,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from notifications.broker import Broker, get_broker
+from realtime.broker import Broker
+from realtime.runtime import runtime
 from social.models import User
 from social.services.tokens import access_token_issue
 from tests.factories import make_user
@@ -23,6 +24,7 @@ from tests.websocket.client import TRANSPORT_WS, WSClient, until
 pytestmark = pytest.mark.django_db(transaction=True)
 _ws_settings = fixtures._ws_settings
 event_broker = fixtures.event_broker
+live_runtime = fixtures.live_runtime
 
 HOST = "api.example.com"
 OWN = "https://api.example.com"
@@ -70,7 +72,7 @@ async def ws_outcome(
         await client.subscribe("1", SUBSCRIPTION)
         deadline = asyncio.get_running_loop().time() + 5
         while await client.communicator.receive_nothing(timeout=0.02):
-            if get_broker().subscription_count() > 0:
+            if runtime().broker.subscription_count() > 0:
                 return "signed in"  # subscribed, waiting for events
             assert asyncio.get_running_loop().time() < deadline, "neither subscribed nor refused"
         message = await client.receive()
@@ -80,7 +82,7 @@ async def ws_outcome(
         return "anonymous"
     finally:
         await client.close()
-        await until(lambda: get_broker().subscription_count() == 0)
+        await until(lambda: runtime().broker.subscription_count() == 0)
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import redis
 from channels.db import database_sync_to_async
 
 from graph.ids import global_id
-from notifications.broker import Broker
 from notifications.models import Notification
+from realtime.broker import Broker
 from social.models import User
 from tests.conftest import GqlCall
 from tests.factories import make_follow, make_user

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # The WebSocket fixtures (tests/websocket/fixtures.py), shared rather than copied.
 _ws_settings = fixtures._ws_settings
 event_broker = fixtures.event_broker
+live_runtime = fixtures.live_runtime
 token_for = fixtures.token_for
 
 SUBSCRIPTION = "subscription { notificationAdded { cursor } }"

@@ -1,5 +1,6 @@
 """The per-process record of signed-out sessions: bounded by the access-token lifetime."""
 
+import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from notifications import broker
+from realtime import broker
 from social import revocations
 from social.models import SessionRevocation
 
@@ -53,7 +54,7 @@ async def test_a_revocation_message_reaches_the_listeners_and_a_malformed_one_is
     heard: list[tuple[list[str], int | None]] = []
     revocations.listeners.append(lambda keys, user: heard.append((keys, user)))
     try:
-        current = broker.get_broker()
+        current = broker.Broker("", asyncio.get_running_loop())
         current.dispatch({"kind": broker.SESSIONS_REVOKED, "sessions": ["k1"], "user": 7})
         current.dispatch({"kind": broker.SESSIONS_REVOKED, "sessions": "nonsense", "user": "x"})
         assert heard == [(["k1"], 7), ([], None)]

@@ -8,7 +8,7 @@ from typing import Any
 from channels.testing import WebsocketCommunicator
 
 from graph.websocket import websocket_application
-from notifications.broker import Broker
+from realtime.broker import Broker
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"

@@ -1,2 +1,7 @@
 # Named, not `import *`: a star import skips the underscored autouse fixture.
-from tests.websocket.fixtures import _ws_settings, event_broker, token_for  # noqa: F401
+from tests.websocket.fixtures import (  # noqa: F401
+    _ws_settings,
+    event_broker,
+    live_runtime,
+    token_for,
+)

@@ -8,8 +8,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 
-from graph.subscription_db import close_subscription_db
-from notifications import broker
+from realtime import broker
+from realtime.runtime import Runtime, runtime
 from social.models import User
 from social.services.tokens import access_token_issue
 
@@ -23,14 +23,20 @@ def _ws_settings(settings: Any) -> None:
 
 
 @pytest.fixture
-async def event_broker() -> AsyncIterator[broker.Broker]:
-    """This loop's broker, closed at the end (its Redis task must not outlive the loop)."""
-    current = broker.get_broker()
+async def live_runtime() -> AsyncIterator[Runtime]:
+    """This loop's runtime (the process's live side), closed at the end: its Redis task must
+    not outlive the loop, and its database thread gives its connection back."""
+    current = runtime()
     yield current
     await current.close()
     # The ORM threads' connections would keep PostgreSQL from dropping the test database.
     await sync_to_async(connections.close_all, thread_sensitive=True)()
-    await close_subscription_db()
+
+
+@pytest.fixture
+def event_broker(live_runtime: Runtime) -> broker.Broker:
+    """This loop's broker (its runtime's)."""
+    return live_runtime.broker
 
 
 @pytest.fixture

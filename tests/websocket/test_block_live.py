@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from channels.db import database_sync_to_async
 
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from social.services.blocks import block_create
 from tests.factories import make_follow, make_post, make_user

@@ -11,8 +11,8 @@ from django.db import connection
 import graph.notifications.subscriptions as subscriptions
 import notifications.selectors as selectors
 from graph.pagination import encode_cursor
-from notifications.broker import Broker
 from notifications.models import Notification
+from realtime.broker import Broker
 from social.models import User
 from tests.factories import make_follow, make_user
 from tests.websocket.client import PROTOCOLS, WSClient, subscribed

@@ -13,7 +13,7 @@ from django.db import connection
 
 import graph.notifications.subscriptions as subscriptions
 from graph.pagination import encode_cursor
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import Post, User
 from social.services.blocks import block_create
 from social.services.follow_requests import follow_request_accept

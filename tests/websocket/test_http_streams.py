@@ -14,10 +14,10 @@ from channels.db import database_sync_to_async
 from django.test import Client
 
 from config.asgi_http import OneHopHTTPHandler
-from graph.notifications.live import live_loaders
 from graph.pagination import encode_cursor
-from notifications.broker import Broker
 from notifications.models import Notification
+from realtime.broker import Broker
+from realtime.runtime import runtime
 from social import revocations
 from social.models import Post, User
 from tests.factories import make_follow, make_user
@@ -136,7 +136,7 @@ async def _subscribed(broker: Broker, count: int = 1) -> None:
     await until(lambda: broker.subscription_count() >= count and broker.ready.is_set())
     # Its starting point read too: SQLite's shared in-memory test database refuses a read
     # beside another thread's write instead of waiting.
-    await until(lambda: live_loaders().latest_ids._running is None)
+    await until(lambda: runtime().loaders.latest_ids._running is None)
 
 
 def _kinds(stream: Stream) -> list[str]:

@@ -2,7 +2,8 @@
 
 import asyncio
 
-from graph import websocket
+from realtime import runtime as live
+from realtime.runtime import KeepAlive
 
 
 def test_shutdown_outside_a_running_loop_forgets_the_socket_without_error() -> None:
@@ -13,13 +14,13 @@ def test_shutdown_outside_a_running_loop_forgets_the_socket_without_error() -> N
     finally:
         loop.close()
     # As when the garbage collector closes a dropped handler coroutine after its loop ended:
-    # keep_alive() would raise "no running event loop" here.
-    websocket.keep_alive_discard(handler)
+    # runtime() would raise "no running event loop" here.
+    live.keep_alive_discard(handler)
     assert handler not in keep_alive.handlers
-    websocket.keep_alive_discard(object())  # never registered: nothing to do
+    live.keep_alive_discard(object())  # never registered: nothing to do
 
 
-async def _register(handler: object) -> websocket.KeepAlive:
-    keep_alive = websocket.keep_alive()
+async def _register(handler: object) -> KeepAlive:
+    keep_alive = live.runtime().keep_alive
     keep_alive.handlers[handler] = None  # registered without starting its ping task
     return keep_alive

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
-from graph.notifications import live
-from graph.subscription_db import subscription_db
-from notifications.broker import Broker
+from realtime import loaders as live
+from realtime.broker import Broker
+from realtime.db import subscription_db
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
 from tests.websocket.client import WSClient, subscribed

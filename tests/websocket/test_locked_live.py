@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 from channels.db import database_sync_to_async
 
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from social.services.accounts import user_update_profile
 from social.services.follow_requests import follow_request_accept

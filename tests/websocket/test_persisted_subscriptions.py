@@ -11,7 +11,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from graph import persisted
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from tests.factories import make_follow, make_user
 from tests.websocket.client import WSClient, subscribed

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from asgiref.sync import sync_to_async
 
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from tests.factories import make_user
 from tests.websocket.client import WSClient

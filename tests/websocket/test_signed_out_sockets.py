@@ -10,7 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.test import Client
 
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from tests.factories import PASSWORD, make_follow, make_user
 from tests.security.test_signed_in_state import _deactivate_in_admin

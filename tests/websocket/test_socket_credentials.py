@@ -4,7 +4,7 @@ even an empty one, is judged alone and never falls back to the session cookie.""
 import pytest
 from channels.db import database_sync_to_async
 
-from notifications.broker import Broker
+from realtime.broker import Broker
 from tests.factories import make_user
 from tests.websocket.client import TRANSPORT_WS, WSClient
 

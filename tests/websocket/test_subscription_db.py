@@ -5,7 +5,8 @@ from collections.abc import AsyncIterator
 import pytest
 from django.db import connection
 
-from graph.subscription_db import close_subscription_db, subscription_db
+from realtime.db import subscription_db
+from realtime.runtime import runtime
 from tests.services import require_postgres_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +27,7 @@ def _terminate(pid: int) -> None:
 @pytest.fixture
 async def closed_after() -> AsyncIterator[None]:
     yield
-    await close_subscription_db()
+    await runtime().close()
 
 
 async def test_the_connection_is_kept_between_calls(closed_after: None) -> None:

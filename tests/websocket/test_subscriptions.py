@@ -7,7 +7,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from graph.pagination import encode_cursor
-from notifications.broker import Broker
+from realtime.broker import Broker
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
 from tests.websocket.client import (

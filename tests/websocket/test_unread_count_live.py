@@ -6,11 +6,11 @@ from collections.abc import Callable
 import pytest
 from channels.db import database_sync_to_async
 
-from graph.notifications import live
-from notifications.broker import Broker
 from notifications.models import Notification
 from notifications.selectors import unread_count
 from notifications.services import notifications_mark_read
+from realtime.broker import Broker
+from realtime.runtime import runtime
 from social.models import Post, User
 from social.services.blocks import block_create, block_delete
 from social.services.deletion import user_delete
@@ -221,7 +221,7 @@ async def test_a_burst_of_changes_is_one_count_per_device_and_no_change_sends_no
     assert [await _count(phone), await _count(laptop)] == [0, 0]
     await subscribed(event_broker, 2)
     reads: list[list[int]] = []
-    loader = live.live_loaders().unread_counts
+    loader = runtime().loaders.unread_counts
     read = loader._read
 
     async def counting(keys: list[int]) -> dict[int, int]:

@@ -25,9 +25,6 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# One worker: the calls are short, CPU-bound under the GIL, and each holds a connection.
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="subscription-db")
-
 
 def _broken() -> bool:
     """Whether a connection of this thread no longer works (it is closed if so)."""
@@ -61,6 +58,35 @@ class _KeepingConnection(SyncToAsync[P, R]):
             close_old_connections()
 
 
+class LiveDatabase:
+    """The thread itself (one per Runtime: one per process). One worker: the calls are
+    short, CPU-bound under the GIL, and each holds a connection."""
+
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="subscription-db")
+        self._calls: dict[Callable[..., Any], _KeepingConnection[Any, Any]] = {}
+
+    def call(self, func: Callable[P, R]) -> _KeepingConnection[P, R]:
+        """`func` as run on this thread (made once per function)."""
+        kept = self._calls.get(func)
+        if kept is None:
+            kept = self._calls[func] = _KeepingConnection(
+                func, thread_sensitive=False, executor=self.executor
+            )
+        return kept
+
+    async def close(self) -> None:
+        """Gives the thread's connection back and ends the thread (a test database must
+        have no sessions left)."""
+        await SyncToAsync(connections.close_all, thread_sensitive=False, executor=self.executor)()
+        self.executor.shutdown(wait=False)
+
+    def retire(self) -> None:
+        """As `close`, without an event loop (its Runtime's loop is gone)."""
+        self.executor.submit(connections.close_all)
+        self.executor.shutdown(wait=False)
+
+
 def _pooled() -> bool:
     # From the settings, not `connections[...]`: on the event loop that would make a
     # connection object for each socket's task context (2.4 KB per idle socket, traced).
@@ -74,16 +100,14 @@ def subscription_db(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]
     (whose in-memory test database lets one thread in at a time) keeps the calls on
     Channels' database thread, with the writes of the same process.
     """
-    kept = _KeepingConnection(func, thread_sensitive=False, executor=_executor)
     shared = database_sync_to_async(func)
 
     @functools.wraps(func)
     async def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await (kept if _pooled() else shared)(*args, **kwargs)
+        if not _pooled():
+            return await shared(*args, **kwargs)
+        from realtime.runtime import runtime
+
+        return await runtime().db.call(func)(*args, **kwargs)
 
     return call
-
-
-async def close_subscription_db() -> None:
-    """Gives the thread's connection back (tests: a test database must have no sessions)."""
-    await SyncToAsync(connections.close_all, thread_sensitive=False, executor=_executor)()

@@ -2,7 +2,7 @@
 
 A post by a popular author reaches thousands of `homeFeedPostAdded` subscriptions on one
 process. Viewers who see the post alike already share one PostView of it
-(graph/notifications/subscriptions.py); with the same operation they would also produce
+(realtime/delivery.py); with the same operation they would also produce
 the same result, so the first subscription executes it and the rest reuse the result.
 Per-subscriber execution was the largest part of a broadcast (bench/RESULTS.md).
 
@@ -23,9 +23,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
-
-from graph.compiled.executor import compiled_root_field
-from graph.internals import RootField, RootFieldHook
 
 # Per shared payload (by identity, while it lives): the results by operation node.
 _results: dict[int, dict[int, tuple[Any, Any]]] = {}
@@ -60,9 +57,9 @@ class _Executed:
         return _shared(outcome) if isinstance(outcome, asyncio.Future) else outcome
 
 
-class SharedEventExecutor(RootFieldHook, StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's executor; queries, mutations and unmarked payloads run unchanged, but
-    for the root fields of queries that the compiled path answers."""
+class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, sharing the execution of marked payloads; queries, mutations
+    and unmarked payloads run unchanged (the schema's executor, graph/schema.py, adds to it)."""
 
     def build_per_event_executor(self, payload: Any) -> Any:
         # Copying the executor for each subscriber cost as much as executing did.
@@ -71,10 +68,6 @@ class SharedEventExecutor(RootFieldHook, StrawberryGraphQLCoreExecutionContext):
         if entry is not None:
             return _Executed(entry[1])
         return super().build_per_event_executor(payload)
-
-    def answer_root_field(self, field: RootField) -> Any:
-        # A root field of a query may be answered by one compiled SQL statement.
-        return compiled_root_field(field)
 
     def execute_operation(self, serially: bool | None = None) -> AwaitableOrValue[Any]:
         results = _results.get(id(self.root_value))

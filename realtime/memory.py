@@ -26,7 +26,6 @@ import asyncio
 import gc
 import logging
 import time
-from typing import Any
 
 from django.conf import settings
 
@@ -70,32 +69,28 @@ FULL_AFTER_CLOSED_MIN = 100
 FULL_AFTER_CLOSED_SHARE = 0.25
 
 
-class _Connections:
-    open = 0
-    closed_since_full = 0
-
-
-def connection_opened() -> None:
-    _Connections.open += 1
-
-
-def connection_closed() -> None:
-    _Connections.open -= 1
-    _Connections.closed_since_full += 1
-
-
-def _churned() -> bool:
-    wanted = max(FULL_AFTER_CLOSED_MIN, FULL_AFTER_CLOSED_SHARE * _Connections.open)
-    return _Connections.closed_since_full >= wanted
+def _churned(open_sockets: int, closed_since_full: int) -> bool:
+    wanted = max(FULL_AFTER_CLOSED_MIN, FULL_AFTER_CLOSED_SHARE * open_sockets)
+    return closed_since_full >= wanted
 
 
 class Maintenance:
-    """The periodic freeze and full collection of one event loop (one per server process)."""
+    """The periodic freeze and full collection of one event loop (one per server process,
+    owned by its realtime.runtime.Runtime), and the socket counts that decide it."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.task: asyncio.Task[None] | None = None
         self.last_full = time.monotonic()
+        self.open_sockets = 0
+        self.closed_since_full = 0
+
+    def connection_opened(self) -> None:
+        self.open_sockets += 1
+
+    def connection_closed(self) -> None:
+        self.open_sockets -= 1
+        self.closed_since_full += 1
 
     def start(self) -> None:
         if self.task is None and float(settings.GC_FREEZE_INTERVAL) > 0:
@@ -114,36 +109,11 @@ class Maintenance:
     def step(self) -> None:
         full_every = float(settings.GC_FULL_COLLECTION_INTERVAL)
         due = full_every > 0 and time.monotonic() - self.last_full >= full_every
-        if due or _churned():
+        if due or _churned(self.open_sockets, self.closed_since_full):
             self.last_full = time.monotonic()
-            _Connections.closed_since_full = 0
+            self.closed_since_full = 0
             full_collection()
         else:
             # The young garbage first, or its cycles would be frozen with the living.
             gc.collect(1)
             gc.freeze()
-
-
-_maintenance: Maintenance | None = None
-
-
-def maintenance() -> Maintenance:
-    """This event loop's maintenance, started on first use."""
-    global _maintenance
-    loop = asyncio.get_running_loop()
-    if _maintenance is None or _maintenance.loop is not loop:
-        _maintenance = Maintenance(loop)
-        _maintenance.start()
-    return _maintenance
-
-
-class WithGcMaintenance:
-    """ASGI wrapper: the first connection or request on a loop starts its maintenance
-    (daphne has no lifespan events to start it with)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        maintenance()
-        return await self.inner(scope, receive, send)

@@ -13,18 +13,17 @@ largest database cost of a connection storm.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from graph.subscription_db import subscription_db
 from notifications.selectors import (
     NotificationView,
     latest_notification_ids,
     live_notifications,
     unread_counts,
 )
+from realtime.db import subscription_db
 from social.reads.views import PostShape
 
 K = TypeVar("K", bound=Hashable)
@@ -101,6 +100,8 @@ def _read_unread_counts(recipient_ids: list[int]) -> dict[int, int]:
 
 @dataclass
 class LiveLoaders:
+    """The loaders of one process (its Runtime's)."""
+
     # The notification as its recipient sees it, and their fresh unread count.
     notifications: CoalescingLoader[NotificationKey, Loaded] = field(
         default_factory=lambda: CoalescingLoader(_read_notifications)
@@ -113,17 +114,3 @@ class LiveLoaders:
     unread_counts: CoalescingLoader[int, int] = field(
         default_factory=lambda: CoalescingLoader(_read_unread_counts)
     )
-
-
-_loaders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LiveLoaders] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def live_loaders() -> LiveLoaders:
-    """This event loop's loaders (each async test runs its own loop)."""
-    loop = asyncio.get_running_loop()
-    loaders = _loaders.get(loop)
-    if loaders is None:
-        loaders = _loaders[loop] = LiveLoaders()
-    return loaders

@@ -1,8 +1,8 @@
 """The process-wide event broker: one Redis pub/sub connection, fanned out in memory.
 
-Every server process holds one `Broker`. It keeps ONE Redis subscription to a
-single channel and hands each message to the local subscriptions of the users it
-names, through plain asyncio queues. A channel-layer round trip per socket
+Every server process holds one `Broker` (its realtime.runtime.Runtime's). It keeps ONE
+Redis subscription to a single channel and hands each message to the local subscriptions
+of the users it names, through plain asyncio queues. A channel-layer round trip per socket
 (channels-redis groups, or a pub/sub channel per consumer) broke at 1,000-3,000
 subscribers on two processes; this costs one Redis message per event per
 process, whatever the number of sockets.
@@ -29,8 +29,8 @@ import redis
 import redis.asyncio
 from django.conf import settings
 
-from notifications.fifo import LightFifo
 from observability.metrics import SUBSCRIPTIONS_ACTIVE
+from realtime.fifo import LightFifo
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ RESYNC = Resync()
 
 class Subscription(LightFifo):
     """One running GraphQL subscription of one user on this process: a bounded FIFO of
-    its events (see notifications.fifo for why not an asyncio.Queue)."""
+    its events (see realtime.fifo for why not an asyncio.Queue)."""
 
     __slots__ = ("kind", "overflowed", "user_id")
 
@@ -138,7 +138,7 @@ class Broker:
 
     def start(self) -> None:
         """Listens from now on, with or without subscriptions: revocations must reach every
-        process, including one that only serves HTTP (config/asgi.py calls it at start)."""
+        process, including one that only serves HTTP (Runtime.start calls it)."""
         self._start()
 
     def subscribe(self, *, kind: str, user_id: int) -> _Registration:
@@ -234,7 +234,7 @@ class Broker:
                     logger.info("event broker reconnected to Redis")
                 # Revocations published before this subscription (or while it was cut)
                 # are read from the database; later ones arrive here.
-                self.loop.run_in_executor(None, _reload_revocations)
+                self.loop.run_in_executor(None, reload_revocations)
                 # Anything published while we were not subscribed must be re-read.
                 self.resync_all()
                 first = False
@@ -293,7 +293,7 @@ def _sessions_revoked(message: dict[str, Any]) -> None:
     )
 
 
-def _reload_revocations() -> None:
+def reload_revocations() -> None:
     from django.db import connections
 
     from social import revocations
@@ -311,55 +311,6 @@ def make_event(message: dict[str, Any], *, local_users: list[int]) -> Any:
     from notifications.events import event_from_message
 
     return event_from_message(message, local_users=local_users)
-
-
-# The broker of this process --------------------------------------------------
-
-_lock = threading.Lock()
-_broker: Broker | None = None
-
-
-def get_broker() -> Broker:
-    """This process's broker, created on first use inside the running event loop.
-
-    A new event loop (each async test has one) gets a new broker: asyncio objects
-    cannot cross loops.
-    """
-    global _broker
-    loop = asyncio.get_running_loop()
-    with _lock:
-        if _broker is None or _broker.loop is not loop or _broker.loop.is_closed():
-            _broker = Broker(settings.REDIS_URL, loop)
-        return _broker
-
-
-class StartBrokerFirst:
-    """ASGI wrapper: the first request on an event loop starts that loop's broker, so a
-    process that serves only HTTP still hears revocations from the others."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.loop: asyncio.AbstractEventLoop | None = None
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        if self.loop is not loop and scope.get("type") in ("http", "websocket"):
-            self.loop = loop
-            get_broker().start()
-            from social import revocations
-
-            if not revocations.is_loaded():
-                # What was signed out while this process was down, before it serves anyone.
-                await loop.run_in_executor(None, _reload_revocations)
-        return await self.app(scope, receive, send)
-
-
-def current_broker() -> Broker | None:
-    """The broker, if one runs (without creating one): for the in-process fan-out."""
-    broker = _broker
-    if broker is None or broker.loop.is_closed():
-        return None
-    return broker
 
 
 # Publishing (sync: called from transaction.on_commit) ------------------------
@@ -390,9 +341,12 @@ def publish(message: dict[str, Any]) -> None:
     if url:
         _redis_publisher(url).publish(channel_name(), json.dumps(message, separators=(",", ":")))
         return
-    broker = current_broker()
-    if broker is None:
+    from realtime.runtime import current_runtime
+
+    runtime = current_runtime()
+    if runtime is None:
         return
+    broker = runtime.broker
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:

@@ -1,0 +1,266 @@
+"""The live side of one server process: what it holds once, whatever its sockets.
+
+One `Runtime` per process (per event loop: each async test runs its own) owns the event
+broker (realtime/broker.py), the keep-alive loop of the sockets, the database thread
+(realtime/db.py), the coalescing loaders (realtime/loaders.py), the garbage-collection
+care with its socket counts (realtime/memory.py) and the signed-in sockets and streams.
+config/asgi.py creates and starts it (`WithRuntime`): at the ASGI lifespan's startup, or
+on the first request or socket when the server runs without lifespan events (the Procfile's
+uvicorn: `--lifespan off`). Everything else reaches it through `runtime()`; tests create
+and close one (tests/websocket/fixtures.py) instead of resetting module state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from realtime.broker import Broker, reload_revocations
+from realtime.db import LiveDatabase
+from realtime.loaders import LiveLoaders
+from realtime.memory import Maintenance
+from social import revocations
+
+logger = logging.getLogger(__name__)
+
+# How a socket whose keep-alive cannot be sent is closed (graph/websocket.py's 4500).
+KEEP_ALIVE_FAILED = 4500
+
+# Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
+# after the last.
+KEEP_ALIVE_SLICE = 25
+
+
+class KeepAlive:
+    """One loop per process sends every signed-in socket its keep-alive message.
+
+    A task per socket (strawberry's, or a ping loop of our own) held a coroutine, a
+    timer and a task object for every idle socket; this holds one dict entry each.
+    Keeps proxies from dropping an idle socket; a socket whose keep-alive cannot be
+    sent is closed (daphne's own WebSocket pings close the ones whose peer vanished).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.handlers: dict[Any, None] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def stop(self) -> None:
+        self.handlers.clear()
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    def add(self, handler: Any) -> None:
+        self.handlers[handler] = None
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._run(), name="ws-keep-alive")
+
+    def discard(self, handler: Any) -> None:
+        if self.loop.is_closed():
+            # A socket whose coroutine the garbage collector closes after its loop ended:
+            # its task cannot be cancelled any more.
+            self.handlers.pop(handler, None)
+            return
+        self.handlers.pop(handler, None)
+        if not self.handlers and self.task is not None:
+            # No socket left to ping: no task left either.
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        while self.handlers:
+            interval = float(settings.WS_KEEPALIVE_INTERVAL)
+            if interval <= 0:
+                self.handlers.clear()
+                break
+            # A round is spread over the interval, KEEP_ALIVE_SLICE sockets at a time:
+            # pinging thousands back to back held the event loop for ~150 ms each
+            # interval, the p99 of a targeted notification (bench/RESULTS.md).
+            handlers = list(self.handlers)
+            slices = [
+                handlers[start : start + KEEP_ALIVE_SLICE]
+                for start in range(0, len(handlers), KEEP_ALIVE_SLICE)
+            ]
+            for chunk in slices:
+                await asyncio.sleep(interval / len(slices))
+                for handler in chunk:
+                    if handler in self.handlers:  # else it left meanwhile
+                        await self._send(handler)
+        if self.task is asyncio.current_task():
+            self.task = None
+
+    async def _send(self, handler: Any) -> None:
+        try:
+            await handler.send_keep_alive()
+        except Exception as error:
+            # Mostly a peer that left while its disconnect is still queued: one line, no
+            # traceback (a client fleet reconnecting at once logged thousands).
+            logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
+            self.handlers.pop(handler, None)
+            with contextlib.suppress(Exception):
+                await handler.websocket.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
+
+
+class SignsOut(Protocol):
+    def sign_out(self, reason: str) -> None: ...
+
+
+def _discard(index: dict[Any, set[SignsOut]], key: Any, holder: SignsOut) -> None:
+    holders = index.get(key)
+    if holders is not None:
+        holders.discard(holder)
+        if not holders:
+            del index[key]
+
+
+class SignedIn:
+    """This process's signed-in sockets and streams by session key and by user, to end them
+    when their session is signed out (on any process: social/revocations.py)."""
+
+    def __init__(self) -> None:
+        self.by_session: dict[str, set[SignsOut]] = {}
+        self.by_user: dict[int, set[SignsOut]] = {}
+
+    def add(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+        self.by_user.setdefault(user_id, set()).add(holder)
+        if session_key:
+            self.by_session.setdefault(session_key, set()).add(holder)
+
+    def discard(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+        _discard(self.by_user, user_id, holder)
+        if session_key:
+            _discard(self.by_session, session_key, holder)
+
+    def signed_out(self, keys: list[str], user_id: int | None) -> None:
+        """A revocation arrived (on the event loop): end what it names."""
+        targets: set[SignsOut] = set()
+        for key in keys:
+            targets |= self.by_session.get(key, set())
+        if user_id is not None:
+            targets |= self.by_user.get(user_id, set())
+        for holder in targets:
+            holder.sign_out("Signed out")
+
+
+class Runtime:
+    """The live side's per-process objects, bound to one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.broker = Broker(settings.REDIS_URL, loop)
+        self.keep_alive = KeepAlive(loop)
+        self.loaders = LiveLoaders()
+        self.memory = Maintenance(loop)
+        self.db = LiveDatabase()
+        self.signed_in = SignedIn()
+        self.started = False
+        self.closed = False
+
+    async def start(self) -> None:
+        """Listens for events (revocations must reach a process that only serves HTTP) and
+        starts the garbage-collection care; idempotent."""
+        if self.started:
+            return
+        self.started = True
+        self.broker.start()
+        self.memory.start()
+        if not revocations.is_loaded():
+            # What was signed out while this process was down, before it serves anyone.
+            await self.loop.run_in_executor(None, reload_revocations)
+
+    async def close(self) -> None:
+        """Stops everything it started and gives the database thread's connection back."""
+        global _current
+        if self.closed:
+            return
+        self.closed = True
+        if _current is self:
+            _current = None
+        self.keep_alive.stop()
+        self.memory.stop()
+        await self.broker.close()
+        await self.db.close()
+
+    def _retire(self) -> None:
+        # Its loop is gone (a test that did not close it): free what outlives a loop.
+        self.closed = True
+        self.keep_alive.handlers.clear()
+        self.db.retire()
+
+
+_current: Runtime | None = None
+
+
+def _signed_out(keys: list[str], user_id: int | None) -> None:
+    current = current_runtime()
+    if current is not None:
+        current.signed_in.signed_out(keys, user_id)
+
+
+revocations.listeners.append(_signed_out)
+
+
+def runtime() -> Runtime:
+    """This process's runtime, created on first use inside the running event loop.
+
+    A new event loop (each async test has one) gets a new runtime: asyncio objects cannot
+    cross loops."""
+    global _current
+    loop = asyncio.get_running_loop()
+    current = _current
+    if current is None or current.loop is not loop or current.closed:
+        if current is not None and not current.closed and not current.loop.is_running():
+            current._retire()
+        current = _current = Runtime(loop)
+    return current
+
+
+def current_runtime() -> Runtime | None:
+    """The runtime, if one runs (without creating one, and without a running loop)."""
+    current = _current
+    if current is None or current.closed or current.loop.is_closed():
+        return None
+    return current
+
+
+def keep_alive_discard(handler: Any) -> None:
+    """Stops pinging `handler`; needs no running loop (a socket's shutdown may run from the
+    garbage collector after its loop ended)."""
+    current = _current
+    if current is not None and handler in current.keep_alive.handlers:
+        current.keep_alive.discard(handler)
+
+
+class WithRuntime:
+    """ASGI wrapper: starts this process's runtime at the lifespan's startup, or on the
+    first request or socket without lifespan events, and closes it at shutdown."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        if scope.get("type") == "lifespan":
+            await self._lifespan(receive, send)
+            return None
+        if scope.get("type") in ("http", "websocket"):
+            await runtime().start()
+        return await self.app(scope, receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await runtime().start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                current = current_runtime()
+                if current is not None:
+                    with contextlib.suppress(Exception):
+                        await current.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
