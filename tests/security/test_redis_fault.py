@@ -30,6 +30,7 @@ from tests.websocket.test_subscriptions import NOTIFICATION_ADDED
 
 _ws_settings = fixtures._ws_settings
 event_broker = fixtures.event_broker
+live_runtime = fixtures.live_runtime
 token_for = fixtures.token_for
 
 FOLLOW = "mutation ($id: ID!) { followUser(userId: $id) { user { username } errors { code } } }"
