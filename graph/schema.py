@@ -72,13 +72,13 @@ schema = Schema(
     extensions=[
         OperationMetrics,
         # Parsed documents reused across requests (keyed by query text and the token
-        # limit); the same document object then keys the validation cache below. Both are
-        # LRUs of GRAPHQL_DOCUMENT_CACHE_SIZE entries (clients choose the texts).
+        # limit), an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE entries (clients choose the texts).
         lambda: ParserCache(maxsize=settings.GRAPHQL_DOCUMENT_CACHE_SIZE),
         *security_extensions(),
-        # Keyed by document and rule classes: graph/security/rules.py reuses one class per
-        # limit value, so a repeated query skips validation (tests/security pins the hit).
-        lambda: FreshErrorsValidationCache(maxsize=settings.GRAPHQL_DOCUMENT_CACHE_SIZE),
+        # Keyed by query text and rule classes (an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE):
+        # graph/security/rules.py reuses one class per limit value, so a repeated query
+        # skips validation for a dict lookup (tests/security pins the hit).
+        FreshErrorsValidationCache,
         RejectInvalidCredentials,
         # No DjangoOptimizerExtension: the read model shapes each read from the selection
         # (social/reads/views.py PostShape) and no resolver hands it a QuerySet, so its
