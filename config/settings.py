@@ -179,9 +179,15 @@ REFRESH_TOKEN_TTL: timedelta = timedelta(
     seconds=env.int("REFRESH_TOKEN_TTL", default=30 * 24 * 3600)
 )
 
-# Email (account lifecycle): django-environ's email URL, e.g. smtp+tls://user:pass@host:587;
-# the default prints mails to the terminal. Sent after commit, in the background.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Email (account lifecycle): django-environ's email URL, e.g. smtp+tls://user:pass@host:587.
+# Sent after commit, in the background. With DEBUG the default prints mails to the terminal;
+# without it, an unset EMAIL_URL sends nothing (each mail logged and counted as failed), since
+# printed mails, which hold tokens, would land in the production logs.
+_email_url: str = env.str("EMAIL_URL", default="") or ("consolemail://" if DEBUG else "")
+if _email_url:
+    vars().update(environ.Env.email_url_config(_email_url))
+else:
+    EMAIL_BACKEND = "social.mail.UnconfiguredEmailBackend"
 EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Social <no-reply@localhost>")
 # The web app that opens the links in mails ({FRONTEND_URL}/reset-password?token=...).
@@ -194,6 +200,8 @@ RATELIMIT_PASSWORD_RESET_PER_ADDRESS: str = env.str(
 RATELIMIT_PASSWORD_RESET_PER_EMAIL: str = env.str(
     "RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="3/h"
 )
+# Verification mails to one address (requestEmailVerification, changeEmail), any account.
+RATELIMIT_VERIFICATION_EMAILS: str = env.str("RATELIMIT_VERIFICATION_EMAILS", default="3/h")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -8,9 +8,19 @@
 // EXIT_AFTER_EVENTS=N stops after N notifications (the test uses it).
 //
 // Exit codes: 0 done; 1 any other failure (the "error" line says what);
-// 2 wrong password (USERNAME exists with another password) or sign-in refused;
-// 3 cannot reach API_URL (nothing listening, wrong host or port, no network).
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from "@apollo/client";
+// 2 wrong password (USERNAME exists with another password), sign-in refused, or a new
+//   USERNAME that cannot be registered (a short PASSWORD, an EMAIL already in use);
+// 3 cannot reach the API at API_URL (nothing listening, wrong host or port, no network,
+//   or something else answering there: a wrong path or port), or its WebSocket refused.
+import {
+  ApolloClient,
+  ApolloLink,
+  HttpLink,
+  InMemoryCache,
+  ServerError,
+  ServerParseError,
+  gql,
+} from "@apollo/client";
 import { SetContextLink } from "@apollo/client/link/context";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { OperationTypeNode } from "graphql";
@@ -49,6 +59,37 @@ function networkCause(error) {
   return failed ? (failed.cause?.message ?? failed.message) : null;
 }
 
+// An HTTP answer that is not the API's: no GraphQL body (a 404 page for a wrong path,
+// another program on that port). Returns the status, or null for the API's own answer.
+function notTheApi(error) {
+  for (let cause = error; cause; cause = cause.cause) {
+    if (!ServerError.is(cause) && !ServerParseError.is(cause)) continue;
+    const body = parsedBody(cause.bodyText);
+    return body && (Array.isArray(body.errors) || "data" in body) ? null : cause.statusCode;
+  }
+  return null;
+}
+
+// The API's own error answered with an HTTP error status (e.g. 503 SERVICE_UNAVAILABLE).
+function apiError(error) {
+  for (let cause = error; cause; cause = cause.cause) {
+    if (!ServerError.is(cause)) continue;
+    const first = parsedBody(cause.bodyText)?.errors?.[0];
+    if (!first) return null;
+    const code = first.extensions?.code;
+    return `the API answered HTTP ${cause.statusCode}: ${code ? `${code}: ` : ""}${first.message}`;
+  }
+  return null;
+}
+
+function parsedBody(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 let accessToken = null;
 
 // HTTP: the access token as a Bearer header on every request once signed in.
@@ -56,13 +97,25 @@ const httpLink = new SetContextLink(({ headers }) => ({
   headers: { ...headers, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
 })).concat(new HttpLink({ uri: API_URL }));
 
+// Apollo's WebSocket link reads the global WebSocket when a socket fails (Node 22 has one,
+// Node 18 and 20 do not: without this, a failed socket is a ReferenceError).
+globalThis.WebSocket ??= WebSocket;
+
+// Why the socket could not be opened (refused, or an HTTP answer instead of an upgrade).
+let socketFailure = null;
+
 // WebSocket: browsers and `ws` cannot set headers there, so the token goes in connection_init.
 const wsClient = createClient({
   url: WS_URL,
   webSocketImpl: WebSocket,
   lazy: true,
   connectionParams: () => ({ authorization: `Bearer ${accessToken}` }),
-  on: { connected: () => print("connected", { url: WS_URL }) },
+  on: {
+    connected: () => print("connected", { url: WS_URL }),
+    error: (event) => {
+      socketFailure = event?.message || event?.error?.message || String(event);
+    },
+  },
 });
 
 const client = new ApolloClient({
@@ -123,8 +176,15 @@ async function signIn() {
         EXIT.SIGN_IN_REFUSED,
       );
     }
+    if (attempt.errors.length > 0) {
+      const reasons = attempt.errors.map((e) => `${e.field ?? e.code}: ${e.message}`).join("; ");
+      throw new Failure(
+        `cannot register ${USERNAME} (no account by that name yet): ${reasons}`,
+        EXIT.SIGN_IN_REFUSED,
+      );
+    }
     payload = attempt;
-    if (payload.errors.length === 0) print("registered", { username: payload.user.username });
+    print("registered", { username: payload.user.username });
   }
   if (payload.errors.length > 0) {
     const reasons = payload.errors.map((e) => `${e.code}: ${e.message}`).join("; ");
@@ -196,6 +256,19 @@ try {
     print("error", { message: `cannot reach API_URL ${API_URL} (${unreachable}): is the server running?` });
     process.exit(EXIT.UNREACHABLE);
   }
-  print("error", { message: String(error?.message ?? error) });
+  if (socketFailure) {
+    print("error", {
+      message: `cannot open a WebSocket to ${WS_URL} (${socketFailure}): HTTP works, so the server, or a proxy before it, does not take WebSocket upgrades there`,
+    });
+    process.exit(EXIT.UNREACHABLE);
+  }
+  const status = notTheApi(error);
+  if (status) {
+    print("error", {
+      message: `API_URL ${API_URL} answered HTTP ${status}, not as the GraphQL API: is it the server's /graphql URL (e.g. http://127.0.0.1:8000/graphql)?`,
+    });
+    process.exit(EXIT.UNREACHABLE);
+  }
+  print("error", { message: apiError(error) ?? String(error?.message ?? error) });
   process.exit(error instanceof Failure ? error.exitCode : EXIT.FAILED);
 }

@@ -19,12 +19,18 @@ from social.models import Follow, FollowRequest, Like, Post, Session, User
 from social.services.accounts import user_set_active
 from social.services.deletion import user_delete
 from social.services.posts import post_delete
-from social.services.sessions import revoke_user_sessions, session_revoke
+from social.services.sessions import revoke_user_sessions, session_revoke_by_key
 
 BODY_PREVIEW = 80
 
 # The admin's sign-in spends the same failure budget as the API's `login`.
 admin.site.login_form = ThrottledAdminLoginForm
+
+
+def _is_moderator(request: HttpRequest) -> bool:
+    """Signing people out is the moderators' (as the queue's actions are): staff who may
+    only look sessions up see them, never revoke them."""
+    return request.user.has_perm("social.change_report")
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):
@@ -102,7 +108,10 @@ class UserAdmin(DjangoUserAdmin):
             # Through the service: the user is signed out of every session at once.
             user_set_active(user=obj, active=False)
 
-    @admin.action(description="Sign selected users out of every session")
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return _is_moderator(request)
+
+    @admin.action(description="Sign selected users out of every session", permissions=["moderate"])
     def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         revoked = sum(revoke_user_sessions(user_id=user.pk) for user in queryset)
         self.message_user(request, f"Signed out {revoked} session(s).", messages.SUCCESS)
@@ -234,12 +243,18 @@ class SessionAdmin(ViewOnlyAdmin):
     show_full_result_count = False
     actions = ("revoke_sessions",)
 
-    @admin.action(description="Revoke selected sessions (signed out at once everywhere)")
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return _is_moderator(request)
+
+    @admin.action(
+        description="Revoke selected sessions (signed out at once everywhere)",
+        permissions=["moderate"],
+    )
     def revoke_sessions(self, request: HttpRequest, queryset: QuerySet[Session]) -> None:
         revoked = 0
-        for session in queryset.filter(revoked_at__isnull=True).select_related("user"):
-            session_revoke(user=session.user, session_id=session.pk)
-            revoked += 1
+        for session in queryset.filter(revoked_at__isnull=True):
+            # Expired ones too: the moderator chose them, listed or not.
+            revoked += session_revoke_by_key(key=str(session.key), user_id=session.user_id)
         self.message_user(request, f"Revoked {revoked} session(s).", messages.SUCCESS)
 
 

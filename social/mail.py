@@ -12,7 +12,9 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -23,6 +25,13 @@ logger = logging.getLogger(__name__)
 _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mail")
 _pending: set["Future[None]"] = set()
 _pending_lock = threading.Lock()
+
+
+class UnconfiguredEmailBackend(BaseEmailBackend):
+    """Without DEBUG and EMAIL_URL: every mail fails (logged and counted), never printed."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise ImproperlyConfigured("EMAIL_URL is not set: no mail service to send through")
 
 
 def frontend_link(path: str, token: str) -> str:
@@ -43,7 +52,8 @@ def _send(template: str, to: str, context: dict[str, Any]) -> None:
     except Exception as exc:
         EMAILS_FAILED.labels(template=template).inc()
         # The class only: a message could quote the mail, and the mail holds a token.
-        logger.warning("could not send the %s email (%s)", template, type(exc).__name__)
+        reason = "EMAIL_URL is not set" if isinstance(exc, ImproperlyConfigured) else ""
+        logger.warning("could not send the %s email (%s)", template, reason or type(exc).__name__)
         return
     EMAILS_SENT.labels(template=template).inc()
 

@@ -1,7 +1,9 @@
 """A real SMTP server in the test process (aiosmtpd) on a free local port."""
 
+import asyncio
 import email
 import email.policy
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,14 +16,23 @@ from aiosmtpd.controller import Controller
 from social import mail
 from tests.websocket.servers import free_port
 
+HOLD_SECONDS = 5
+
 
 @dataclass
 class Inbox:
     """What the SMTP server received, parsed."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    # Cleared: the server holds each mail (a slow mail service) until it is set again, or
+    # for HOLD_SECONDS, less than the client's EMAIL_TIMEOUT, so a held mail is never lost.
+    accepting: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.accepting.set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.to_thread(self.accepting.wait, HOLD_SECONDS)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -71,9 +82,11 @@ def smtp_inbox(settings: Any) -> Iterator[Inbox]:
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 2 * HOLD_SECONDS
     settings.FRONTEND_URL = "https://app.example.com"
     try:
         yield inbox
     finally:
+        inbox.accepting.set()
         mail.wait_until_sent()
         controller.stop()

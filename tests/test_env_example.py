@@ -58,3 +58,58 @@ def test_neither_lists_a_setting_nothing_reads() -> None:
     known = settings_variables() | OTHER_VARIABLES
     assert sorted(env_example_variables() - known) == []
     assert sorted(operations_table_variables() - known) == []
+
+
+def _constant(node: ast.expr) -> object:
+    """The value of a default written as constants and arithmetic (`15 * 60`), else None."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        left, right = _constant(node.left), _constant(node.right)
+        if isinstance(left, int | float) and isinstance(right, int | float):
+            return left * right
+    return None
+
+
+def _reads_env(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Name) and func.id == "env") or (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "env"
+    )
+
+
+def settings_defaults() -> dict[str, str]:
+    """Each setting whose default is a plain value, as the environment spells it."""
+    defaults = {}
+    for node in ast.walk(ast.parse((ROOT / "config" / "settings.py").read_text())):
+        if not (isinstance(node, ast.Call) and node.args and _reads_env(node.func)):
+            continue
+        name = node.args[0]
+        if not isinstance(name, ast.Constant):
+            continue
+        default = next((kw.value for kw in node.keywords if kw.arg == "default"), None)
+        value = _constant(default) if default is not None else None
+        if value is None or value == "":
+            continue  # computed (DEBUG, HTTPS, a path), or unset: the files give an example
+        if isinstance(value, bool):
+            spelled = "true" if value else "false"
+        elif isinstance(value, float) and value.is_integer():
+            spelled = str(int(value))
+        else:
+            spelled = str(value)
+        defaults[str(name.value)] = spelled
+    return defaults
+
+
+def test_the_defaults_written_in_both_are_the_settings_defaults() -> None:
+    defaults = settings_defaults()
+    assert defaults["ACCESS_TOKEN_TTL"] == "900" and defaults["RATELIMIT_ENABLE"] == "true"
+    written = dict(
+        re.findall(r"^# ([A-Z][A-Z0-9_]+)=(.*)$", (ROOT / ".env.example").read_text(), re.M)
+    )
+    assert {k: (v, written.get(k)) for k, v in defaults.items() if written.get(k) != v} == {}
+    text = (ROOT / "docs" / "operations.md").read_text()
+    table = text[text.index("\n## Settings\n") :]
+    cells = dict(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \| `([^`]*)`", table, re.M))
+    assert {k: (v, cells.get(k)) for k, v in defaults.items() if k in cells and cells[k] != v} == {}

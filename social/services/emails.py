@@ -10,6 +10,7 @@ from django.utils import timezone
 from social.errors import ErrorCode, ValidationFailed
 from social.mail import frontend_link, send_after_commit
 from social.models import User
+from social.ratelimits import limit_hit
 
 EMAIL_MAX_LENGTH = 254
 _VERIFICATION_SALT = "social.email-verification"
@@ -34,10 +35,23 @@ def send_verification_email(*, user: User) -> None:
     )
 
 
+def _verification_mail_budget(email: str) -> None:
+    """Verification mails to one address, however asked for (a new link, a change of
+    address, from any account): no one can flood someone else's mailbox through us."""
+    rate = settings.RATELIMIT_VERIFICATION_EMAILS
+    if limit_hit(scope="verification-email", key=email.lower(), rate=rate):
+        raise ValidationFailed(
+            field=None,
+            code=ErrorCode.RATE_LIMITED,
+            message="Too many verification emails to this address. Wait an hour and try again.",
+        )
+
+
 def email_verification_request(*, user: User) -> bool:
     """Sends a new verification email unless the address is verified. True when sent."""
     if user.email_verified:
         return False
+    _verification_mail_budget(user.email)
     send_verification_email(user=user)
     return True
 
@@ -97,6 +111,7 @@ def email_change(*, user: User, new_email: str, password: str) -> User:
         raise error
     if new_email == user.email:
         return user
+    _verification_mail_budget(new_email)
     old_email = user.email
     try:
         with transaction.atomic():

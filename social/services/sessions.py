@@ -65,9 +65,10 @@ def _session_missing() -> ValidationFailed:
 
 
 def session_revoke(*, user: User, session_id: int) -> None:
-    """Signs one of the user's own sessions out; another user's is NOT_FOUND."""
+    """Signs one of the user's own listed sessions out; another user's, or one no longer
+    listed (signed out, expired), is NOT_FOUND."""
     with transaction.atomic():
-        sessions = Session.objects.filter(pk=session_id, user=user, revoked_at__isnull=True)
+        sessions = user_sessions(user_id=user.pk).filter(pk=session_id)
         if not _revoke(sessions, user_id=user.pk, everywhere=False):
             raise _session_missing()
 

@@ -2,9 +2,9 @@
 
 Every `sh` block of the documents below carries a marker on the line before it (an HTML
 comment; CONTRIBUTING.md explains them): `run`, `background`, `with-server` or `skip` with
-its reason. Blocks run in document order from the project's directory with bash -e, as a
-reader pastes them, except that ports 8000 / 5000 / 5001 become free ones and DATABASE_URL
-names a fresh SQLite file.
+its reason. Blocks run in document order with bash -e, as a reader pastes them, in a fresh
+copy of the checkout (as a clone has it: no database, no `.env`, no node_modules; the
+virtualenv linked), except that ports 8000 / 5000 / 5001 become free ones.
 """
 
 import os
@@ -31,6 +31,9 @@ FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
 MARKER = re.compile(r"<!--\s*doc-test:\s*(.*?)\s*-->")
 DOCUMENTED_PORTS = re.compile(r"\b(localhost|127\.0\.0\.1):(8000|5000|5001)\b")
 START_TIMEOUT = 240.0
+# Made by running the project or its tools, never in a fresh clone (.gitignore's list).
+NOT_IN_A_CLONE = {".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".mypy_cache"}
+NOT_IN_A_CLONE |= {".ruff_cache", "staticfiles", "test-output", ".env"}
 
 
 @dataclass
@@ -80,17 +83,44 @@ def two_free_ports() -> int:
     raise RuntimeError("no two consecutive free ports")
 
 
+def fresh_checkout(destination: Path, source: Path = ROOT) -> Path:
+    """A copy of the checkout's files as a fresh clone has them, its edits included.
+
+    The commands run there, not in the checkout: `npm ci` replaces node_modules (through
+    a symlink, the folder it points at), a `.env` or a database in the checkout would
+    change what they do, and what they write stays out of it. Modification times are
+    kept, so make's virtualenv stamp judges the copy as it judges the checkout.
+    """
+    for folder, subfolders, files in os.walk(source):
+        here = Path(folder)
+        relative = here.relative_to(source)
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in NOT_IN_A_CLONE and (relative / name).as_posix() != "bench/out"
+        ]
+        (destination / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            path = here / name
+            if name in NOT_IN_A_CLONE or name.startswith("db.sqlite3") or path.is_symlink():
+                continue
+            shutil.copy2(path, destination / relative / name)
+    if (source / ".venv").exists():
+        (destination / ".venv").symlink_to((source / ".venv").resolve())  # `make venv` done
+    return destination
+
+
 class Session:
-    """One document's run: its environment, its free ports and its background commands."""
+    """One document's run: a fresh checkout, its environment, free ports, background commands."""
 
     def __init__(self, folder: Path) -> None:
         self.port = two_free_ports()
         self.folder = folder
+        self.checkout = fresh_checkout(folder / "checkout")
         self.background: list[tuple[subprocess.Popen[bytes], Path]] = []
         drop = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MAKELEVEL"}
         self.env = {k: v for k, v in os.environ.items() if k not in drop and "PYTEST" not in k}
         self.env |= {
-            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
             # What docs/operations.md's environment table asks for, on this machine.
             "SECRET_KEY": "doc-test-secret-key-0123456789abcdef-not-for-production",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -105,7 +135,7 @@ class Session:
     def run(self, block: Block) -> str:
         done = subprocess.run(
             ["bash", "-e", "-o", "pipefail", "-c", self.script(block)],
-            cwd=ROOT,
+            cwd=self.checkout,
             env=self.env,
             capture_output=True,
             text=True,
@@ -121,7 +151,7 @@ class Session:
         with log.open("wb") as out:
             process = subprocess.Popen(
                 ["bash", "-e", "-o", "pipefail", "-c", self.script(block)],
-                cwd=ROOT,
+                cwd=self.checkout,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -179,6 +209,25 @@ def test_the_marker_check_catches_an_unmarked_block() -> None:
         blocks_of("new.md", "Text\n\n```sh\nmake run\n```\n")
     marked = blocks_of("new.md", "<!-- doc-test: skip; why: a reason -->\n```sh\nmake run\n```\n")
     assert [(block.mode, block.options) for block in marked] == [("skip", {"why": "a reason"})]
+
+
+def test_the_commands_run_in_a_copy_as_a_clone_has_it(tmp_path: Path) -> None:
+    source = tmp_path / "checkout"
+    (source / "examples").mkdir(parents=True)
+    (source / "README.md").write_text("read me")
+    (source / "examples" / "client.mjs").write_text("// the client")
+    (source / ".env").write_text("DEBUG=false")
+    (source / "db.sqlite3").write_text("a database")
+    (source / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / "shared_modules" / "ws").mkdir(parents=True)
+    (source / "examples" / "node_modules").symlink_to(tmp_path / "shared_modules")
+    copy = fresh_checkout(tmp_path / "copy", source=source)
+    files = {p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file()}
+    assert files == {"README.md", "examples/client.mjs"}  # .venv is linked: not followed
+    assert (copy / ".venv").resolve() == (source / ".venv").resolve()
+    # `npm ci` in the copy makes its own node_modules; the checkout's stays as it was.
+    (copy / "examples" / "node_modules").mkdir()
+    assert (tmp_path / "shared_modules" / "ws").is_dir()
 
 
 @pytest.mark.parametrize("document", ["README.md", "docs/operations.md"])

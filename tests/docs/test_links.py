@@ -26,6 +26,33 @@ def test_relative_links_stay_inside_the_repository_and_resolve(document: str) ->
         assert resolved.exists(), f"{document}: {target} does not exist"
 
 
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_links_to_a_section_find_its_heading(document: str) -> None:
+    path = ROOT / document
+    for target in LINK.findall(path.read_text()):
+        if re.match(r"^[a-z]+:", target) or "#" not in target:
+            continue
+        page, anchor = target.split("#", 1)
+        linked = (path.parent / page).resolve() if page else path
+        assert anchor in _anchors(linked.read_text()), f"{document}: no section for {target}"
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, - for spaces."""
+    headings = re.findall(r"^#{1,6} (.+)$", markdown, re.M)
+    return {
+        re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings
+    }
+
+
+def test_the_readme_links_nowhere_but_this_repository_and_the_local_server() -> None:
+    # A link to a web page of the repository would show another version than the clone's.
+    readme = (ROOT / "README.md").read_text()
+    for target in LINK.findall(readme) + re.findall(r"<(https?://[^>]+)>", readme):
+        if re.match(r"^[a-z]+:", target):
+            assert re.match(r"^https?://(127\.0\.0\.1|localhost)[:/]", target), target
+
+
 def test_the_readme_names_no_file_outside_the_repository() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "../" not in readme

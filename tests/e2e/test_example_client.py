@@ -5,6 +5,8 @@ import queue
 import subprocess
 import threading
 import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.e2e.conftest import ROOT, LiveServer, free_port, register, require_node_modules
@@ -140,3 +142,120 @@ def test_example_client_reports_an_unreachable_server_with_exit_code_3(
             "message": f"cannot reach API_URL {nobody} (ECONNREFUSED): is the server running?",
         }
     ]
+
+
+def test_example_client_reports_a_url_that_is_not_the_api_with_exit_code_3(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    # The server's address without /graphql: something answers, but not the API.
+    wrong_path = f"{live_server_process.url}/"
+    code, lines = _run_to_the_end(live_server_process, API_URL=wrong_path)
+    assert code == 3, lines
+    assert lines == [
+        {
+            "event": "error",
+            "message": f"API_URL {wrong_path} answered HTTP 404, not as the GraphQL API: is it "
+            "the server's /graphql URL (e.g. http://127.0.0.1:8000/graphql)?",
+        }
+    ]
+
+
+class _RefusingAPI(BaseHTTPRequestHandler):
+    """Answers every request as the API does when it refuses a request before running it."""
+
+    def do_POST(self) -> None:
+        body = json.dumps(
+            {"data": None, "errors": [{"message": "Too large.", "extensions": {"code": "X"}}]}
+        ).encode()
+        self.send_response(413)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_example_client_reports_the_apis_own_http_error_with_its_message(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingAPI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/graphql"
+        code, lines = _run_to_the_end(live_server_process, API_URL=url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1, lines
+    assert lines == [{"event": "error", "message": "the API answered HTTP 413: X: Too large."}]
+
+
+def test_example_client_says_why_a_new_account_cannot_be_registered(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    code, lines = _run_to_the_end(live_server_process, USERNAME="fen", PASSWORD="short")
+    assert code == 2, lines
+    assert lines[-1]["event"] == "error"
+    assert lines[-1]["message"].startswith(
+        "cannot register fen (no account by that name yet): password: "
+    ), lines
+
+
+def _proxy_without_websockets(target: str) -> ThreadingHTTPServer:
+    """Passes POSTs on to `target` and answers a WebSocket upgrade with 400, as a proxy
+    configured without the upgrade headers does."""
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = {k: v for k, v in self.headers.items() if k.lower() in PASSED_HEADERS}
+            request = urllib.request.Request(target, body, headers)  # noqa: S310 - 127.0.0.1
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                answer = response.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def do_GET(self) -> None:
+            self.send_response(400)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+
+
+PASSED_HEADERS = {"content-type", "authorization"}
+
+
+def test_example_client_reports_a_refused_websocket_with_exit_code_3(
+    live_server_process: LiveServer,
+) -> None:
+    require_node_modules(EXAMPLES, "@apollo/client")
+    register(live_server_process, "wade", "a-long-example-password-4")
+    proxy = _proxy_without_websockets(f"{live_server_process.url}/graphql")
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{proxy.server_address[1]}/graphql"
+        code, lines = _run_to_the_end(
+            live_server_process, API_URL=url, USERNAME="wade", PASSWORD="a-long-example-password-4"
+        )
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert code == 3, lines
+    assert [line["event"] for line in lines] == ["signed_in", "home_feed", "listening", "error"]
+    ws_url = url.replace("http://", "ws://")
+    assert lines[-1]["message"] == (
+        f"cannot open a WebSocket to {ws_url} (Unexpected server response: 400): HTTP works, "
+        "so the server, or a proxy before it, does not take WebSocket upgrades there"
+    )

@@ -8,7 +8,14 @@ from django.test import Client
 
 from config.backend import backend_description, describe
 from notifications.models import Notification, NotificationKind
-from social.demo import DEMO_PASSWORD, DEMO_STAFF_USERNAME, DEMO_USERNAMES, load_demo_data
+from social.demo import (
+    DEMO_PASSWORD,
+    DEMO_STAFF_USERNAME,
+    DEMO_USERNAMES,
+    VISITORS,
+    load_demo_data,
+)
+from social.mail import wait_until_sent
 from social.models import Post, User
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +60,25 @@ def test_the_fresh_activity_went_through_the_services_so_counters_are_exact() ->
     assert mentions.filter(recipient__username__in=DEMO_USERNAMES).count() >= len(DEMO_USERNAMES)
 
 
+def test_loading_the_demo_prints_no_mail(
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # make run's terminal shows the backend and the accounts, not a confirmation mail for
+    # each of today's newcomers (the console mail backend prints every mail there).
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("demo_data")
+    wait_until_sent()
+    assert mailoutbox == []
+    assert "Subject:" not in capsys.readouterr().out
+    for name in VISITORS:  # the README: "same password"
+        visitor = User.objects.get(username=name)
+        assert visitor.email_verified and visitor.check_password(DEMO_PASSWORD)
+
+
 def test_with_debug_a_demo_staff_account_opens_the_admin(settings: Any) -> None:
     settings.DEBUG = True
     load_demo_data()
@@ -82,6 +108,18 @@ def test_the_command_prints_the_backend_and_the_demo_passwords_with_debug_only(
     out = capsys.readouterr().out
     assert "already has users" in out
     assert DEMO_PASSWORD not in out
+
+
+def test_a_database_of_other_users_is_left_alone_and_no_demo_account_is_named(
+    settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings.DEBUG = True
+    User.objects.create_user(username="someone", email="someone@example.com")
+    call_command("demo_data")
+    out = capsys.readouterr().out
+    assert "already has users" in out
+    assert "alice" not in out and DEMO_PASSWORD not in out
+    assert not User.objects.filter(username__in=DEMO_USERNAMES).exists()
 
 
 @pytest.mark.parametrize(

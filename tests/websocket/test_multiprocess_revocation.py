@@ -1,5 +1,6 @@
 """A session signed out through one process stops working on another within a second:
-its access token is refused over HTTP and its open socket is closed.
+its access token is refused over HTTP and its open socket is closed, whichever way it was
+signed out (logout, revokeSession from another device, a password change there, deletion).
 
 Runs in both CI passes: two real web processes (the Procfile's line) on a throw-away
 PostgreSQL database and the machine's Redis, whatever DATABASE_URL says.
@@ -25,11 +26,19 @@ mutation ($login: String!) {
 }
 """
 LOGOUT = "mutation ($t: String) { logout(refreshToken: $t) { ok } }"
+SESSIONS = "{ sessions { id userAgent } }"
+REVOKE = "mutation ($id: ID!) { revokeSession(id: $id) { ok } }"
+CHANGE_PASSWORD = """
+mutation { changePassword(input: {currentPassword: "a-long-test-password-9",
+  newPassword: "another-long-secret-77"}) { ok } }
+"""
+DELETE = 'mutation { deleteAccount(password: "a-long-test-password-9") { ok } }'
+
 HOME_FEED = "{ homeFeed(first: 1) { edges { cursor } } }"
 NOTIFICATION_ADDED = "subscription { notificationAdded { notification { kind } } }"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def two_servers() -> Iterator[tuple[int, int]]:
     pg, redis = _server_url(), redis_url()
     with servers.throwaway_database(pg) as database_url:
@@ -46,11 +55,13 @@ def two_servers() -> Iterator[tuple[int, int]]:
                 servers.stop(process)
 
 
-def _post(port: int, query: str, variables: dict[str, Any], token: str = "") -> Any:
+def _post(
+    port: int, query: str, variables: dict[str, Any], token: str = "", agent: str = "Test"
+) -> Any:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": query, "variables": variables}).encode(),
-        headers={"Content-Type": "application/json"}
+        headers={"Content-Type": "application/json", "User-Agent": agent}
         | ({"Authorization": f"Bearer {token}"} if token else {}),
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - http only
@@ -62,19 +73,43 @@ def _refused(result: dict[str, Any]) -> bool:
     return bool(errors) and errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_a_logout_on_one_process_stops_the_token_on_the_other_within_a_second(
-    two_servers: tuple[int, int],
+def _sign_out(way: str, port: int, phone: dict[str, str], laptop: dict[str, str]) -> None:
+    """Signs the phone's session out through process `port`, `way`."""
+    if way == "logout":
+        result = _post(port, LOGOUT, {"t": phone["refreshToken"]}, phone["accessToken"])
+        assert result["data"]["logout"]["ok"], result
+        return
+    if way == "revokeSession":
+        sessions = _post(port, SESSIONS, {}, laptop["accessToken"])["data"]["sessions"]
+        (other,) = [s["id"] for s in sessions if s["userAgent"] == "Phone"]
+        result = _post(port, REVOKE, {"id": other}, laptop["accessToken"])
+        assert result["data"]["revokeSession"]["ok"], result
+        return
+    document = {"changePassword": CHANGE_PASSWORD, "deleteAccount": DELETE}[way]
+    result = _post(port, document, {}, laptop["accessToken"])
+    assert result["data"][way]["ok"], result
+
+
+@pytest.mark.parametrize("way", ["logout", "revokeSession", "changePassword", "deleteAccount"])
+async def test_a_session_signed_out_on_one_process_stops_on_the_other_within_a_second(
+    two_servers: tuple[int, int], way: str
 ) -> None:
     one, two = two_servers
-    await asyncio.to_thread(servers.register, one, "alice")
-    pair = (await asyncio.to_thread(_post, one, LOGIN, {"login": "alice"}))["data"]["login"]
-    token = pair["accessToken"]
+    username = f"alice_{way.lower()}"
+    await asyncio.to_thread(servers.register, one, username)
+    phone, laptop = [
+        (await asyncio.to_thread(_post, one, LOGIN, {"login": username}, "", agent))["data"][
+            "login"
+        ]
+        for agent in ("Phone", "Laptop")
+    ]
+    token = phone["accessToken"]
     # Process two knows the token: its signature check is remembered there.
     assert "errors" not in await asyncio.to_thread(_post, two, HOME_FEED, {}, token)
     ws = await servers.ws_subscribe(two, token, NOTIFICATION_ADDED)
     try:
         await asyncio.sleep(0.5)  # the subscription registers
-        await asyncio.to_thread(_post, one, LOGOUT, {"t": pair["refreshToken"]}, token)
+        await asyncio.to_thread(_sign_out, way, one, phone, laptop)
         signed_out = time.monotonic()
 
         refused_after = None
@@ -84,6 +119,7 @@ async def test_a_logout_on_one_process_stops_the_token_on_the_other_within_a_sec
                 break
             await asyncio.sleep(0.02)
         assert refused_after is not None, "process two still accepts the token after 1 s"
+        print(f"{way}: refused on process two after {refused_after * 1000:.0f} ms")
 
         left = max(0.05, 1.0 - (time.monotonic() - signed_out))
         with contextlib.suppress(TimeoutError):

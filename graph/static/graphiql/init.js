@@ -12,27 +12,30 @@
 (function () {
   "use strict";
 
-  // Lines of at most 38 characters: the editor shows them whole at 1280 px wide with
-  // the Explorer open (tests/e2e/graphiql_layout.mjs measures it).
+  // Lines of at most 30 characters: the editor shows 31 whole at 1280 px wide with the
+  // Explorer open and a scrollbar showing (tests/e2e/graphiql_layout.mjs measures it).
   var EXAMPLE_QUERY = [
-    "# Welcome to the social GraphQL API.",
+    "# Welcome to the social API.",
     "#",
-    "# Sign in: run Login, below. make run's",
-    "# demo accounts are alice, bob, carol;",
-    "# their password: demo-password-123.",
-    "# Then, in the Headers tab (bottom):",
-    "#   {\"Authorization\":",
-    "#     \"Bearer <the accessToken>\"}",
-    "# Or sign in at /admin/ (the session",
-    "# cookie is then used).",
+    "# Sign in: run Login, below.",
+    "# make run's demo accounts are",
+    "# alice, bob, carol; password:",
+    "# demo-password-123.",
+    "# Then, in Headers (bottom):",
+    "#  {\"Authorization\":",
+    "#   \"Bearer <accessToken>\"}",
+    "# Or sign in at /admin/: the",
+    "# session cookie then works.",
     "#",
-    "# Run Ctrl-Enter, complete Ctrl-Space.",
-    "# Docs, Explorer: the bar on the left.",
+    "# Run: Ctrl-Enter. Complete:",
+    "# Ctrl-Space. Docs, Explorer:",
+    "# the bar on the left.",
     "",
     "mutation Login {",
     "  login(input: {",
     "    login: \"alice\"",
-    "    password: \"demo-password-123\"",
+    "    password:",
+    "      \"demo-password-123\"",
     "  }) {",
     "    accessToken",
     "    errors { message }",

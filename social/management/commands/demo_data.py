@@ -23,13 +23,18 @@ class Command(BaseCommand):
         else:
             load_demo_data()
             self.stdout.write(self.style.SUCCESS("Loaded demo data."))
+        # Named only when they are there (a database of other users has none of them).
+        present = set(
+            User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", flat=True)
+        )
+        names = ", ".join(name for name in DEMO_USERNAMES if name in present)
+        if not names:
+            return
         if not settings.DEBUG:
             # Known passwords are for a development machine only.
-            self.stdout.write(f"Demo accounts: {', '.join(DEMO_USERNAMES)}")
+            self.stdout.write(f"Demo accounts: {names}")
             return
-        self.stdout.write(
-            f"Demo accounts: {', '.join(DEMO_USERNAMES)} (password: {DEMO_PASSWORD!r})"
-        )
+        self.stdout.write(f"Demo accounts: {names} (password: {DEMO_PASSWORD!r})")
         if User.objects.filter(username=DEMO_STAFF_USERNAME, is_staff=True).exists():
             self.stdout.write(
                 f"Admin (/admin/): {DEMO_STAFF_USERNAME} (password: {DEMO_PASSWORD!r})"

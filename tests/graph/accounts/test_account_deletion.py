@@ -9,16 +9,24 @@ from django.db.models import Count, Q
 
 from notifications.models import Notification
 from social.models import (
+    Block,
     Follow,
+    FollowRequest,
     Like,
+    Mute,
     Post,
     PostHashtag,
     PostMention,
     RefreshToken,
+    Report,
     Session,
     SessionRevocation,
     User,
 )
+from social.services.blocks import block_create
+from social.services.follow_requests import follow_request_create
+from social.services.mutes import mute_create
+from social.services.reports import report_create
 from social.services.tokens import token_pair_issue
 from tests.factories import PASSWORD, make_follow, make_like, make_post, make_user
 
@@ -32,9 +40,10 @@ mutation ($input: RegisterInput!) { register(input: $input) { user { username } 
 
 
 def _table_counts() -> dict[str, int]:
+    # Every table of ours, the many-to-many ones (a report's posts) included.
     return {
         model._meta.label: model.objects.count()  # type: ignore[attr-defined]
-        for model in apps.get_models()
+        for model in apps.get_models(include_auto_created=True)
         if model._meta.app_label in {"social", "notifications"}
     }
 
@@ -55,6 +64,20 @@ def _network() -> tuple[User, list[User]]:
     make_like(dana, others)
     make_like(ann, own)
     make_like(ben, others)
+    # Mutes, blocks and follow requests both ways; reports by and against her.
+    carl, lena, finn = make_user("carl"), make_user("lena", is_locked=True), make_user("finn")
+    mute_create(muter=dana, muted=ann)
+    mute_create(muter=ben, muted=dana)
+    block_create(blocker=dana, blocked=carl)
+    block_create(blocker=finn, blocked=dana)
+    follow_request_create(requester=dana, target=lena)  # lena is told: a notification
+    User.objects.filter(pk=dana.pk).update(is_locked=True)
+    dana.refresh_from_db()
+    follow_request_create(requester=carl, target=make_user("lola", is_locked=True))
+    follow_request_create(requester=ben, target=dana)
+    report_create(reporter=ann, target=dana, reason="SPAM", post_ids=[own.pk])
+    report_create(reporter=dana, target=ben, reason="SPAM")
+    report_create(reporter=ann, target=ben, reason="HATE")
     token_pair_issue(user=dana)
     token_pair_issue(user=ann)
     return dana, [ann, ben]
@@ -72,6 +95,17 @@ def _owned_rows(user: User) -> dict[str, int]:
         "social.PostMention": PostMention.objects.filter(Q(post__in=posts) | Q(user=user)).count(),
         "social.RefreshToken": RefreshToken.objects.filter(user=user).count(),
         "social.Session": Session.objects.filter(user=user).count(),
+        "social.Mute": Mute.objects.filter(Q(muter=user) | Q(muted=user)).count(),
+        "social.Block": Block.objects.filter(Q(blocker=user) | Q(blocked=user)).count(),
+        "social.FollowRequest": FollowRequest.objects.filter(
+            Q(requester=user) | Q(target=user)
+        ).count(),
+        # Reports by and against the account go with it (the moderators' queue of a user
+        # who no longer exists has nothing left to act on), and their posts' rows.
+        "social.Report": Report.objects.filter(Q(reporter=user) | Q(target=user)).count(),
+        "social.Report_posts": Report.posts.through.objects.filter(
+            Q(report__reporter=user) | Q(report__target=user)
+        ).count(),
         "notifications.Notification": Notification.objects.filter(
             Q(recipient=user) | Q(actor=user)
         ).count(),
@@ -104,6 +138,7 @@ def test_deleting_an_account_removes_what_it_owns_and_keeps_every_count_exact(
     _assert_counts_exact()
     before = _table_counts()
     owned = _owned_rows(dana)
+    assert all(owned.values()), owned  # the network gives her rows of every kind
     sessions = Session.objects.filter(user=dana).count()
     token = token_pair_issue(user=dana).access_token
 

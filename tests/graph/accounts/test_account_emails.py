@@ -1,5 +1,6 @@
 """Email verification and changing the address, with mails read from a real SMTP server."""
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -171,3 +172,107 @@ def test_a_refused_email_change_changes_nothing(
 def test_change_email_needs_sign_in(gql: Any) -> None:
     result = gql(CHANGE, {"email": "x@example.com", "password": PASSWORD})
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_no_mail_is_stored_anywhere(
+    gql: Any, smtp_inbox: Inbox, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    """Mails hold tokens: no table keeps a copy, or a token from one (no email log)."""
+    from django.apps import apps
+    from django.core import serializers
+
+    reset = "mutation ($e: String!) { requestPasswordReset(email: $e) { ok } }"
+    token = _register(gql, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        gql(reset, {"e": "vera@example.com"})
+        gql(CHANGE, {"email": "vera@new.example", "password": PASSWORD}, token=token)
+    mails = smtp_inbox.wait(4)
+    assert len(mails) == 4
+    tokens = [link_token(m) for m in mails if "token=" in text_of(m)]
+    assert len(tokens) == 3
+    stored = "".join(
+        serializers.serialize("json", model._default_manager.all())
+        for model in apps.get_models(include_auto_created=True)
+    )
+    assert "vera@example.com" in stored or "vera@new.example" in stored  # the dump has rows
+    for mail in mails:
+        assert str(mail["Subject"]) not in stored
+    secrets = tokens + [part for t in tokens for part in re.split(r"[.:-]", t) if len(part) > 16]
+    for secret in secrets:
+        assert secret not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_whose_transaction_rolls_back_mails_nobody(smtp_inbox: Inbox) -> None:
+    """Mails leave after the commit: a change undone by its caller's transaction (a later
+    step failing) sends neither the verification nor the notice."""
+    from django.db import transaction
+
+    from social import mail
+    from social.services.emails import email_change
+
+    vera = make_user("vera")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        email_change(user=vera, new_email="vera@new.example", password=PASSWORD)
+        raise RuntimeError("a later step of the same transaction fails")
+    assert User.objects.get(pk=vera.pk).email == "vera@example.com"
+    mail.wait_until_sent()
+    assert smtp_inbox.messages == []
+    vera.refresh_from_db()
+    email_change(user=vera, new_email="vera@new.example", password=PASSWORD)
+    assert len(smtp_inbox.wait(2)) == 2  # committed: both mails leave
+
+
+def test_a_name_with_markup_characters_reads_as_typed_in_the_text_body_and_escaped_in_html(
+    gql: Any, smtp_inbox: Inbox, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    from tests.smtp import html_of
+
+    variables = {
+        "input": {
+            "username": "tom",
+            "email": "o'brien@example.com",
+            "password": PASSWORD,
+            "displayName": "Tom & <Jerry>",
+        }
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gql(REGISTER, variables)["data"]["register"]["errors"] == []
+    (mail,) = smtp_inbox.wait(1)
+    assert "Hello Tom & <Jerry>," in text_of(mail)
+    assert "o'brien@example.com" in text_of(mail)
+    assert "Tom &amp; &lt;Jerry&gt;" in html_of(mail)
+    assert "<Jerry>" not in html_of(mail)
+
+
+def test_verification_mails_to_one_address_are_rate_limited_from_any_account(
+    gql: Any,
+    settings: Any,
+    smtp_inbox: Inbox,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """A new link, or a change of address to someone else's mailbox, from one account or
+    many: the address gets at most RATELIMIT_VERIFICATION_EMAILS."""
+    settings.RATELIMIT_VERIFICATION_EMAILS = "2/h"
+    victim = "victim@example.com"
+    mallory, trudy = make_user("mallory", email=victim), make_user("trudy")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = gql(REQUEST, as_user=mallory)["data"]["requestEmailVerification"]
+        # Mallory moves off the address, Trudy takes it: one more mail, then none.
+        gql(CHANGE, {"email": "m2@example.com", "password": PASSWORD}, as_user=mallory)
+        second = gql(CHANGE, {"email": victim, "password": PASSWORD}, as_user=trudy)
+        third = gql(CHANGE, {"email": "t2@example.com", "password": PASSWORD}, as_user=trudy)
+        fourth = gql(CHANGE, {"email": victim, "password": PASSWORD}, as_user=mallory)
+        fifth = gql(REQUEST, as_user=trudy)["data"]["requestEmailVerification"]
+    assert first == {"ok": True, "errors": []}
+    assert second["data"]["changeEmail"]["errors"] == []
+    assert third["data"]["changeEmail"]["errors"] == []
+    assert fourth["data"]["changeEmail"] == {
+        "user": None,
+        "errors": [{"field": None, "code": "RATE_LIMITED"}],
+    }
+    assert User.objects.get(pk=mallory.pk).email == "m2@example.com"  # nothing changed
+    assert fifth == {"ok": True, "errors": []}  # t2@ has a budget of its own
+    assert len(smtp_inbox.wait(8)) == 8  # verifications and notices of the four that went
+    verifications = [m for m in smtp_inbox.to(victim) if "Confirm" in str(m["Subject"])]
+    assert len(verifications) == 2

@@ -1,6 +1,7 @@
 """Sessions: one per sign-in, listed for their owner, revoked at once; others' are NOT_FOUND."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -95,6 +96,31 @@ def test_a_session_that_is_not_the_viewers_is_not_found_and_stays(gql: Any, kind
     }
     assert gql(ME, token=eves["accessToken"])["data"]["me"] == {"username": "eve"}
     assert not Session.objects.filter(revoked_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("state", ["signed out", "expired"])
+def test_a_session_no_longer_listed_is_not_found(gql: Any, settings: Any, state: str) -> None:
+    from django.utils import timezone
+
+    make_user("sam")
+    here = _login(gql, "sam", "Here")
+    _login(gql, "sam", "Old")
+    session = Session.objects.get(user_agent="Old")
+    if state == "signed out":
+        revoke_user_sessions(user_id=session.user_id, except_session_id=None)
+        here = _login(gql, "sam", "Here")
+    else:
+        stale = timezone.now() - settings.REFRESH_TOKEN_TTL - timedelta(minutes=1)
+        Session.objects.filter(pk=session.pk).update(last_used_at=stale)
+    revoked_at = Session.objects.get(pk=session.pk).revoked_at
+    listed = gql(SESSIONS, token=here["accessToken"])["data"]["sessions"]
+    assert "Old" not in [s["userAgent"] for s in listed]
+    result = gql(REVOKE, {"id": global_id("Session", session.pk)}, token=here["accessToken"])
+    assert result["data"]["revokeSession"] == {
+        "ok": False,
+        "errors": [{"field": "id", "code": "NOT_FOUND"}],
+    }
+    assert Session.objects.get(pk=session.pk).revoked_at == revoked_at
 
 
 def test_another_users_session_is_invisible_through_node(gql: Any) -> None:
