@@ -2,7 +2,7 @@
 PostGraphile 4, in one interleaved run, plus the same compiled SQL through pgbench.
 
     python -m bench.compiled_bench --database postgres://postgres@127.0.0.1:5432/bench_big \
-        --duration 96 --rounds 6 --out bench/results/compiled.json
+        --duration 36 --rounds 6 --out bench/results/compiled.json
 
 Pages (bench/queries.py): homeFeed(first: 20) and publicFeed(first: 20) with author, counts,
 viewer flags, hashtags and mentions; and a profile, user(username:) with posts(first: 10)
@@ -284,24 +284,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return report
 
 
+def _round_ratios(ours: dict[str, Any], peer: dict[str, Any]) -> str:
+    """The ratio to the peer in each round (each pair of slices taken minutes apart at most),
+    as min-max: how far the machine's load moved it."""
+    ratios = [
+        a["rps"] / b["rps"] for a, b in zip(ours["slices"], peer["slices"], strict=True) if b["rps"]
+    ]
+    return f"{min(ratios):.2f}-{max(ratios):.2f}" if ratios else "-"
+
+
 def _summary(report: dict[str, Any]) -> None:
     by = {(r["page"], r["variant"]): r for r in report["results"]}
     print(
-        "\n| page | variant | req/s | x PostGraphile | x hand view | p50 ms | p99 ms | app CPU ms/req | PG CPU ms/req |"  # noqa: E501
+        "\n| page | variant | req/s | x PostGraphile | rounds x PostGraphile | x hand view "
+        "| p50 ms | p99 ms | app CPU ms/req | PG CPU ms/req |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (page, _variant), r in by.items():
         peer = by.get((page, "peer"))
         hand = by.get((page, "hand"))
-        ratio_peer = f"{r['rps'] / peer['rps']:.2f}" if peer else "–"  # noqa: RUF001
-        ratio_hand = f"{r['rps'] / hand['rps']:.2f}" if hand else "–"  # noqa: RUF001
+        ratio_peer = f"{r['rps'] / peer['rps']:.2f}" if peer else "-"
+        rounds = _round_ratios(r, peer) if peer else "-"
+        ratio_hand = f"{r['rps'] / hand['rps']:.2f}" if hand else "-"
         print(
-            f"| {page} | {r['server']} | {r['rps']:.0f} | {ratio_peer} | {ratio_hand} | "
-            f"{r['p50_ms']} | {r['p99_ms']} | {r['app_cpu_ms_per_request']} | {r['pg_cpu_ms_per_request']} |"  # noqa: E501
+            f"| {page} | {r['server']} | {r['rps']:.0f} | {ratio_peer} | {rounds} | {ratio_hand} "
+            f"| {r['p50_ms']} | {r['p99_ms']} | {r['app_cpu_ms_per_request']} "
+            f"| {r['pg_cpu_ms_per_request']} |"
         )
     for page, floor in report["pgbench"].items():
         print(
-            f"| {page} | pgbench -M prepared (the compiled SQL alone) | {floor['tps']:.0f} | | | | | – | {floor['pg_cpu_ms_per_request']} |"  # noqa: E501, RUF001
+            f"| {page} | pgbench -M prepared (the compiled SQL alone) | {floor['tps']:.0f} "
+            f"| | | | | | - | {floor['pg_cpu_ms_per_request']} |"
         )
 
 
