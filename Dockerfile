@@ -16,7 +16,8 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # Static files are served from staticfiles/ by WhiteNoise; built once, into the image.
 RUN DEBUG=true python manage.py collectstatic --noinput -v0 \
-    && useradd --system --no-create-home --uid 10001 app
+    && useradd --system --no-create-home --uid 10001 app \
+    && mkdir -p /app/media && chown 10001 /app/media
 
 USER 10001
 EXPOSE 8000

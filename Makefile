@@ -28,6 +28,7 @@ demo: migrate
 	$(RUN_ENV) $(PY) manage.py demo_data
 
 run: demo
+	$(RUN_ENV) $(PY) manage.py purge_media
 	@echo "GraphiQL: http://$(HOST):$(PORT)/graphql"
 	@# The Procfile's web command, so development runs the production server.
 	$(RUN_ENV) WEB_BIND=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \

@@ -14,6 +14,11 @@ thread that ran the view: its database connections are that thread's, and nothin
 in the body can change. A streaming response is closed after it is sent, as Django
 does. A view that is a coroutine runs through Django's own ASGI handler unchanged.
 
+The body is read no further than its limit (`request_body_limit`): a Content-Length over
+it is answered 413 before a byte is read, and a body that grows past it while it is read
+(chunked, or longer than announced) is answered 413 at that point, the rest drained and
+dropped, so a huge upload is never held in memory or on disk.
+
 This is the one module that uses Django's undocumented ASGI handler internals;
 docs/internals.md lists each with the pinned Django version, and
 tests/config/test_asgi_http.py pins them.
@@ -22,8 +27,9 @@ tests/config/test_asgi_http.py pins them.
 from __future__ import annotations
 
 import asyncio
+import json
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from typing import IO, Any
 
 from asgiref.sync import iscoroutinefunction
@@ -35,8 +41,48 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
+from social.caches import sized_lru_cache
 
-@lru_cache(maxsize=1024)
+
+class BodyTooLarge(Exception):
+    """The request body is over its limit."""
+
+
+# Past the limit, what a client still sends is read and dropped up to this many times the
+# limit (so a client that sends everything before reading the answer gets the 413); then
+# the connection is closed.
+_DRAIN_FACTOR = 4
+
+
+def request_body_limit(content_type: str) -> int | None:
+    """The most bytes a request body of this type may have (None: no limit): a multipart
+    upload one file of MEDIA_MAX_BYTES and its form fields, anything else
+    DATA_UPLOAD_MAX_MEMORY_SIZE (GRAPHQL_MAX_BODY_BYTES)."""
+    if content_type.lower().startswith("multipart/form-data") and settings.MEDIA_UPLOADS_ENABLED:
+        return int(settings.MEDIA_MAX_BYTES) + int(settings.MEDIA_MULTIPART_OVERHEAD)
+    limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit
+
+
+def too_large_body(limit: int) -> bytes:
+    """The JSON answer to a body over `limit`, in the GraphQL response shape."""
+    error = {
+        "message": f"The request body is larger than the limit of {limit:,} bytes.",
+        "extensions": {"code": "BAD_USER_INPUT"},
+    }
+    return json.dumps({"data": None, "errors": [error]}).encode()
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+# Keyed by the path a client sends (`/admin/<anything>` resolves): a sized LRU, so distinct
+# paths cannot grow it (docs/security.md, "Client-keyed caches").
+@sized_lru_cache("HTTP_VIEW_CACHE_SIZE")
 def _view_is_async(path_info: str) -> bool:
     """Whether the view of this path is a coroutine (as Django's handler decides)."""
     try:
@@ -70,9 +116,22 @@ class OneHopHTTPHandler(ASGIHandler):
         if _view_is_async(_path_info(scope)):
             await self.async_handler()(scope, receive, send)
             return
+        limit = request_body_limit(_header(scope, b"content-type"))
         try:
-            body_file = await self.read_body(receive)
+            announced = int(_header(scope, b"content-length") or 0)
+        except ValueError:
+            announced = 0
+        if limit is not None and announced > limit:
+            await self.send_too_large(send, limit)
+            return
+        try:
+            body_file = await self.read_limited_body(receive, limit)
         except RequestAborted:
+            return
+        except BodyTooLarge:
+            assert limit is not None
+            await self.send_too_large(send, limit)
+            await self.drain(receive, limit * _DRAIN_FACTOR)
             return
         loop = asyncio.get_running_loop()
         try:
@@ -84,6 +143,55 @@ class OneHopHTTPHandler(ASGIHandler):
                     await loop.run_in_executor(self.executor, response.close)
         finally:
             body_file.close()
+
+    async def read_limited_body(self, receive: Any, limit: int | None) -> IO[bytes]:
+        """The body, as Django's read_body keeps it (memory, then a temporary file), read
+        no further than `limit` (raises BodyTooLarge)."""
+        body_file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by the caller)
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b"
+        )
+        size = 0
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise RequestAborted()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise BodyTooLarge()
+                body_file.write(chunk)
+                if not message.get("more_body", False):
+                    break
+        except BaseException:
+            body_file.close()
+            raise
+        body_file.seek(0)
+        return body_file  # type: ignore[return-value]
+
+    async def send_too_large(self, send: Any, limit: int) -> None:
+        body = too_large_body(limit)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def drain(self, receive: Any, most: int) -> None:
+        """Reads and drops what the client still sends, up to `most` bytes."""
+        dropped = 0
+        while dropped <= most:
+            message = await receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                return
+            dropped += len(message.get("body", b""))
 
     def respond(self, scope: Any, body_file: IO[bytes]) -> HttpResponseBase:
         """On a pool thread: the request from start to close, as under WSGI."""

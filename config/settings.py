@@ -218,6 +218,64 @@ if not STATIC_ROOT.is_dir():
     # Expected before the first collectstatic: the finders serve the files meanwhile.
     warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
+# Media uploads (social/media/, docs/operations.md "Media storage").
+MEDIA_UPLOADS_ENABLED: bool = env.bool("MEDIA_UPLOADS_ENABLED", default=True)
+# One file's bytes; a multipart body may be this plus MEDIA_MULTIPART_OVERHEAD, and is cut
+# off with HTTP 413 while it is read (config/asgi_http.py).
+MEDIA_MAX_BYTES: int = env.int("MEDIA_MAX_BYTES", default=10 * 1024 * 1024)
+MEDIA_MULTIPART_OVERHEAD: int = 64 * 1024
+# Decoded pixels (width x height): a tiny file can claim a huge image (a decompression bomb).
+MEDIA_MAX_PIXELS: int = env.int("MEDIA_MAX_PIXELS", default=40_000_000)
+# Images decoded at once per process; an upload waits at most MEDIA_PROCESSING_WAIT
+# seconds for its turn, then is refused, so uploads cannot hold every request thread.
+MEDIA_PROCESSING_CONCURRENCY: int = env.int("MEDIA_PROCESSING_CONCURRENCY", default=2)
+MEDIA_PROCESSING_WAIT: float = env.float("MEDIA_PROCESSING_WAIT", default=10.0)
+MEDIA_QUOTA_BYTES: int = env.int("MEDIA_QUOTA_BYTES", default=200 * 1024 * 1024)
+RATELIMIT_UPLOADS: str = env.str("RATELIMIT_UPLOADS", default="60/h")
+# Uploads left unattached longer than this are removed by `manage.py purge_media`.
+MEDIA_UNATTACHED_HOURS: int = env.int("MEDIA_UNATTACHED_HOURS", default=24)
+# Where files go: "filesystem" (MEDIA_ROOT, served by the app at MEDIA_URL) or "s3" (any
+# S3-compatible service through django-storages).
+MEDIA_STORAGE: str = env.str("MEDIA_STORAGE", default="filesystem")
+MEDIA_ROOT: Path = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL: str = env.str("MEDIA_URL", default="/media/")
+# Prefix for relative media URLs (the filesystem's), e.g. https://api.example.com; when
+# empty, the URL of the request that reads them supplies scheme and host.
+MEDIA_BASE_URL: str = env.str("MEDIA_BASE_URL", default="")
+if MEDIA_STORAGE == "s3":
+    _media_storage: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            # A public base URL (a CDN or a public bucket) gives plain URLs; without one,
+            # each URL is signed and expires after MEDIA_S3_URL_EXPIRY seconds.
+            "custom_domain": env.str("MEDIA_S3_PUBLIC_DOMAIN", default="") or None,
+            "url_protocol": env.str("MEDIA_S3_PUBLIC_PROTOCOL", default="https:"),
+            "querystring_auth": not env.str("MEDIA_S3_PUBLIC_DOMAIN", default=""),
+            "querystring_expire": env.int("MEDIA_S3_URL_EXPIRY", default=3600),
+            # e.g. public-read for a public bucket; unset: the bucket's own policy decides.
+            "default_acl": env.str("MEDIA_S3_ACL", default="") or None,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    _media_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
+    }
+else:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE is filesystem or s3, not {MEDIA_STORAGE!r}.")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "media": _media_storage,
+}
+
 # GraphQL limits: the largest JSON body /graphql accepts.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("GRAPHQL_MAX_BODY_BYTES", default=1024 * 1024)
 
@@ -250,10 +308,16 @@ GRAPHQL_MAX_DIRECTIVES_PER_LOCATION: int = env.int("GRAPHQL_MAX_DIRECTIVES_PER_L
 # (social/caches.py; docs/security.md "Client-keyed caches").
 # Parsed documents, validation verdicts, node-rule classes, selection paths.
 GRAPHQL_DOCUMENT_CACHE_SIZE: int = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=256)
+# What the parsed documents and their verdicts may weigh together (graph/security/documents.py).
+GRAPHQL_DOCUMENT_CACHE_BYTES: int = env.int(
+    "GRAPHQL_DOCUMENT_CACHE_BYTES", default=64 * 1024 * 1024
+)
 # Statements of the read model's list reads (social/reads/), one per selection shape.
 PREPARED_SQL_CACHE_SIZE: int = env.int("PREPARED_SQL_CACHE_SIZE", default=512)
 # Access tokens whose signature was checked, until their expiry.
 ACCESS_TOKEN_CACHE_SIZE: int = env.int("ACCESS_TOKEN_CACHE_SIZE", default=10_000)
+# Request paths whose view is known to be sync or async (config/asgi_http.py).
+HTTP_VIEW_CACHE_SIZE: int = env.int("HTTP_VIEW_CACHE_SIZE", default=256)
 # Distinct operation names labelled in /metrics; later names count as "other".
 METRICS_MAX_OPERATION_NAMES: int = env.int("METRICS_MAX_OPERATION_NAMES", default=500)
 # Rate limits ("count/period", period s, m, h or d, e.g. "5/15m") on the cache.

@@ -1,6 +1,6 @@
 // A small client of the social GraphQL API, with Apollo Client over HTTP and
 // graphql-ws over WebSocket: signs in (logs in, or registers the first time),
-// reads the home feed, follows someone, then prints live notifications.
+// reads the home feed, follows someone, posts a picture, then prints live notifications.
 //
 //   API_URL=http://127.0.0.1:8000/graphql USERNAME=alice PASSWORD='…' FOLLOW=bob npm start
 //
@@ -12,6 +12,8 @@
 //   USERNAME that cannot be registered (a short PASSWORD, an EMAIL already in use);
 // 3 cannot reach the API at API_URL (nothing listening, wrong host or port, no network,
 //   or something else answering there: a wrong path or port), or its WebSocket refused.
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import {
   ApolloClient,
   ApolloLink,
@@ -33,6 +35,8 @@ const USERNAME = process.env.USERNAME || "example_user";
 const PASSWORD = process.env.PASSWORD || "an-example-password-42";
 const EMAIL = process.env.EMAIL || `${USERNAME}@example.com`;
 const FOLLOW = process.env.FOLLOW || "";
+// A picture file to post (JPEG, PNG, WebP or GIF), e.g. PICTURE=../docs/graphiql.png.
+const PICTURE = process.env.PICTURE || "";
 const EXIT_AFTER_EVENTS = Number(process.env.EXIT_AFTER_EVENTS || 0);
 
 const print = (event, fields = {}) => console.log(JSON.stringify({ event, ...fields }));
@@ -146,6 +150,11 @@ const FOLLOW_USER = gql(`
     followUser(userId: $userId) { user { username followerCount } errors { code message } }
   }
 `);
+const CREATE_POST = gql(`
+  mutation PostPicture($ids: [ID!]) {
+    createPost(input: { body: "", mediaIds: $ids }) { post { id media { url } } errors { code } }
+  }
+`);
 const LATEST_NOTIFICATION = gql(`query LatestNotification { notifications(first: 1) { edges { cursor } } }`);
 const NOTIFICATION_ADDED = gql(`
   subscription NotificationAdded($after: String) {
@@ -213,6 +222,34 @@ async function follow(username) {
   print("followed", { username: payload.user.username, followers: payload.user.followerCount });
 }
 
+// Uploads follow the GraphQL multipart request spec: `operations` (the request, with null
+// where the file goes), `map` (which file part goes there), then the file itself. Plain
+// fetch and FormData are enough; apollo-upload-client's UploadHttpLink sends the same.
+async function postPicture(path) {
+  const operations = {
+    query: `mutation Upload($file: Upload!, $alt: String) {
+      uploadMedia(file: $file, altText: $alt) { media { id url thumbnailUrl width height } errors { code message } }
+    }`,
+    variables: { file: null, alt: `A picture by ${USERNAME}` },
+  };
+  const form = new FormData();
+  form.append("operations", JSON.stringify(operations));
+  form.append("map", JSON.stringify({ 0: ["variables.file"] }));
+  form.append("0", new Blob([await readFile(path)]), basename(path));
+  const response = await fetch(API_URL, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${accessToken}` },
+    body: form,
+  });
+  const uploaded = (await response.json()).data?.uploadMedia;
+  if (!uploaded || uploaded.errors.length > 0) throw new Error(`upload failed: ${JSON.stringify(uploaded?.errors)}`);
+  const result = await client.mutate({ mutation: CREATE_POST, variables: { ids: [uploaded.media.id] } });
+  const payload = result.data.createPost;
+  if (payload.errors.length > 0) throw new Error(`post failed: ${JSON.stringify(payload.errors)}`);
+  const { width, height, thumbnailUrl } = uploaded.media;
+  print("posted_picture", { post: payload.post.id, width, height, thumbnailUrl });
+}
+
 async function listen() {
   // From the newest notification we know of: the server sends anything newer
   // first, so nothing created between this query and the subscription is lost.
@@ -247,6 +284,7 @@ try {
   await signIn();
   await readHomeFeed();
   if (FOLLOW) await follow(FOLLOW);
+  if (PICTURE) await postPicture(PICTURE);
   await listen();
   await wsClient.dispose();
   process.exit(0);

@@ -1,7 +1,6 @@
 """The one schema: every domain's queries, mutations and subscriptions merged."""
 
-from django.conf import settings
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -11,9 +10,11 @@ from graph.accounts.queries import AccountQuery
 from graph.accounts.sessions import SessionMutation, SessionQuery
 from graph.execution import LeanExtensionsRunner, SharedEventExecutor
 from graph.extensions import RejectInvalidCredentials
+from graph.media.mutations import MediaMutation
 from graph.notifications.mutations import NotificationMutation
 from graph.notifications.queries import NotificationQuery
 from graph.notifications.subscriptions import NotificationSubscription
+from graph.security.documents import CachedDocuments
 from graph.security.errors import ApiSchema
 from graph.security.limits import FreshErrorsValidationCache, security_extensions
 from graph.security.ratelimit import apply_rate_limits
@@ -49,6 +50,7 @@ Mutation = merge_types(
         ReportMutation,
         BlockMutation,
         FollowRequestMutation,
+        MediaMutation,
     ),
 )
 Subscription = merge_types("Subscription", (NotificationSubscription,))
@@ -72,12 +74,13 @@ schema = Schema(
     extensions=[
         OperationMetrics,
         # Parsed documents reused across requests (keyed by query text and the token
-        # limit), an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE entries (clients choose the texts).
-        lambda: ParserCache(maxsize=settings.GRAPHQL_DOCUMENT_CACHE_SIZE),
+        # limit), each with its validation verdicts (the validation cache below): one LRU
+        # of GRAPHQL_DOCUMENT_CACHE_SIZE entries within GRAPHQL_DOCUMENT_CACHE_BYTES
+        # (clients choose the texts; graph/security/documents.py).
+        CachedDocuments,
         *security_extensions(),
-        # Keyed by query text and rule classes (an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE):
-        # graph/security/rules.py reuses one class per limit value, so a repeated query
-        # skips validation for a dict lookup (tests/security pins the hit).
+        # Keyed by document and rule classes: graph/security/rules.py reuses one class per
+        # limit value, so a repeated query skips validation (tests/security pins the hit).
         FreshErrorsValidationCache,
         RejectInvalidCredentials,
         # No DjangoOptimizerExtension: the read model shapes each read from the selection

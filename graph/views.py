@@ -12,7 +12,7 @@ from typing import Any
 
 from cross_web import HTTPException, SyncHTTPRequestAdapter
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
@@ -22,10 +22,17 @@ from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from config.asgi_http import request_body_limit, too_large_body
 from graph.auth import context_for_request, needs_csrf_check
 from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
+from graph.multipart import (
+    CLIENT_PARSE_ERRORS,
+    UPLOADS_DISABLED,
+    operations_with_files,
+    uploads_enabled,
+)
 from graph.persisted import PersistedDocumentError, apply_cache_headers, resolve_query
 from graph.security.codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
 from graph.security.errors import (
@@ -33,6 +40,7 @@ from graph.security.errors import (
     UNEXPECTED_MESSAGE,
     is_database_unavailable,
 )
+from social.media.storage import request_origin
 
 logger = logging.getLogger("graph.errors")
 
@@ -42,11 +50,8 @@ def error_response(message: str, code: str, status: int, **extensions: Any) -> J
     return JsonResponse({"data": None, "errors": [error]}, status=status)
 
 
-def _body_too_large() -> JsonResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return error_response(
-        f"The request body is larger than the limit of {limit:,} bytes.", BAD_USER_INPUT, 413
-    )
+def _body_too_large(limit: int | None) -> HttpResponse:
+    return HttpResponse(too_large_body(limit or 0), status=413, content_type="application/json")
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
@@ -72,6 +77,15 @@ def _read_body(request: HttpRequest) -> bytes:
     if len(body) > limit:
         raise RequestDataTooBig()
     return body
+
+
+def _origin(request: HttpRequest) -> str:
+    """Scheme and host of the request, for relative media URLs ("" for a host not served:
+    CommonMiddleware refuses those before the view)."""
+    try:
+        return request.build_absolute_uri("/")
+    except DisallowedHost:
+        return ""
 
 
 def _content_length(request: HttpRequest) -> int:
@@ -113,10 +127,14 @@ class GraphQLView(StrawberryGraphQLView):
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        # Refused before anything reads the body.
+        limit = request_body_limit(request.content_type or "")
+        # Refused before anything reads the body (config/asgi_http.py already cut it off).
         if limit is not None and _content_length(request) > limit:
-            return _body_too_large()
+            return _body_too_large(limit)
+        with request_origin(_origin(request)):
+            return self._dispatch(request)
+
+    def _dispatch(self, request: HttpRequest) -> HttpResponseBase:
         try:
             # Django's check passes the safe methods (GET may only read, see above).
             if needs_csrf_check(request):
@@ -134,7 +152,10 @@ class GraphQLView(StrawberryGraphQLView):
                 response["Allow"] = "POST" if request.method == "GET" else "GET, POST"
             return response
         except RequestDataTooBig:
-            return _body_too_large()
+            return _body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        except CLIENT_PARSE_ERRORS as exc:
+            # Django's multipart parser refused the body (read by the CSRF check or below).
+            return error_response(f"The multipart body is malformed: {exc}", BAD_USER_INPUT, 400)
         except Exception as exc:
             # Outside GraphQL execution (context, CSRF, session): same masking as inside.
             rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
@@ -177,12 +198,12 @@ class GraphQLView(StrawberryGraphQLView):
             except UnicodeDecodeError as exc:
                 raise HTTPException(400, "Unable to parse request body as JSON") from exc
             data = self.parse_json(body)
+        elif (request.content_type or "").lower().startswith("multipart/form-data"):
+            if not uploads_enabled():
+                raise HTTPException(400, UPLOADS_DISABLED)
+            data = operations_with_files(request.post_data, request.files)
         else:
-            # Multipart: the trusted-only rule and persisted ids hold there too.
-            parsed = super().parse_http_body(request)
-            if isinstance(parsed, GraphQLRequestData):
-                parsed.query = resolve_query(parsed.query, parsed.extensions, None)
-            return parsed
+            raise HTTPException(400, "Unsupported content type")
         if isinstance(data, list):
             raise HTTPException(400, "Batching is not enabled: send one operation per request.")
         if not isinstance(data, dict):

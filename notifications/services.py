@@ -2,8 +2,9 @@
 
 Each function names the recipients, writes the rows, and hands them to
 `notifications.events`, which publishes them only after the transaction commits.
-A recipient who muted the actor with notifications (social/visibility.py
-`notification_muters`) is left out: nothing is stored, counted or pushed for them.
+A recipient who muted the actor with notifications, or who blocked the actor or was
+blocked by them (social/visibility.py `notification_withheld`), is left out, whatever the
+kind: nothing is stored, counted or pushed for them.
 """
 
 import logging
@@ -20,7 +21,7 @@ from django.utils import timezone
 from notifications import events
 from notifications.models import Notification, NotificationKind
 from social.models import Post, User
-from social.visibility import blocked_between, hidden_post_pairs, notification_muters
+from social.visibility import hidden_post_pairs, notification_withheld
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +29,9 @@ logger = logging.getLogger(__name__)
 def notify_followed(*, follower: User, followee: User) -> Notification | None:
     """FOLLOW, at most once per follower and followee within NOTIFICATION_REPEAT_WINDOW,
     so follow -> unfollow -> follow does not notify twice."""
-    if follower.pk == followee.pk or blocked_between(user_id=follower.pk, other_ids=[followee.pk]):
+    if follower.pk == followee.pk:
         return None
-    if notification_muters(actor_id=follower.pk, recipient_ids=[followee.pk]):
+    if notification_withheld(actor_id=follower.pk, recipient_ids=[followee.pk]):
         return None
     since = timezone.now() - timedelta(seconds=settings.NOTIFICATION_REPEAT_WINDOW)
     if Notification.objects.filter(
@@ -44,7 +45,22 @@ def notify_followed(*, follower: User, followee: User) -> Notification | None:
     return notification
 
 
-def notify_follow_requested(*, requester: User, target: User) -> Notification:
+def notify_follow_requested(*, requester: User, target: User) -> Notification | None:
+    """FOLLOW_REQUEST to the locked target, unless it withholds the requester's notifications;
+    at most once per requester and target within
+    NOTIFICATION_REPEAT_WINDOW, as FOLLOW: asking, withdrawing and asking again does not tell
+    the target twice (a withdrawn request's unread notification is gone, so asking again
+    after that is told again; a read one still stands for it)."""
+    if notification_withheld(actor_id=requester.pk, recipient_ids=[target.pk]):
+        return None
+    since = timezone.now() - timedelta(seconds=settings.NOTIFICATION_REPEAT_WINDOW)
+    if Notification.objects.filter(
+        recipient=target,
+        actor=requester,
+        kind=NotificationKind.FOLLOW_REQUEST,
+        created_at__gte=since,
+    ).exists():
+        return None
     notification = Notification.objects.create(
         recipient=target, actor=requester, kind=NotificationKind.FOLLOW_REQUEST
     )
@@ -53,11 +69,14 @@ def notify_follow_requested(*, requester: User, target: User) -> Notification:
 
 
 def notify_follow_accepted(*, target: User, requester_ids: Collection[int]) -> list[Notification]:
-    """FOLLOW_ACCEPTED from the target to each requester it accepted."""
+    """FOLLOW_ACCEPTED from the target to each requester it accepted, but those who
+    withhold the target's notifications."""
+    recipients = {pk for pk in requester_ids if pk != target.pk}
+    recipients -= notification_withheld(actor_id=target.pk, recipient_ids=recipients)
     created = Notification.objects.bulk_create(
         Notification(recipient_id=pk, actor=target, kind=NotificationKind.FOLLOW_ACCEPTED)
         for pk in requester_ids
-        if pk != target.pk
+        if pk in recipients
     )
     events.publish_notifications(created)
     return created
@@ -81,9 +100,9 @@ def notify_liked(*, liker: User, post: Post) -> Notification | None:
     notification back under its own id: a live subscription that already delivered that
     id skips it (graph/notifications/subscriptions.py), so the recipient is told once.
     """
-    if liker.pk == post.author_id or blocked_between(user_id=liker.pk, other_ids=[post.author_id]):
+    if liker.pk == post.author_id:
         return None
-    if notification_muters(actor_id=liker.pk, recipient_ids=[post.author_id]):
+    if notification_withheld(actor_id=liker.pk, recipient_ids=[post.author_id]):
         return None
     withdrawn = _recently_withdrawn(liker=liker, post=post)
     try:
@@ -152,9 +171,10 @@ def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notifi
     candidates = {user.pk for user in mentioned}
     if parent_author_id is not None:
         candidates.add(parent_author_id)
+    # Withheld (a block either way, a mute with notifications): neither kind for them.
     notified: set[int] = {
         post.author_id,
-        *blocked_between(user_id=post.author_id, other_ids=candidates),
+        *notification_withheld(actor_id=post.author_id, recipient_ids=candidates),
     }
     if parent_author_id is not None and parent_author_id not in notified:
         rows.append(
@@ -177,15 +197,10 @@ def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notifi
                 )
             )
             notified.add(user.pk)
-    muters = notification_muters(actor_id=post.author_id, recipient_ids=notified - {post.author_id})
     hidden = hidden_post_pairs(
         viewer_ids={n.recipient_id for n in rows}, author_ids=[post.author_id]
     )
-    rows = [
-        n
-        for n in rows
-        if n.recipient_id not in muters and (n.recipient_id, post.author_id) not in hidden
-    ]
+    rows = [n for n in rows if (n.recipient_id, post.author_id) not in hidden]
     created = [
         Notification.objects.create(
             recipient_id=n.recipient_id, actor_id=n.actor_id, kind=n.kind, post=n.post

@@ -9,10 +9,11 @@ their rows along, every counter staying exact.
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from social.admin_login import ThrottledAdminLoginForm
 from social.models import Follow, FollowRequest, Like, Post, Session, User
@@ -100,6 +101,21 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             user_delete(user=user)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        # A password set here (a moderator resetting a compromised account) signs the user
+        # out of every API session at once, as the API's reset does; Django only ends the
+        # cookie sessions.
+        user = self.get_object(request, unquote(id))
+        before = user.password if user is not None else None
+        response = super().user_change_password(request, id, form_url)
+        if user is not None and request.method == "POST":
+            user.refresh_from_db(fields=["password"])
+            if user.password != before:
+                revoke_user_sessions(user_id=user.pk)
+        return response
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         deactivated = change and "is_active" in form.changed_data and not obj.is_active

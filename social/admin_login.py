@@ -2,17 +2,28 @@
 
 Both count the same failures per account and per client address: an attacker cannot
 double the guesses by alternating between /admin/login/ and the `login` mutation.
+
+A staff user's own password change (/admin/password_change/) is the API's `changePassword`
+in the admin's clothes: the current password is confirmed by `password_confirm` (throttled
+with the account's sign-in failures) and the new one signs the user's API sessions out at
+once, everywhere; the admin session that changed it goes on (Django keeps it).
 """
 
 from typing import Any
 
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponseBase
+from django.urls import reverse
 
 from config.client_address import request_limit_key_address
 from social.errors import ErrorCode, ValidationFailed
-from social.services.accounts import user_authenticate
+from social.models import User
+from social.services.accounts import password_confirm, user_authenticate
+from social.services.sessions import revoke_user_sessions
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):
@@ -33,3 +44,37 @@ class ThrottledAdminLoginForm(AdminAuthenticationForm):
             self.user_cache = user
             self.confirm_login_allowed(user)
         return self.cleaned_data
+
+
+class ThrottledPasswordChangeForm(AdminPasswordChangeForm):
+    user: User
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        try:
+            password_confirm(user=self.user, password=old_password, field="old_password")
+        except ValidationFailed as exc:
+            if exc.errors and exc.errors[0].code == ErrorCode.RATE_LIMITED:
+                raise ValidationError(exc.errors[0].message, code="rate_limited") from exc
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            ) from exc
+        return old_password
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        # Whoever holds this account's tokens is out; this cookie session is not one of them.
+        revoke_user_sessions(user_id=user.pk)
+        return user
+
+
+def password_change(request: HttpRequest) -> HttpResponseBase:
+    """AdminSite.password_change (Django 5.2) with the form above; routed ahead of the
+    admin's own URL in config/urls.py, under the same path and name."""
+    request.current_app = admin.site.name
+    view = PasswordChangeView.as_view(
+        form_class=ThrottledPasswordChangeForm,
+        success_url=reverse("admin:password_change_done", current_app=admin.site.name),
+        extra_context=admin.site.each_context(request),
+    )
+    return view(request)

@@ -16,6 +16,8 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "RATE_LIMITED"
     SUSPENDED = "SUSPENDED"
     BLOCKED = "BLOCKED"
+    TOO_LARGE = "TOO_LARGE"
+    UNSUPPORTED_MEDIA = "UNSUPPORTED_MEDIA"
 
 
 @dataclass(frozen=True)

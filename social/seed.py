@@ -176,15 +176,22 @@ def recount() -> None:
         )
         return Coalesce(Subquery(counted), 0)
 
-    # As the counter triggers define them: a deactivated user's rows count nowhere.
+    # As the counter triggers define them: a deactivated or suspended user's rows count
+    # nowhere (social/migrations/0011).
     User.objects.update(
-        follower_count=count_of(Follow, "followee", follower__is_active=True),
-        following_count=count_of(Follow, "follower", followee__is_active=True),
+        follower_count=count_of(
+            Follow, "followee", follower__is_active=True, follower__suspended_at__isnull=True
+        ),
+        following_count=count_of(
+            Follow, "follower", followee__is_active=True, followee__suspended_at__isnull=True
+        ),
         post_count=count_of(Post, "author"),
     )
     Post.objects.update(
-        like_count=count_of(Like, "post", user__is_active=True),
-        reply_count=count_of(Post, "reply_to", author__is_active=True),
+        like_count=count_of(Like, "post", user__is_active=True, user__suspended_at__isnull=True),
+        reply_count=count_of(
+            Post, "reply_to", author__is_active=True, author__suspended_at__isnull=True
+        ),
     )
 
 

@@ -23,8 +23,10 @@ brings both back as they were. A post's parent, mentions and notification actors
 the same rules as any other post or user: what the viewer may not see is absent.
 
 Blocks: a block, either way, hides each side's posts from the other (every list, thread,
-parent, `post`/`node`, live event) and leaves each out of the other's user search; the
-profile itself stays, so a client can show the block.
+parent, `post`/`node`, live event), leaves each out of the other's user search, and hides
+the notifications each caused the other, stored or live, counted or listed, while it stands
+(`notifications_q`/`notifications_sql`); the profile itself stays, so a client can show the
+block.
 
 Mutes: an unexpired mute hides the muted user's posts from the muter's feeds only
 (`feed=True`: home, public and hashtag feeds and live feed events), never from their
@@ -203,36 +205,44 @@ def posts_sql(*, post: str, author: str, feed: bool = False, live: bool = False)
 
 def notifications_q(*, prefix: str = "") -> Q:
     """Notifications their recipient may see: not caused by someone the recipient muted with
-    `notifications` (while the mute lasts). `prefix` is the path to the notification."""
+    `notifications` (while the mute lasts), nor by someone on either side of a block with
+    the recipient (while it stands). `prefix` is the path to the notification."""
+    recipient, actor = OuterRef(f"{prefix}recipient_id"), OuterRef(f"{prefix}actor_id")
     muted = Mute.objects.filter(
-        unexpired_q(),
-        muter_id=OuterRef(f"{prefix}recipient_id"),
-        muted_id=OuterRef(f"{prefix}actor_id"),
-        notifications=True,
+        unexpired_q(), muter_id=recipient, muted_id=actor, notifications=True
     )
-    return ~Q(Exists(muted))
+    blocked = Block.objects.filter(
+        Q(blocker_id=recipient, blocked_id=actor) | Q(blocker_id=actor, blocked_id=recipient)
+    )
+    return ~Q(Exists(muted)) & ~Q(Exists(blocked))
 
 
 def notifications_sql(*, notification: str) -> SqlFragment:
     """`notifications_q` over the alias `notification` of notifications_notification."""
+    recipient, actor = f"{notification}.recipient_id", f"{notification}.actor_id"
     return SqlFragment(
-        f"NOT EXISTS(SELECT 1 FROM {_MUTE} mn WHERE mn.muter_id = {notification}.recipient_id "  # noqa: S608
-        f"AND mn.muted_id = {notification}.actor_id AND mn.notifications "
-        "AND (mn.expires_at IS NULL OR mn.expires_at > %s))",
+        f"NOT EXISTS(SELECT 1 FROM {_MUTE} mn WHERE mn.muter_id = {recipient} "  # noqa: S608
+        f"AND mn.muted_id = {actor} AND mn.notifications "
+        "AND (mn.expires_at IS NULL OR mn.expires_at > %s)) "
+        f"AND NOT EXISTS(SELECT 1 FROM {_BLOCK} bn WHERE (bn.blocker_id = {recipient} "
+        f"AND bn.blocked_id = {actor}) "
+        f"OR (bn.blocker_id = {actor} AND bn.blocked_id = {recipient}))",
         (NOW,),
     )
 
 
-def notification_muters(*, actor_id: int, recipient_ids: Collection[int]) -> set[int]:
+def notification_withheld(*, actor_id: int, recipient_ids: Collection[int]) -> set[int]:
     """The recipients, among these, who may not be notified of what `actor_id` does: the
-    live check of `notifications_q`, applied before a notification is stored or pushed."""
+    live check of `notifications_q` (a mute with `notifications`, a block either way),
+    applied before a notification of any kind is stored or pushed."""
     if not recipient_ids:
         return set()
-    return set(
+    muters = set(
         Mute.objects.filter(
             unexpired_q(), muted_id=actor_id, muter_id__in=recipient_ids, notifications=True
         ).values_list("muter_id", flat=True)
     )
+    return muters | blocked_between(user_id=actor_id, other_ids=recipient_ids)
 
 
 def blocked_between(*, user_id: int, other_ids: Collection[int]) -> set[int]:
@@ -254,9 +264,8 @@ def hidden_pairs(*, viewer_ids: Collection[int], user_ids: Collection[int]) -> s
     where the viewer may still not see the user nor what they wrote: the live check, for an
     object read once and shown to many viewers (social/reads/flags.py `ManyViewers`).
 
-    Today nothing hides a visible user from one viewer only (a block hides the posts, in
-    `hidden_post_pairs`, and leaves the profile); mutes and locked accounts will answer
-    here, in one query for all the viewers."""
+    Today nothing hides a visible user from one viewer only: a block, a mute and a locked
+    account hide posts (`hidden_post_pairs`) and leave the profile."""
     return set()
 
 

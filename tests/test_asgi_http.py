@@ -72,11 +72,11 @@ async def call(
 
 @pytest.fixture
 def handler() -> Iterator[OneHopHTTPHandler]:
-    asgi_http._view_is_async.cache_clear()
+    asgi_http._view_is_async.cache_clear()  # type: ignore[attr-defined]
     app = OneHopHTTPHandler(threads=2)
     yield app
     app.executor.shutdown(wait=True)
-    asgi_http._view_is_async.cache_clear()
+    asgi_http._view_is_async.cache_clear()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -15,11 +15,7 @@ CONTRACT = Path(os.environ.get("CONTRACT_PATH", ROOT.parent / "shared" / "contra
 # Contract operations and types not built yet, each removed by the issue that builds it.
 PENDING_SAFETY: set[str] = set()  # issue 13: built
 PENDING_ACCOUNTS: set[str] = set()  # issue 14: built
-PENDING_MEDIA = {  # issue 15
-    "Upload", "Media", "MediaPayload", "User.avatar", "Post.media",
-    "ErrorCode.TOO_LARGE", "ErrorCode.UNSUPPORTED_MEDIA",
-    "UpdateProfileInput.avatarMediaId", "CreatePostInput.mediaIds", "Mutation.uploadMedia",
-}  # fmt: skip
+PENDING_MEDIA: set[str] = set()  # issue 15: built
 PENDING_LIVE = {  # issue 18
     "Subscription.homeFeedEdgeAdded", "Subscription.unreadNotificationCountChanged",
 }  # fmt: skip

@@ -12,9 +12,11 @@ from graph.accounts.types import (
 )
 from graph.context import Info
 from graph.errors import payload_errors
+from graph.ids import pk_of
 from graph.permissions import require_viewer
 from graph.security.ratelimit import client_address
 from graph.types.users import UserType
+from social.errors import ErrorCode, ValidationFailed
 from social.reads.users import own_view
 from social.services import accounts, tokens
 from social.services.sessions import revoke_user_sessions
@@ -31,6 +33,17 @@ def _signed_in(info: Info, payload: AuthPayload, user: object, pair: tokens.Toke
     payload.refresh_token = pair.refresh_token
     # The rest of this request (the payload's `user { email }`) sees the new viewer.
     info.context.set_viewer(user)  # type: ignore[arg-type]
+
+
+def _avatar_media_id(value: strawberry.ID | None) -> int | None:
+    if value is None:
+        return None
+    pk = pk_of(value, "Media")
+    if pk is None:
+        raise ValidationFailed(
+            field="avatarMediaId", code=ErrorCode.NOT_FOUND, message="That upload does not exist."
+        )
+    return pk
 
 
 @strawberry.type
@@ -98,6 +111,7 @@ class AccountMutation:
                 bio=input.bio,
                 avatar_url=input.avatar_url,
                 is_locked=input.is_locked,
+                avatar_media_id=_avatar_media_id(input.avatar_media_id),
             )
             payload.user = cast(UserType, own_view(user))
         return payload

@@ -25,6 +25,9 @@ class UpdateProfileInput:
     display_name: str | None = None
     bio: str | None = None
     avatar_url: str | None = None
+    avatar_media_id: strawberry.ID | None = strawberry.field(
+        default=None, description="One of the viewer's own uploads; it becomes `avatar`."
+    )
     is_locked: bool | None = strawberry.field(
         default=None, description="Unlocking accepts every pending follow request."
     )

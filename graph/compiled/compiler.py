@@ -36,7 +36,9 @@ from graph.ids import parse_global_id
 from graph.internals import FieldGroup, node_of
 from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
 from notifications.models import Notification
+from social.media.storage import media_url_prefix
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
+from social.services.media import MAX_MEDIA_PER_POST
 from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST, normalize_hashtag
 from social.visibility import NOW, SqlFragment, notifications_sql, now_param, posts_sql, users_sql
 
@@ -259,7 +261,46 @@ class Compiler:
                 return self.post_or_null(f"{p}.reply_to_id", group)
             case "replies":
                 return self.connection("Post", group, self.replies_source(p))
+            case "media":
+                item, place = self.alias("e"), self.alias("o")
+                # At most the bound the node limit counts, as the read model cuts.
+                return (
+                    f"'[' || coalesce((SELECT string_agg({self.media(item, group)}, ','"
+                    f" ORDER BY {place}) FROM jsonb_array_elements({p}.media_json)"
+                    f" WITH ORDINALITY AS x{item}({item}, {place})"
+                    f" WHERE {place} <= {int(MAX_MEDIA_PER_POST)}), '') || ']'"
+                )
         raise Fallback(f"Post.{name}")
+
+    def media_prefix(self) -> str:
+        """The URL prefix of stored names, read at each execution (the request's origin)."""
+        if media_url_prefix() is None:
+            raise Fallback("signed media URLs")  # signed by Python, per URL
+        return self.param(lambda bind: media_url_prefix(), "text")
+
+    def media(self, j: str, group: FieldGroup) -> str:
+        """The Media object of the jsonb value `j` (Media.as_json)."""
+        return self.obj(
+            [(key, self.media_field(j, name)) for key, name, _ in self.fields("Media", group)]
+        )
+
+    def media_field(self, j: str, name: str) -> str:
+        match name:
+            case "__typename":
+                return "'\"Media\"'"
+            case "id":
+                return sql.global_id("Media", f"({j}->>'id')::bigint")
+            case "url":
+                return sql.string(f"{self.media_prefix()} || ({j}->>'file')")
+            case "thumbnailUrl":
+                return sql.string(f"{self.media_prefix()} || ({j}->>'thumb')")
+            case "width" | "height":
+                return sql.integer(f"({j}->>'{name}')::int")
+            case "mimeType":
+                return sql.string(f"{j}->>'mime'")
+            case "altText":
+                return sql.string(f"{j}->>'alt'")
+        raise Fallback(f"Media.{name}")
 
     def user(self, u: str, group: FieldGroup) -> str:
         return self.obj(
@@ -279,7 +320,15 @@ class Compiler:
             case "bio":
                 return sql.string(f"{u}.bio")
             case "avatarUrl":
-                return sql.string(f"{u}.avatar_url", nullable=True)
+                # An uploaded avatar's thumbnail, else the URL given (social/reads).
+                given = sql.string(f"{u}.avatar_url", nullable=True)
+                thumbnail = sql.string(f"{self.media_prefix()} || ({u}.avatar_json->>'thumb')")
+                return f"CASE WHEN {u}.avatar_json IS NULL THEN {given} ELSE {thumbnail} END"
+            case "avatar":
+                picture = f"{u}.avatar_json"
+                return (
+                    f"CASE WHEN {picture} IS NULL THEN 'null' ELSE {self.media(picture, group)} END"
+                )
             case "dateJoined":
                 return sql.datetime(f"{u}.date_joined")
             case "followerCount":

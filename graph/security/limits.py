@@ -15,8 +15,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from graph.security.directives import directive_limit_rule
+from graph.security.documents import cached_verdict
 from graph.security.rules import alias_limit_rule, depth_limit_rule, node_limit_rule
-from social.caches import SizedLRU
 
 # Messages of Strawberry's and graphql-core's limit rules, which carry no code of their
 # own; graph.security.errors gives them QUERY_TOO_COMPLEX (tests/security pins each).
@@ -65,41 +65,26 @@ def security_extensions() -> list[Callable[[], SchemaExtension]]:
     return [QueryLimits]
 
 
-# Validation verdicts by schema, query text and rule classes. The text stands for its
-# document: the parse cache (graph/schema.py) turns one text into one document whatever the
-# token limit (a text over the limit never reaches validation). Keyed by the text, a hit
-# costs hashing a string; Strawberry's ValidationCache keys by the parsed document, whose
-# hash walks every node of its AST on every request (~6 % of a compiled page's CPU,
-# bench/RESULTS.md section 11). Clients choose the texts: a sized LRU (docs/security.md).
-_verdicts: SizedLRU[tuple[object, str, tuple[type[ASTValidationRule], ...]], list[GraphQLError]] = (
-    SizedLRU("GRAPHQL_DOCUMENT_CACHE_SIZE")
-)
-
-
 class FreshErrorsValidationCache(SchemaExtension):
-    """Validation verdicts cached by query text, handing each request its own copies of
-    the cached errors.
+    """Strawberry's ValidationCache, keeping each verdict with its document in
+    graph/security/documents.py (so within that cache's byte budget), and handing each
+    request its own copies of cached errors.
 
     graph.security.errors rewrites errors in place (codes, and suggestions stripped in
     production); on the shared cached objects that would leak from one request, or one
-    setting, to the next. Rule classes are part of the key, and graph/security/rules.py
-    reuses one class per limit value, so a changed limit validates again."""
+    setting, to the next."""
 
     def on_validate(self) -> Iterator[None]:
-        # As Strawberry's ValidationCache does, but keyed by the text and copying the errors
-        # before the yield: Strawberry processes them inside the validation step.
+        # Copying before the yield: Strawberry processes the errors inside the validation step.
         context = self.execution_context
-        schema = context.schema._schema
-        document = context.graphql_document
+        schema, document, rules = (
+            context.schema._schema,
+            context.graphql_document,
+            context.validation_rules,
+        )
         assert document is not None
-        rules = tuple(context.validation_rules)
-        query = context.query
-        if isinstance(query, str):
-            errors = _verdicts.get_or_build(
-                (schema, query, rules), lambda: validate_document(schema, document, rules)
-            )
-        else:  # a document handed over without its text: nothing to key it by
-            errors = validate_document(schema, document, rules)
+        # What Strawberry's ValidationCache runs (its rules added, graphql-core's 100-error cap).
+        errors = cached_verdict(context, lambda: validate_document(schema, document, rules))
         context.pre_execution_errors = [
             GraphQLError(
                 error.message,

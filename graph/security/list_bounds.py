@@ -27,6 +27,7 @@ from graphql import (
 )
 
 from graph.errors import MAX_USER_ERRORS
+from social.services.media import MAX_MEDIA_PER_POST
 from social.services.sessions import MAX_SESSIONS_LISTED
 from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST
 
@@ -52,6 +53,7 @@ BOUNDS_BY_ITEM_TYPE: dict[str, int | Page] = {
 BOUNDS_BY_FIELD: dict[str, int | Page] = {
     "Post.mentions": MAX_MENTIONS_PER_POST,
     "Post.hashtags": MAX_HASHTAGS_PER_POST,
+    "Post.media": MAX_MEDIA_PER_POST,
     "Query.sessions": MAX_SESSIONS_LISTED,
 }
 

@@ -35,6 +35,7 @@ class MutationLimit:
 WRITES = MutationLimit("writes", "RATELIMIT_WRITES", "user")
 REGISTRATIONS = MutationLimit("registrations", "RATELIMIT_REGISTRATIONS", "address")
 REPORTS = MutationLimit("reports", "RATELIMIT_REPORTS", "user")
+UPLOADS = MutationLimit("uploads", "RATELIMIT_UPLOADS", "user")
 
 # Root mutations by GraphQL name. Login is limited on failures only, in its service.
 MUTATION_LIMITS: dict[str, MutationLimit] = {
@@ -55,6 +56,8 @@ MUTATION_LIMITS: dict[str, MutationLimit] = {
     "revokeSession": WRITES,
     # Its own budget: a report costs a moderator's time, not just a row.
     "reportUser": REPORTS,
+    # Its own budget: an upload costs CPU and storage, not just a row.
+    "uploadMedia": UPLOADS,
 }
 
 

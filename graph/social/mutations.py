@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import cast
 
 import strawberry
 
@@ -76,6 +77,18 @@ def _on_user(info: Info, user_id: str, act: Callable[[User, User], object]) -> F
     return payload
 
 
+def _media_ids(values: list[strawberry.ID] | None) -> list[int] | None:
+    """The uploads' pks; an id that is not a Media's is NOT_FOUND, like someone else's."""
+    if values is None:
+        return None
+    pks = [pk_of(value, "Media") for value in values]
+    if any(pk is None for pk in pks):
+        raise ValidationFailed(
+            field="mediaIds", code=ErrorCode.NOT_FOUND, message="That upload does not exist."
+        )
+    return cast(list[int], pks)
+
+
 @strawberry.type
 class SocialMutation:
     @strawberry.mutation
@@ -88,7 +101,12 @@ class SocialMutation:
                 if input.reply_to is None
                 else _post(input.reply_to, "replyTo", viewer.pk, blocks=False)
             )
-            post = posts.post_create(author=viewer, body=input.body, reply_to=reply_to)
+            post = posts.post_create(
+                author=viewer,
+                body=input.body,
+                reply_to=reply_to,
+                media_ids=_media_ids(input.media_ids),
+            )
             payload.post = _fresh_post(info, post.pk, viewer.pk)  # type: ignore[assignment]
         return payload
 

@@ -7,8 +7,14 @@ from graph.types.users import UserType
 
 @strawberry.input
 class CreatePostInput:
-    body: str = strawberry.field(description="1-500 characters after trimming.")
+    body: str = strawberry.field(
+        description="1-500 characters after trimming; may be empty when mediaIds is not."
+    )
     reply_to: strawberry.ID | None = None
+    media_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Up to 4 of the viewer's own uploads not yet attached to a post.",
+    )
 
 
 @strawberry.input

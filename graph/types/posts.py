@@ -9,6 +9,7 @@ from graph.context import Info
 from graph.errors import bad_user_input
 from graph.pagination import Page, decode_cursor, page_edges, page_info, page_of, page_size
 from graph.types.common import encoded_global_id, read_field
+from graph.types.media import MediaType
 from graph.types.selection import selected_post_shape
 from graph.types.users import UserType
 from social.reads import posts as post_reads
@@ -45,6 +46,9 @@ class PostType(relay.Node):
     hashtags: list[str] = strawberry.field(
         description="Tags written as #tag in the body, lower-cased, without '#', in order of "
         "appearance."
+    )
+    media: list[MediaType] = strawberry.field(
+        description="Attached images, in the order given at creation (at most 4)."
     )
 
     @classmethod

@@ -1,6 +1,8 @@
 """What a field's selection reads of the posts and users below it: the `PostShape` a read
 of the read model needs so that every field selected finds its value loaded."""
 
+import weakref
+
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 from graph.context import Info
@@ -11,10 +13,12 @@ from social.reads.views import PostShape, UserFlags
 # Paths by the field's nodes in the parsed document, which the parser cache reuses for the
 # same query text: a repeated query skips the walk. Directives are not applied (a field
 # under @skip counts as selected), so the paths depend on the document alone.
-# Clients choose the documents: an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE entries.
-_paths_by_nodes: SizedLRU[tuple[int, ...], tuple[tuple[FieldNode, ...], frozenset[str]]] = SizedLRU(
-    "GRAPHQL_DOCUMENT_CACHE_SIZE"
-)
+# Clients choose the documents: an LRU of GRAPHQL_DOCUMENT_CACHE_SIZE entries, which refers
+# to its nodes weakly, so it keeps no document alive that the document cache let go
+# (graph/security/documents.py bounds their bytes); an id reused by another node misses.
+_paths_by_nodes: SizedLRU[
+    tuple[int, ...], tuple[tuple[weakref.ref[FieldNode], ...], frozenset[str]]
+] = SizedLRU("GRAPHQL_DOCUMENT_CACHE_SIZE")
 
 
 def selected_paths(info: Info) -> frozenset[str]:
@@ -23,7 +27,7 @@ def selected_paths(info: Info) -> frozenset[str]:
     nodes, fragments = field_nodes(info)
     key = tuple(id(node) for node in nodes)
     cached = _paths_by_nodes.get(key)
-    if cached is not None and all(a is b for a, b in zip(cached[0], nodes, strict=True)):
+    if cached is not None and all(a() is b for a, b in zip(cached[0], nodes, strict=True)):
         return cached[1]
     paths: set[str] = set()
 
@@ -44,7 +48,7 @@ def selected_paths(info: Info) -> frozenset[str]:
     for node in nodes:
         walk(node.selection_set, "")
     result = frozenset(paths)
-    _paths_by_nodes.put(key, (nodes, result))
+    _paths_by_nodes.put(key, (tuple(weakref.ref(node) for node in nodes), result))
     return result
 
 

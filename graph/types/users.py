@@ -9,6 +9,7 @@ from strawberry import relay
 from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info
 from graph.types.common import encoded_global_id, read_field
+from graph.types.media import MediaType
 from social.reads import posts as post_reads
 from social.reads import users as user_reads
 from social.reads.views import UserView
@@ -62,6 +63,10 @@ class UserType(relay.Node):
     )
     viewer_follow_requested: bool = strawberry.field(
         description="The viewer asked to follow this locked user and awaits approval."
+    )
+    avatar: MediaType | None = strawberry.field(
+        description="The profile picture, when one was uploaded; avatarUrl is then its "
+        "thumbnail's URL."
     )
 
     @classmethod

@@ -1,5 +1,6 @@
 from social.models.blocks import Block
 from social.models.follows import Follow
+from social.models.media import Media
 from social.models.mutes import Mute
 from social.models.posts import Like, Post, PostHashtag, PostMention
 from social.models.reports import ModeratorAction, Report
@@ -13,6 +14,7 @@ __all__ = [
     "Follow",
     "FollowRequest",
     "Like",
+    "Media",
     "ModeratorAction",
     "Mute",
     "Post",

@@ -28,11 +28,19 @@ class Post(models.Model):
     like_count = models.PositiveIntegerField(default=0)
     reply_count = models.PositiveIntegerField(default=0)
 
+    # The attached images (Media.as_json, in order), kept beside the post so a page of
+    # posts reads them in its one statement; the Media rows stay the source of truth.
+    media_json = models.JSONField(default=list, blank=True)
+    # A post with images may have an empty body.
+    has_media = models.BooleanField(default=False)
+
     class Meta:
         constraints = [
             # The services trim and check the body; the database refuses what slips past.
             models.CheckConstraint(
-                condition=models.Q(GreaterThan(Length(Trim("body")), 0))
+                condition=(
+                    models.Q(GreaterThan(Length(Trim("body")), 0)) | models.Q(has_media=True)
+                )
                 & models.Q(LessThanOrEqual(Length("body"), POST_BODY_MAX_LENGTH)),
                 name="post_body_length",
             ),

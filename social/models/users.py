@@ -37,6 +37,9 @@ class User(AbstractUser):
     bio = models.CharField(max_length=300, blank=True, default="")
     # The contract's avatarUrl is nullable: null is "no avatar", as the API returns it.
     avatar_url = models.URLField(max_length=500, blank=True, null=True)  # noqa: DJ001
+    # The avatar upload (Media.as_json), kept beside the user so every read of a user has
+    # it in its one statement; null when none was uploaded.
+    avatar_json = models.JSONField(null=True, blank=True)
     # A locked account approves each follower (FollowRequest); its posts reach them only.
     is_locked = models.BooleanField(default=False)
 

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from social.caches import sized_lru_cache
 from social.models import Follow, Post, PostHashtag, PostMention, User
+from social.reads import media as media_reads
 from social.reads.flags import (
     blocks_viewer_sql,
     follow_requested_sql,
@@ -56,6 +57,7 @@ _POST_COLUMNS = (
     "reply_count",
     "like_count",
     "reply_to_id",
+    "media_json",
 )
 USER_COLUMNS = (
     "id",
@@ -70,6 +72,7 @@ USER_COLUMNS = (
     "post_count",
     "email_verified_at",
     "is_locked",
+    "avatar_json",
 )
 
 
@@ -370,13 +373,14 @@ def user_from_row(
     """A UserView from USER_COLUMNS at `start` of `row` (the flags at their own indexes)."""
     user_id = row[start]
     own = keep_email or user_id == viewer_id
+    picture = media_reads.avatar(row[start + 12])
     return UserView(
         user_id,
         row[start + 1],
         row[start + 2] if own else None,
         row[start + 3],
         row[start + 4],
-        row[start + 5],
+        row[start + 5] if picture is None else picture.thumbnail_url,
         time(row[start + 6]),
         row[start + 7],
         row[start + 8],
@@ -389,6 +393,7 @@ def user_from_row(
         blocks_viewer is not None and bool(row[blocks_viewer]),
         bool(row[start + 11]),
         follow_requested is not None and bool(row[follow_requested]),
+        picture,
     )
 
 
@@ -514,22 +519,24 @@ def _row_views(
         post_id = row[o]
         if post_id is None:
             return None
+        picture = media_reads.avatar(row[o + 20])
         author = UserView(
             row[o + 1],
-            row[o + 8],
-            row[o + 9] if keep_emails or row[o + 1] == viewer_id else None,
-            row[o + 10],
+            row[o + 9],
+            row[o + 10] if keep_emails or row[o + 1] == viewer_id else None,
             row[o + 11],
             row[o + 12],
-            time(row[o + 13]),
-            row[o + 14],
+            row[o + 13] if picture is None else picture.thumbnail_url,
+            time(row[o + 14]),
             row[o + 15],
             row[o + 16],
+            row[o + 17],
             level.viewer_follows is not None and bool(row[level.viewer_follows]),
             level.follows_viewer is not None and bool(row[level.follows_viewer]),
-            (row[o + 17] is not None) if keep_emails or row[o + 1] == viewer_id else None,
+            (row[o + 18] is not None) if keep_emails or row[o + 1] == viewer_id else None,
             level.viewer_mutes is not None and bool(row[level.viewer_mutes]),
-            is_locked=bool(row[o + 18]),
+            is_locked=bool(row[o + 19]),
+            avatar=picture,
             # viewerFollowRequested stays false: a request to a locked author is pending only
             # while the viewer does not follow them, and then their posts are hidden.
         )
@@ -555,6 +562,7 @@ def _row_views(
             # for rows written outside the services.
             tuple(mentions[post_id][:MAX_MENTIONS_PER_POST]) if level.mentions is not None else (),
             None if level.parent is None else build(row, level.parent),
+            media_reads.post_media(row[o + 8]),
         )
 
     return [build(row, level) for row in rows]

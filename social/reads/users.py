@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from social.models import Follow, FollowRequest, Mute, User
+from social.reads import media as media_reads
 from social.reads.flags import (
     blocks_viewer_exists,
     follow_requested_exists,
@@ -93,19 +94,21 @@ def user_by_username(*, username: str, viewer_id: int | None) -> UserView | None
 
 def own_view(user: User) -> UserView:
     """The user as they see themselves, from the instance at hand (no query)."""
+    picture = media_reads.avatar(user.avatar_json)
     return UserView(
         user.pk,
         user.username,
         user.email,
         user.display_name,
         user.bio,
-        user.avatar_url,
+        user.avatar_url if picture is None else picture.thumbnail_url,
         user.date_joined,
         user.follower_count,
         user.following_count,
         user.post_count,
         email_verified=user.email_verified_at is not None,
         is_locked=user.is_locked,
+        avatar=picture,
     )
 
 

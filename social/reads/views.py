@@ -9,7 +9,6 @@ that was left out.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,23 @@ class PostShape:
 FULL_SHAPE = PostShape(reply_to=PostShape(hashtags=False, mentions=None))
 
 
+@dataclass(slots=True)
+class MediaView:
+    """An uploaded image as a client reads it: absolute URLs of both renditions."""
+
+    id: int
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+    mime_type: str
+    alt_text: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 # Views are never changed once built (`dataclasses.replace` makes another): one view may be
 # shared by many viewers' executions (graph/execution.py). Not frozen=True: its __init__
 # sets each field through object.__setattr__, paid for every row of every page
@@ -71,6 +87,8 @@ class UserView:
     is_locked: bool = False
     # The viewer asked to follow this locked user and awaits approval.
     viewer_follow_requested: bool = False
+    # The uploaded profile picture; avatar_url is then its thumbnail's URL.
+    avatar: MediaView | None = None
 
     @property
     def pk(self) -> int:
@@ -95,8 +113,8 @@ class PostView:
     hashtags: tuple[str, ...] = ()
     mentions: tuple[UserView, ...] = ()
     reply_to: "PostView | None" = None
-    # Attached media, in order (filled by the media feature; empty until then).
-    media: tuple[Any, ...] = ()
+    # Attached images, in order.
+    media: tuple[MediaView, ...] = ()
 
     @property
     def pk(self) -> int:

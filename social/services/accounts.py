@@ -14,8 +14,9 @@ from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
 from social.models.users import USERNAME_PATTERN
 from social.ratelimits import attempt_count, attempt_refund
-from social.services import follow_requests
+from social.services import follow_requests, media
 from social.services.emails import send_verification_email
+from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.sessions import revoke_user_sessions
 
 USERNAME_MAX_LENGTH = 30
@@ -176,8 +177,11 @@ def user_update_profile(
     bio: str | None = None,
     avatar_url: str | None = None,
     is_locked: bool | None = None,
+    avatar_media_id: int | None = None,
 ) -> User:
     """Changes the given fields; None leaves a field as it is, "" clears avatarUrl.
+    `avatar_media_id` (one of the user's uploads) becomes the avatar; any avatarUrl
+    replaces an uploaded avatar, whose files go after the commit.
     Unlocking accepts every pending follow request, in the same transaction."""
     errors: list[FieldError] = []
     changed: list[str] = []
@@ -202,18 +206,28 @@ def user_update_profile(
         user.refresh_from_db(fields=changed)
         raise ValidationFailed(errors)
     with transaction.atomic():
+        if is_locked is not None:
+            # The account's row and its requesters' first, in the global order, before
+            # anything here writes the row; _set_locked finds them held.
+            follow_requests.lock_account_and_requesters(target=user)
         if changed:
             user.save(update_fields=changed)
+        if avatar_media_id is not None:
+            replaced = media.avatar_set(user=user, media_id=avatar_media_id)
+        elif avatar_url is not None:
+            replaced = media.avatar_remove(user=user)
+        else:
+            replaced = []
+        media.delete_files_after_commit(replaced)
         if is_locked is not None:
             _set_locked(user=user, locked=is_locked)
     return user
 
 
 def _set_locked(*, user: User, locked: bool) -> None:
-    # The row locked first: a follow request racing the unlock is accepted with the rest.
-    was_locked = (
-        User.objects.select_for_update().filter(pk=user.pk).values_list("is_locked", flat=True)
-    ).first()
+    # The rows locked first: a follow request racing the unlock is accepted with the rest,
+    # and a block or unfollow by a requester waits for the unlock, not the other way round.
+    was_locked = follow_requests.lock_account_and_requesters(target=user)
     User.objects.filter(pk=user.pk).update(is_locked=locked)
     user.is_locked = locked
     if was_locked and not locked and follow_requests.follow_requests_accept_all(target=user):
@@ -223,6 +237,10 @@ def _set_locked(*, user: User, locked: bool) -> None:
 def user_set_active(*, user: User, active: bool) -> None:
     """Deactivating signs the user out of every session at once, on every process."""
     with transaction.atomic():
+        # The account with everyone it follows or is followed by, in the global order:
+        # the change updates their counters, so a block or unfollow by one of them racing
+        # it waits instead of deadlocking.
+        lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         User.objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
         if not active:

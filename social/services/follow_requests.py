@@ -3,11 +3,8 @@
 A request exists only while its target is locked and its requester does not follow them:
 each function here keeps that so, in one transaction with the target's row locked."""
 
-from collections.abc import Collection
-
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from notifications.services import (
     follow_request_notifications_delete,
@@ -17,6 +14,7 @@ from notifications.services import (
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Follow, FollowRequest, User
 from social.services import follows
+from social.services.guards import lock_pair, lock_user_and_partners
 
 
 def _no_request() -> ValidationFailed:
@@ -29,7 +27,7 @@ def _lock_user(user_id: int) -> bool | None:
     """Locks the user's row (until the transaction ends); whether they are locked, None
     when they are gone."""
     return (
-        User.objects.select_for_update()
+        User.objects.select_for_update(no_key=True)
         .filter(pk=user_id, is_active=True)
         .values_list("is_locked", flat=True)
         .first()
@@ -76,7 +74,9 @@ def follow_request_accept(*, target: User, requester: User) -> None:
     """The requester follows the target from now on, and is told (FOLLOW_ACCEPTED).
     NOT_FOUND when they have no pending request."""
     with transaction.atomic():
-        _lock_user(target.pk)
+        # Both rows, in the global order: a block or an unfollow by the requester racing
+        # this takes them in the same one.
+        lock_pair(user_id=target.pk, other_id=requester.pk)
         deleted, _ = FollowRequest.objects.filter(requester=requester, target=target).delete()
         if not deleted:
             raise _no_request()
@@ -92,9 +92,23 @@ def follow_request_reject(*, target: User, requester: User) -> None:
             raise _no_request()
 
 
+def lock_account_and_requesters(*, target: User) -> bool | None:
+    """Locks the target's row and its requesters', all in the global order (lowest id
+    first, as `lock_pair`), for unlocking: a block, an unfollow or an acceptance racing it
+    then waits rather than deadlocks. Whether the target is locked; None when it is gone."""
+    rows = lock_user_and_partners(user_id=target.pk, partners=lambda: _requester_ids(target))
+    found = rows.get(target.pk)
+    return found.is_locked if found is not None and found.is_active else None
+
+
+def _requester_ids(target: User) -> list[int]:
+    return list(FollowRequest.objects.filter(target=target).values_list("requester_id", flat=True))
+
+
 def follow_requests_accept_all(*, target: User) -> int:
     """Accepts every pending request of the target (unlocking), in the caller's
-    transaction, with the target's row locked by it. How many were accepted."""
+    transaction, which holds the locks of `lock_account_and_requesters`. How many were
+    accepted."""
     with transaction.atomic():
         requester_ids = list(
             FollowRequest.objects.filter(target=target)
@@ -104,36 +118,14 @@ def follow_requests_accept_all(*, target: User) -> int:
         if not requester_ids:
             return 0
         FollowRequest.objects.filter(target=target, requester_id__in=requester_ids).delete()
+        # The counter triggers count each follow inserted (social/migrations/0006, 0011);
+        # a recount here counted deactivated and suspended followers too.
         Follow.objects.bulk_create(
             [Follow(follower_id=pk, followee=target) for pk in requester_ids],
             ignore_conflicts=True,
         )
-        _recount([target.pk, *requester_ids])
         notify_follow_accepted(target=target, requester_ids=requester_ids)
     return len(requester_ids)
-
-
-def _recount(user_ids: Collection[int]) -> None:
-    """Sets the users' follow counters from the follows themselves: exact however many
-    follows the caller wrote, and whatever else keeps the counters."""
-    ids = sorted(set(user_ids))
-    # Locked first, in one order: a follow committing meanwhile is then in the count below
-    # (a new statement sees it) and its own counter update waits for ours.
-    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-
-    def count(side: str) -> Coalesce:
-        links = (
-            Follow.objects.filter(**{side: OuterRef("pk")})
-            .order_by()
-            .values(side)
-            .annotate(total=Count("id"))
-            .values("total")
-        )
-        return Coalesce(Subquery(links), Value(0))
-
-    User.objects.filter(pk__in=ids).update(
-        follower_count=count("followee_id"), following_count=count("follower_id")
-    )
 
 
 def follow_requests_between_delete(*, a_id: int, b_id: int) -> None:

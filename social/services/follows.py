@@ -70,6 +70,9 @@ def follow_delete(*, follower: User, followee: User) -> bool:
     if follower.pk == followee.pk:
         raise _self_action()
     with transaction.atomic():
+        # Both rows locked first, in the global order; the counters' trigger would lock
+        # the followee's first, across a block's or an acceptance's order.
+        lock_pair(user_id=follower.pk, other_id=followee.pk)
         follow_requests.follow_request_withdraw(requester=follower, target=followee)
         deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     return bool(deleted)

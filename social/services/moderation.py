@@ -6,6 +6,7 @@ from django.utils import timezone
 from social.errors import ValidationFailed
 from social.models import ModeratorAction, Post, Report, User
 from social.models.reports import ModeratorActionKind, ReportStatus
+from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.posts import post_delete
 from social.services.sessions import revoke_user_sessions
 
@@ -68,6 +69,10 @@ def user_suspend(*, user: User, moderator: User, report: Report | None = None) -
     and is signed out of every session at once on every process. Nothing of it is deleted.
     False when it was suspended already (nothing recorded)."""
     with transaction.atomic():
+        # The account with everyone it follows or is followed by, in the global order
+        # (social/services/guards.py): where the counters leave out suspended accounts,
+        # this updates theirs, and a block or unfollow racing it must wait, not deadlock.
+        lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         now = timezone.now()
         if not User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(suspended_at=now):
             return False
@@ -84,6 +89,7 @@ def user_suspend(*, user: User, moderator: User, report: Report | None = None) -
 def user_unsuspend(*, user: User, moderator: User) -> bool:
     """Brings the account back as it was. False when it was not suspended."""
     with transaction.atomic():
+        lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         if not User.objects.filter(pk=user.pk, suspended_at__isnull=False).update(
             suspended_at=None
         ):

@@ -4,6 +4,8 @@ The counters (the author's post_count, the parent's reply_count) follow from the
 kept by the database's triggers (social/migrations/0006_counters_kept_by_triggers.py).
 """
 
+from collections.abc import Sequence
+
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -12,6 +14,7 @@ from notifications.services import notify_post_created
 from social.errors import ErrorCode, PermissionDenied, ValidationFailed
 from social.models import Post, PostHashtag, PostMention, User
 from social.models.posts import POST_BODY_MAX_LENGTH
+from social.services import media as media_services
 from social.services.guards import ensure_not_blocked
 from social.text import (
     MAX_HASHTAGS_PER_POST,
@@ -21,9 +24,9 @@ from social.text import (
 )
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body: str, *, may_be_empty: bool = False) -> str:
     body = body.strip()
-    if not body:
+    if not body and not may_be_empty:
         raise ValidationFailed(
             field="body", code=ErrorCode.REQUIRED, message="Write something first."
         )
@@ -88,9 +91,18 @@ def _not_found(field: str) -> ValidationFailed:
     )
 
 
-def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Post:
-    body = _clean_body(body)
+def post_create(
+    *,
+    author: User,
+    body: str,
+    reply_to: Post | None = None,
+    media_ids: Sequence[int] | None = None,
+) -> Post:
+    """Publishes a post; with `media_ids` (the author's unattached uploads, at most 4) the
+    body may be empty."""
+    body = _clean_body(body, may_be_empty=bool(media_ids))
     with transaction.atomic():
+        media = media_services.media_for_post(owner=author, ids=media_ids)
         # Locks the parent, so it cannot be deleted before this reply commits.
         if reply_to is not None:
             ensure_not_blocked(user_id=author.pk, other_id=reply_to.author_id, field="replyTo")
@@ -98,8 +110,14 @@ def post_create(*, author: User, body: str, reply_to: Post | None = None) -> Pos
             if parent.values_list("pk", flat=True).first() is None:
                 raise _not_found("replyTo")
         post = Post.objects.create(
-            author=author, body=body, reply_to=reply_to, is_reply=reply_to is not None
+            author=author,
+            body=body,
+            reply_to=reply_to,
+            is_reply=reply_to is not None,
+            has_media=bool(media),
+            media_json=[item.as_json() for item in media],
         )
+        media_services.attach_to_post(post=post, media=media)
         mentioned = _attach_tags_and_mentions(post)
         notify_post_created(post=post, mentioned=mentioned)
     return post
@@ -109,7 +127,7 @@ def post_edit(*, post: Post, editor: User, body: str) -> Post:
     """Author only: replaces the body, sets edited_at, re-reads tags and mentions."""
     if post.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit this post.")
-    body = _clean_body(body)
+    body = _clean_body(body, may_be_empty=post.has_media)
     with transaction.atomic():
         locked = Post.objects.select_for_update().filter(pk=post.pk).first()
         if locked is None:
@@ -131,5 +149,7 @@ def post_delete(*, post: Post, actor: User) -> int:
         if locked is None:
             raise _not_found("id")
         post_id = locked.pk
+        # The rows go with the post (CASCADE); their files once that commits.
+        media_services.delete_files_after_commit(media_services.files_of(locked.media.all()))
         locked.delete()
     return post_id

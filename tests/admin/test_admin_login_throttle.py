@@ -67,3 +67,41 @@ def test_a_non_staff_user_cannot_sign_in_to_the_admin() -> None:
     response = _admin_login(Client(), PASSWORD)
     assert not _signed_in(response)
     assert b"staff account" in response.content
+
+
+def _change_password(client: Client, old: str, new: str = "a-new-password-for-root-42") -> Any:
+    return client.post(
+        "/admin/password_change/",
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_wrong_current_passwords_in_the_admin_spend_the_sign_in_budget() -> None:
+    # A stolen staff cookie cannot guess the password on the password change page either.
+    root = make_user("root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(root)
+    page = client.get("/admin/password_change/")
+    assert page.status_code == 200 and b"old_password" in page.content
+    for _ in range(5):
+        refused = _change_password(client, "guess")
+        assert refused.status_code == 200
+        assert b"Your old password was entered incorrectly" in refused.content
+    locked = _change_password(client, PASSWORD)
+    assert locked.status_code == 200
+    assert b"Too many wrong passwords" in locked.content
+    assert not _signed_in(_admin_login(Client(), PASSWORD, address="198.51.100.3"))
+    root.refresh_from_db()
+    assert root.check_password(PASSWORD)
+
+
+def test_a_right_password_change_in_the_admin_goes_through() -> None:
+    root = make_user("root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(root)
+    response = _change_password(client, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/password_change/done/"
+    root.refresh_from_db()
+    assert root.check_password("a-new-password-for-root-42")
+    assert client.get("/admin/").status_code == 200

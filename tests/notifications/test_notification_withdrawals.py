@@ -142,3 +142,22 @@ def test_like_unlike_like_after_the_window_is_a_new_notification(settings: Any) 
     cache.clear()  # what the window's expiry does
     like_create(user=bob, post=post)
     assert Notification.objects.get().pk != first.pk
+
+
+def test_request_withdraw_request_notifies_once_within_the_window(settings: Any) -> None:
+    # The follow rule's sibling for a locked account: asking, withdrawing and asking again
+    # does not tell the target twice, even once they read the first one.
+    from social.services.accounts import user_update_profile
+    from social.services.follow_requests import follow_request_create, follow_request_withdraw
+
+    settings.NOTIFICATION_REPEAT_WINDOW = 3600
+    alice, bob = make_user("alice"), make_user("bob")
+    user_update_profile(user=alice, is_locked=True)
+    for _ in range(3):
+        assert follow_request_create(requester=bob, target=alice)
+        notifications_mark_read(
+            recipient=alice, ids=list(Notification.objects.values_list("pk", flat=True))
+        )
+        assert follow_request_withdraw(requester=bob, target=alice)
+    assert follow_request_create(requester=bob, target=alice)
+    assert _kinds(alice) == ["FOLLOW_REQUEST"]

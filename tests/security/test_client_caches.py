@@ -8,10 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from strawberry.extensions.parser_cache import _get_parse_cache
+from django.db import connection
 
+from config import asgi_http
+from config.asgi_http import OneHopHTTPHandler
 from graph import auth
-from graph.security import limits, rules
+from graph.compiled import plan_cache
+from graph.security import rules
+from graph.security.documents import documents
 from graph.types import selection
 from observability import graphql as graphql_metrics
 from observability.metrics import GRAPHQL_REQUEST_SECONDS
@@ -19,6 +23,7 @@ from social.reads import posts as post_reads
 from social.services.tokens import access_token_issue
 from tests.factories import make_post, make_user
 from tests.security.conftest import RawPost
+from tests.test_asgi_http import call
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +37,8 @@ def _small_caches(settings: Any) -> Iterator[None]:
     settings.PREPARED_SQL_CACHE_SIZE = SIZE
     settings.ACCESS_TOKEN_CACHE_SIZE = SIZE
     settings.METRICS_MAX_OPERATION_NAMES = SIZE
+    settings.HTTP_VIEW_CACHE_SIZE = SIZE
+    settings.GRAPHQL_COMPILED_CACHE_SIZE = SIZE
     yield
 
 
@@ -41,10 +48,32 @@ def _ok(raw_post: RawPost, body: dict[str, Any], **headers: str) -> None:
 
 
 def test_parsed_documents_and_validation_verdicts(raw_post: RawPost) -> None:
+    documents.clear()
     for i in range(REQUESTS):
         _ok(raw_post, {"query": f"{{ me {{ id }} n{i}: __typename }}"})
-    assert _get_parse_cache(SIZE).cache_info().currsize == SIZE
-    assert len(limits._verdicts) == SIZE
+    assert len(documents) == SIZE
+    # Each kept with its verdict (the validation cache lives in the same entries).
+    entries = list(documents._entries.values())
+    assert all(len(entry.verdicts) == 1 for entry in entries)
+
+
+def test_parsed_documents_within_their_byte_budget(raw_post: RawPost, settings: Any) -> None:
+    # Large documents (many tokens, or text padded with a comment) fill the byte budget
+    # long before the entry count: the budget holds, whatever the count allows.
+    settings.GRAPHQL_DOCUMENT_CACHE_SIZE = 1000
+    settings.GRAPHQL_DOCUMENT_CACHE_BYTES = budget = 3_000_000
+    documents.clear()
+    for i in range(REQUESTS):
+        fields = " ".join("__typename" for _ in range(200))  # no alias: one field
+        _ok(raw_post, {"query": f"{{ n{i}: __typename {fields} }}"})
+        _ok(raw_post, {"query": f"{{ m{i}: __typename }} #{'x' * 200_000}"})
+    assert 0 < documents.weight <= budget
+    assert 0 < len(documents) < 2 * REQUESTS
+    # A document heavier than the whole budget is answered, never kept.
+    settings.GRAPHQL_DOCUMENT_CACHE_BYTES = 1_000
+    documents.clear()
+    _ok(raw_post, {"query": "{ me { id } }" + " " * 2_000})
+    assert len(documents) == 0 and documents.weight == 0
 
 
 def test_node_rule_classes(raw_post: RawPost) -> None:
@@ -71,6 +100,19 @@ def test_selection_paths_and_prepared_reads(raw_post: RawPost, settings: Any) ->
     assert len(post_reads._list_statement.cache) == SIZE  # type: ignore[attr-defined]
 
 
+def test_compiled_statements(raw_post: RawPost, settings: Any) -> None:
+    # The compiled path's plans (graph/compiled/plan_cache.py), one per document and shape.
+    settings.GRAPHQL_COMPILED = connection.vendor == "postgresql"
+    plan_cache.clear()
+    make_post(make_user("author"), "a post")
+    for i in range(REQUESTS):
+        query = f"{{ publicFeed(first: {i + 1}) {{ edges {{ node {{ id }} }} }} }}"
+        _ok(raw_post, {"query": query})
+    # SQLite never compiles (the normal executor answers), so it keeps nothing.
+    assert plan_cache.size() == (SIZE if connection.vendor == "postgresql" else 0)
+    plan_cache.clear()
+
+
 def test_verified_access_tokens(raw_post: RawPost) -> None:
     users = [make_user(f"reader{i}") for i in range(REQUESTS)]
     for user in users:
@@ -93,3 +135,21 @@ def test_operation_name_labels(raw_post: RawPost, monkeypatch: pytest.MonkeyPatc
         if sample.labels.get("operation_name", "").startswith(prefix)
     }
     assert len(labelled) == SIZE
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_views_known_by_request_path() -> None:
+    # The ASGI handler remembers per path whether its view is async; a client picks paths.
+    cache = asgi_http._view_is_async.cache  # type: ignore[attr-defined]
+    cache.clear()
+    app = OneHopHTTPHandler(threads=1)
+    try:
+        for i in range(REQUESTS):
+            # A path that resolves (the admin's catch-all) and one that does not.
+            for path in (f"/admin/probe{i}/", f"/probe{i}"):
+                start, _, _ = await call(app, path)
+                assert start["status"] in (302, 404), (path, start)
+        assert len(cache) == SIZE
+    finally:
+        app.executor.shutdown(wait=True)
+        cache.clear()

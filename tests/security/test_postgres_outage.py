@@ -1,9 +1,10 @@
 """PostgreSQL stops and starts again under running servers (a restart, a failover).
 
 Two web processes (the Procfile's line) serve a throw-away PostgreSQL server of the test's own
-(tests/postgres_server.py), stopped and started five times. While it is down, every
-request fails fast with the retryable SERVICE_UNAVAILABLE (and /readyz answers 503);
-the first request to each process once it accepts connections again succeeds.
+(tests/postgres_server.py), stopped and started eight times, for outages of different
+lengths. While it is down, every request fails fast with the retryable SERVICE_UNAVAILABLE
+(and /readyz answers 503); the first request to each process once it accepts connections
+again succeeds, at once.
 """
 
 import json
@@ -19,9 +20,14 @@ from tests.postgres_server import PostgresServer, own_postgres_server
 from tests.websocket.servers import free_port, migrate, server_env, start_web, stop, wait_ready
 
 QUERY = '{ user(username: "nobody") { username } }'
-CYCLES = 5
+# Seconds each outage lasts beyond the requests made during it; one cycle per entry.
+OUTAGES = [0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5]
+CYCLES = len(OUTAGES)
 # Far below the pool's wait (DB_POOL_TIMEOUT, 10 s), which is what a request waited before.
 FAIL_FAST_SECONDS = 5.0
+# The first request once the server is back: a fresh connection, no back-off (a loaded
+# 2-core machine included).
+RECOVERY_SECONDS = 3.0
 
 
 def _post(port: int, query: str) -> tuple[int, dict[str, Any], float]:
@@ -82,11 +88,14 @@ def test_requests_fail_fast_while_postgres_is_down_and_succeed_once_it_is_back(
                 assert codes == ["SERVICE_UNAVAILABLE"], (cycle, body)
                 assert seconds < FAIL_FAST_SECONDS, (cycle, seconds)
             assert _readyz(port) == 503
-        # An outage of a few seconds, as a restart takes: the pool's back-off grows meanwhile.
-        time.sleep(0.5 * cycle)
+        # Outages from none to several seconds, as restarts take: psycopg_pool's reconnect
+        # back-off (1 s, 2 s, 4 s) grows meanwhile, and is caught at each of its stages.
+        time.sleep(OUTAGES[cycle])
 
         postgres.start()  # returns once the server accepts connections
         for port in ports:
-            status, body, _ = _post(port, QUERY)
+            status, body, seconds = _post(port, QUERY)
             assert (status, body) == (200, {"data": {"user": None}}), (cycle, port)
+            # At once, not after sitting out a back-off or most of the pool's wait.
+            assert seconds < RECOVERY_SECONDS, (cycle, port, seconds)
             assert _readyz(port) == 200

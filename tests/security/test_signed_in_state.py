@@ -190,3 +190,54 @@ def test_an_unknown_session_in_a_token_is_refused_like_a_forged_one(gql: Any) ->
     claims.pop("sid")
     no_session = jwt.encode(claims, settings.SECRET_KEY, algorithm="HS256")
     assert _refused(gql(AUTHENTICATED["me"], token=no_session))
+
+
+REFRESH = (
+    "mutation ($t: String!) { refreshToken(refreshToken: $t) { accessToken errors { code } } }"
+)
+
+
+def _signed_out(gql: Any, pair: dict[str, str]) -> bool:
+    refreshed = gql(REFRESH, {"t": pair["refreshToken"]})["data"]["refreshToken"]
+    return _refused(gql(AUTHENTICATED["me"], token=pair["accessToken"])) and (
+        refreshed["accessToken"] is None
+    )
+
+
+def test_a_password_set_in_the_admin_signs_the_user_out_everywhere(
+    gql: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    # A moderator resets a compromised account's password: whoever holds its tokens is out.
+    reader = _reader_with_data()
+    pair = _login(gql, reader)
+    admin = Client()
+    admin.force_login(make_user("moderator", is_staff=True, is_superuser=True))
+    new = "a-new-password-for-reader-42"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            f"/admin/social/user/{reader.pk}/password/",
+            {"password1": new, "password2": new, "usable_password": "true"},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    reader.refresh_from_db()
+    assert reader.check_password(new)
+    assert _signed_out(gql, pair)
+
+
+def test_a_staff_users_own_password_change_in_the_admin_signs_out_their_api_sessions(
+    gql: Any, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    staff = make_user("staffer", is_staff=True)
+    pair = _login(gql, staff)
+    admin = Client()
+    admin.force_login(staff)
+    new = "a-new-password-for-staff-42"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            "/admin/password_change/",
+            {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _signed_out(gql, pair)
+    # The admin session that changed it goes on.
+    assert admin.get("/admin/").status_code == 200

@@ -7,10 +7,14 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from social.models import Follow, Like, Post, User
+from social.services.accounts import user_update_profile
+from social.services.follow_requests import follow_request_create
 from social.services.follows import follow_create
 from social.services.likes import like_create
+from social.services.moderation import user_suspend, user_unsuspend
 from social.services.posts import post_create
 from tests.conftest import GqlCall
 from tests.factories import make_user
@@ -18,18 +22,23 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
+# A user counts while seen: active and not suspended (social/visibility.py, users_q).
+def _seen(path: str) -> dict[str, Any]:
+    return {f"{path}__is_active": True, f"{path}__suspended_at__isnull": True}
+
+
 def _fresh_user_counts(user: User) -> tuple[int, int, int]:
     return (
-        Follow.objects.filter(followee=user, follower__is_active=True).count(),
-        Follow.objects.filter(follower=user, followee__is_active=True).count(),
+        Follow.objects.filter(followee=user, **_seen("follower")).count(),
+        Follow.objects.filter(follower=user, **_seen("followee")).count(),
         Post.objects.filter(author=user).count(),
     )
 
 
 def _fresh_post_counts(post: Post) -> tuple[int, int]:
     return (
-        Like.objects.filter(post=post, user__is_active=True).count(),
-        Post.objects.filter(reply_to=post, author__is_active=True).count(),
+        Like.objects.filter(post=post, **_seen("user")).count(),
+        Post.objects.filter(reply_to=post, **_seen("author")).count(),
     )
 
 
@@ -123,7 +132,47 @@ DELETE_PATHS: dict[str, Callable[[dict[str, Any]], None]] = {
         User.objects.filter(username="bob").update(is_active=False),
         User.objects.filter(username="bob").update(is_active=True),
     ),
+    "moderation: suspend": lambda n: _suspend("bob", "cat"),
+    "moderation: suspend, then unsuspend": lambda n: (
+        _suspend("bob"),
+        user_unsuspend(moderator=_moderator(), user=User.objects.get(username="bob")),
+    ),
+    "shell: suspend with QuerySet.update()": lambda n: User.objects.filter(
+        username__in=["bob", "cat"]
+    ).update(suspended_at=timezone.now()),
+    "shell: deactivate, suspend, reactivate (still suspended)": lambda n: (
+        User.objects.filter(username="bob").update(is_active=False),
+        User.objects.filter(username="bob").update(suspended_at=timezone.now()),
+        User.objects.filter(username="bob").update(is_active=True),
+    ),
+    "shell: suspend, then delete": lambda n: (
+        _suspend("bob"),
+        User.objects.filter(username="bob").delete(),
+    ),
+    "unlocking accepts every follow request": lambda n: _unlock_with_requests(),
 }
+
+
+def _unlock_with_requests() -> None:
+    # Ann is followed by bob (deactivated) and cat (suspended), who count nowhere, then
+    # locks her account; two newcomers ask to follow her, and unlocking accepts them.
+    ann = User.objects.get(username="ann")
+    User.objects.filter(username="bob").update(is_active=False)
+    _suspend("cat")
+    user_update_profile(user=ann, is_locked=True)
+    for name in ("gus", "hal"):
+        follow_request_create(requester=make_user(name), target=ann)
+    user_update_profile(user=User.objects.get(username="ann"), is_locked=False)
+    assert Follow.objects.filter(followee=ann, follower__username__in=["gus", "hal"]).count() == 2
+
+
+def _moderator() -> User:
+    return User.objects.filter(username="mod").first() or make_user("mod", is_staff=True)
+
+
+def _suspend(*usernames: str) -> None:
+    for user in User.objects.filter(username__in=usernames):
+        user_suspend(moderator=_moderator(), user=user)
 
 
 def _deactivate_with_save(username: str) -> None:
@@ -163,11 +212,15 @@ POST_REPLIES = """query($id: ID!) { post(id: $id) {
   replyCount replies(first: 100) { edges { node { id } } } } }"""
 
 
-def test_counts_and_lists_agree_about_deactivated_users(gql: GqlCall) -> None:
+@pytest.mark.parametrize("gone", ["deactivated", "suspended"])
+def test_counts_and_lists_agree_about_deactivated_users(gql: GqlCall, gone: str) -> None:
     from graph.ids import global_id
 
     network = _network()
-    User.objects.filter(username="bob").update(is_active=False)
+    if gone == "deactivated":
+        User.objects.filter(username="bob").update(is_active=False)
+    else:
+        _suspend("bob")
     viewer = network["users"]["ann"]
     for name in ("ann", "cat", "dan", "eve", "fay"):
         user = gql(USER_LISTS, {"u": name}, as_user=viewer)["data"]["user"]

@@ -17,7 +17,7 @@ from social.reads.views import FULL_SHAPE
 from social.services.mutes import MAX_MUTE, mute_create, mute_delete
 from social.visibility import (
     hidden_post_pairs,
-    notification_muters,
+    notification_withheld,
     posts_q,
     posts_sql,
 )
@@ -72,12 +72,12 @@ def test_a_timed_mute_ends_by_itself_in_every_form() -> None:
         assert by_bob.pk not in _feed_ids_sql(ann.pk)
         assert by_bob.pk not in _feed_ids_q(ann.pk)
         assert hidden_post_pairs(viewer_ids=[ann.pk], author_ids=[bob.pk], feed=True)
-        assert notification_muters(actor_id=bob.pk, recipient_ids=[ann.pk]) == {ann.pk}
+        assert notification_withheld(actor_id=bob.pk, recipient_ids=[ann.pk]) == {ann.pk}
     with freeze_time(start + timedelta(seconds=3601)):
         assert by_bob.pk in _feed_ids_sql(ann.pk)
         assert by_bob.pk in _feed_ids_q(ann.pk)
         assert not hidden_post_pairs(viewer_ids=[ann.pk], author_ids=[bob.pk], feed=True)
-        assert notification_muters(actor_id=bob.pk, recipient_ids=[ann.pk]) == set()
+        assert notification_withheld(actor_id=bob.pk, recipient_ids=[ann.pk]) == set()
         page = post_reads.post_page(
             source=post_reads.public(), viewer_id=ann.pk, shape=FULL_SHAPE, size=10
         )

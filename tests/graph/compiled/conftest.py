@@ -66,6 +66,20 @@ def both(run: Run) -> Callable[..., dict[str, Any]]:
     return call
 
 
+def _image(pk: int, alt: str) -> dict[str, Any]:
+    """Media.as_json of an upload (its files are not needed to read it)."""
+    stem = f"{pk:032x}"
+    return {
+        "id": pk,
+        "file": f"m/{stem[:2]}/{stem}.webp",
+        "thumb": f"m/{stem[:2]}/{stem}-t.webp",
+        "width": 640 + pk,
+        "height": 480,
+        "mime": "image/webp",
+        "alt": alt,
+    }
+
+
 class World:
     """Seeded users, posts, likes, follows, replies, mentions, tags and an inactive user."""
 
@@ -151,6 +165,12 @@ class World:
             make_post(self.frank, "Frank answers alice", reply_to=top[0]),
         ]
         User.objects.filter(pk__in=[self.dave.pk, self.frank.pk]).update(is_active=False)
+        # Images on posts (in order, with awkward alt text) and an uploaded avatar.
+        Post.objects.filter(pk=top[0].pk).update(
+            has_media=True, media_json=[_image(1, 'Alt "quoted" \\ 🎉'), _image(2, "")]
+        )
+        Post.objects.filter(pk=top[3].pk).update(has_media=True, media_json=[_image(3, "x")])
+        User.objects.filter(pk=self.erin.pk).update(avatar_json=_image(4, "Erin"))
         self.viewers: list[User | None] = [None, self.alice, self.bob, self.erin]
 
 

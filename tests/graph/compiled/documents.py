@@ -21,6 +21,9 @@ USER_SCALARS = [
     "__typename",
 ]  # fmt: skip
 NOTIFICATION_SCALARS = ["id", "kind", "createdAt", "read", "__typename"]
+MEDIA_SCALARS = [
+    "id", "url", "thumbnailUrl", "width", "height", "mimeType", "altText", "__typename",
+]  # fmt: skip
 BROKEN_CURSORS = ["not-a-cursor", "WyJvdGhlciIsMV0", "", "WyJwdWJsaWMiLCJ4IiwxXQ"]
 
 
@@ -83,8 +86,16 @@ class Generator:
             return f"... on {type_name} {{ {' '.join(selections)} }}"
         return " ".join(selections)
 
+    def media(self, field: str) -> str:
+        """`field` (Post.media, User.avatar) with some of the Media fields."""
+        return (
+            f"{self.aliased(field)}{self.directive()} {{ {' '.join(self.scalars(MEDIA_SCALARS))} }}"
+        )
+
     def post(self, depth: int) -> str:
         selections = self.scalars(POST_SCALARS)
+        if self.rng.random() < 0.3:
+            selections.append(self.media("media"))
         if depth > 0:
             if self.rng.random() < 0.5:
                 selections.append(self.aliased(f"author {{ {self.user(depth - 1)} }}", force=True))
@@ -105,6 +116,8 @@ class Generator:
 
     def user(self, depth: int) -> str:
         selections = self.scalars(USER_SCALARS)
+        if self.rng.random() < 0.2:
+            selections.append(self.media("avatar"))
         if depth > 0:
             for name, kind, node in [
                 ("posts", "posts", "Post"),

@@ -10,7 +10,9 @@ from tests.graph.compiled.conftest import Run, World
 
 FEED = """query Feed($first: Int) {
   homeFeed(first: $first) { edges { cursor node { id body createdAt likeCount replyCount
-    viewerHasLiked hashtags mentions { username viewerFollows } author { username viewerFollows }
+    viewerHasLiked hashtags mentions { username viewerFollows } author { username viewerFollows
+    avatarUrl avatar { id url thumbnailUrl width height mimeType altText } }
+    media { id url thumbnailUrl width height mimeType altText __typename }
     replyTo { id author { username } } replies(first: 2) { edges { node { id } } } } }
     pageInfo { hasNextPage endCursor } }
   publicFeed(first: $first) { edges { node { id author { username } } } }

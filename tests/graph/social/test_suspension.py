@@ -73,7 +73,8 @@ def _seen_by_alice(gql: Any, alice: User, troll: User, troll_post: Post, alice_p
             if edge["node"]["actor"]["username"] == "troll"
         ),
         "unread": data["unreadNotificationCount"],
-        # Stored totals, as Mastodon shows them: not filtered per viewer.
+        # Stored totals, as Mastodon shows them: not filtered per viewer (but a suspended
+        # account, gone for everyone, counts nowhere).
         "counts": (data["me"]["followerCount"], data["thread"]["replyCount"]),
     }
 
@@ -126,6 +127,9 @@ def test_a_suspended_account_is_gone_for_everyone_and_comes_back_as_it_was(
         "replies": [],
         "notifications from troll": [],
         "unread": 0,
+        # Gone for everyone, so out of the stored totals too, as a deactivated account is:
+        # counts agree with lists (issue 19, item 5; social/migrations/0011).
+        "counts": (0, 0),
     }
     # Signed out at once, everywhere: the access token stops, the refresh token is revoked.
     session = Session.objects.get(user=troll)

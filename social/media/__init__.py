@@ -1,0 +1,1 @@
+"""Uploaded images: processing (processing.py) and where the files live (storage.py)."""
