@@ -27,7 +27,9 @@ tests/config/test_asgi_http.py pins them.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
+import logging
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
@@ -41,7 +43,10 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
+from graph.accept import stream_transport
 from social.caches import sized_lru_cache
+
+logger = logging.getLogger(__name__)
 
 
 class BodyTooLarge(Exception):
@@ -92,6 +97,20 @@ def _view_is_async(path_info: str) -> bool:
     return iscoroutinefunction(match.func)
 
 
+STREAM_URLCONF = "config.stream_urls"
+
+
+def _asks_for_stream(scope: dict[str, Any]) -> bool:
+    """A request for a path of STREAM_URLCONF whose Accept header asks for a stream."""
+    if stream_transport(_header(scope, b"accept")) is None:
+        return False
+    try:
+        get_resolver(STREAM_URLCONF).resolve(_path_info(scope))
+    except Resolver404:
+        return False
+    return True
+
+
 def _path_info(scope: dict[str, Any]) -> str:
     script_name = get_script_prefix(scope)
     path: str = scope["path"]
@@ -109,12 +128,16 @@ class OneHopHTTPHandler(ASGIHandler):
         # Threads start on demand and stay: after a fork too, and never one per request.
         self.executor = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="http")
         self._async_handler: ASGIHandler | None = None
+        self._stream_handler: StreamHandler | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django serves HTTP connections only, not {scope['type']}.")
         if _view_is_async(_path_info(scope)):
             await self.async_handler()(scope, receive, send)
+            return
+        if _asks_for_stream(scope):
+            await self.stream_handler()(scope, receive, send)
             return
         limit = request_body_limit(_header(scope, b"content-type"))
         try:
@@ -205,8 +228,85 @@ class OneHopHTTPHandler(ASGIHandler):
             response.close()
         return response  # type: ignore[no-any-return]
 
+    def stream_handler(self) -> StreamHandler:
+        """The handler of subscriptions over HTTP (built on first use)."""
+        if self._stream_handler is None:
+            self._stream_handler = StreamHandler(self)
+        return self._stream_handler
+
     def async_handler(self) -> ASGIHandler:
         """Django's own handler, for coroutine views (built on first use)."""
         if self._async_handler is None:
             self._async_handler = ASGIHandler()
         return self._async_handler
+
+
+class StreamStalled(Exception):
+    """A client stopped reading its stream: one write waited HTTP_STREAM_SEND_TIMEOUT."""
+
+
+# The body limit of the request a StreamHandler call reads (each request is a task).
+_stream_body_limit: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "stream_body_limit", default=None
+)
+
+
+class StreamHandler(ASGIHandler):
+    """Django's async handler for subscriptions over HTTP (graph/http_streams.py): the body
+    read within its limit as for every request, the stream's URLconf, and a client that
+    stops reading dropped after one write waits HTTP_STREAM_SEND_TIMEOUT, so what is
+    buffered for it never grows past one write (the broker's queue is bounded too)."""
+
+    def __init__(self, http: OneHopHTTPHandler) -> None:
+        super().__init__()
+        self.http = http
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        limit = request_body_limit(_header(scope, b"content-type"))
+        try:
+            announced = int(_header(scope, b"content-length") or 0)
+        except ValueError:
+            announced = 0
+        if limit is not None and announced > limit:
+            await self.http.send_too_large(send, limit)
+            return
+        _stream_body_limit.set(limit)
+        try:
+            await super().__call__(scope, receive, send)
+        except BodyTooLarge:
+            assert limit is not None
+            await self.http.send_too_large(send, limit)
+            await self.http.drain(receive, limit * _DRAIN_FACTOR)
+
+    async def read_body(self, receive: Any) -> IO[bytes]:
+        return await self.http.read_limited_body(receive, _stream_body_limit.get())
+
+    def create_request(self, scope: Any, body_file: Any) -> tuple[Any, Any]:
+        request, error_response = super().create_request(scope, body_file)
+        if request is not None:
+            request.urlconf = STREAM_URLCONF
+        return request, error_response
+
+    async def send_response(self, response: Any, send: Any) -> None:
+        if not response.streaming:
+            await super().send_response(response, send)
+            return
+        timeout = float(settings.HTTP_STREAM_SEND_TIMEOUT)
+
+        async def send_or_drop(message: Any) -> None:
+            try:
+                await asyncio.wait_for(send(message), timeout)
+            except TimeoutError as exc:
+                raise StreamStalled() from exc
+
+        try:
+            await super().send_response(response, send_or_drop)
+        except StreamStalled:
+            # Returning with the response unfinished makes the server close the connection.
+            logger.info("A subscription stream's client stopped reading; dropped")
+        finally:
+            # Django closes only its own wrapper of the content: the subscription under it
+            # would otherwise wait for the garbage collector (a client gone, or stalled).
+            aclose = getattr(response, "aclose_stream", None)
+            if aclose is not None:
+                await aclose()

@@ -1,7 +1,7 @@
 """Settings, read from the environment (12-factor) with django-environ.
 
 Unset DATABASE_URL / REDIS_URL give the embedded default: an SQLite file in the
-project and in-process cache and channel layer, so a newcomer needs nothing
+project and in-process cache and events, so a newcomer needs nothing
 but Python.
 """
 
@@ -138,8 +138,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis, when configured, backs the cache (rate limits across processes) and the
-# channel layer (events across processes).
+# Redis, when configured, backs the cache (rate limits across processes); events cross
+# processes through notifications/broker.py's own Redis channel, not a Channels layer.
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -149,15 +149,8 @@ if REDIS_URL:
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="social"),
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 AUTH_USER_MODEL = "social.User"
 # Django's model backend that also refuses suspended accounts (admin and cookie sessions).
@@ -360,6 +353,11 @@ WS_CONNECTION_INIT_TIMEOUT: float = env.float("WS_CONNECTION_INIT_TIMEOUT", defa
 # Seconds between server pings on an idle socket; 0 turns them off.
 WS_KEEPALIVE_INTERVAL: float = env.float("WS_KEEPALIVE_INTERVAL", default=25.0)
 WS_MAX_MESSAGE_BYTES: int = env.int("WS_MAX_MESSAGE_BYTES", default=64 * 1024)
+# Subscriptions over HTTP (graph/http_streams.py): seconds between heartbeats on an idle
+# stream, and how long one write may wait for a client that stopped reading before the
+# stream is dropped (its buffer never grows past one write).
+HTTP_STREAM_KEEPALIVE_INTERVAL: float = env.float("HTTP_STREAM_KEEPALIVE_INTERVAL", default=15.0)
+HTTP_STREAM_SEND_TIMEOUT: float = env.float("HTTP_STREAM_SEND_TIMEOUT", default=30.0)
 # The Redis pub/sub channel carrying every event; pub/sub ignores database numbers,
 # so deployments (or test runs) sharing one Redis each need their own.
 EVENTS_CHANNEL: str = env.str("EVENTS_CHANNEL", default="social:events")

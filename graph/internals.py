@@ -101,3 +101,10 @@ class RootFieldHook(Executor):
         self, object_type: GraphQLObjectType, group: FieldGroup
     ) -> Mapping[str, FieldGroup]:
         return self.collect_subfields(object_type, group).grouped_field_set  # type: ignore[arg-type]
+
+
+def stream_frames(view: Any, request: Any, results: Any, transport: Any) -> Any:
+    """Strawberry's framing of a subscription's results for an HTTP stream transport
+    (`AsyncBaseHTTPView._stream_result`: each result processed as its views do, encoded by
+    the transport, merged with heartbeats): a function returning the text stream."""
+    return view._stream_result(request, results, transport)

@@ -24,6 +24,7 @@ from graph.social.mutations import SocialMutation
 from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
 from graph.social.reports import ReportMutation
+from graph.socket_operations import SocketOperations
 from observability.graphql import OperationMetrics
 
 Query = merge_types(
@@ -56,7 +57,7 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 
 
-class Schema(ApiSchema):
+class Schema(SocketOperations, ApiSchema):
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> LeanExtensionsRunner:

@@ -23,6 +23,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from config.asgi_http import request_body_limit, too_large_body
+from graph.accept import acceptable
 from graph.auth import context_for_request, needs_csrf_check
 from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
@@ -106,6 +107,31 @@ def _persisted_document_error(exc: PersistedDocumentError) -> JsonResponse:
     return response
 
 
+def failure_response(request: HttpRequest, exc: Exception) -> HttpResponseBase:
+    """The JSON answer to a request that failed before or outside GraphQL execution."""
+    if isinstance(exc, PersistedDocumentError):
+        return _persisted_document_error(exc)
+    if isinstance(exc, HTTPException):
+        response = error_response(exc.reason, BAD_USER_INPUT, exc.status_code)
+        if exc.status_code == 405:
+            response["Allow"] = "POST" if request.method == "GET" else "GET, POST"
+        return response
+    if isinstance(exc, RequestDataTooBig):
+        return _body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if isinstance(exc, CLIENT_PARSE_ERRORS):
+        # Django's multipart parser refused the body (read by the CSRF check or below).
+        return error_response(f"The multipart body is malformed: {exc}", BAD_USER_INPUT, 400)
+    # Outside GraphQL execution (context, CSRF, session): same masking as inside.
+    rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
+    if is_database_unavailable(exc):
+        logger.warning("Database unavailable (request id %s) serving /graphql", rid)
+        response = error_response(UNAVAILABLE_MESSAGE, SERVICE_UNAVAILABLE, 503, requestId=rid)
+        response["Retry-After"] = "1"
+        return response
+    logger.exception("Unexpected error (request id %s) serving /graphql", rid)
+    return error_response(UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR, 500, requestId=rid)
+
+
 # The members of a GraphQL-over-HTTP request body and the JSON type each must have.
 _REQUEST_MEMBERS: dict[str, type] = {
     "query": str,
@@ -127,6 +153,14 @@ class GraphQLView(StrawberryGraphQLView):
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not acceptable(request.headers.get("Accept", "")):
+            return error_response(
+                "Nothing this endpoint sends is acceptable: accept application/json, or "
+                "for a subscription text/event-stream or "
+                'multipart/mixed;subscriptionSpec="1.0".',
+                "NOT_ACCEPTABLE",
+                406,
+            )
         limit = request_body_limit(request.content_type or "")
         # Refused before anything reads the body (config/asgi_http.py already cut it off).
         if limit is not None and _content_length(request) > limit:
@@ -144,30 +178,8 @@ class GraphQLView(StrawberryGraphQLView):
             response = self.run(request=request)
             apply_cache_headers(request, response, succeeded=not _failed(request))
             return response
-        except PersistedDocumentError as exc:
-            return _persisted_document_error(exc)
-        except HTTPException as exc:
-            response = error_response(exc.reason, BAD_USER_INPUT, exc.status_code)
-            if exc.status_code == 405:
-                response["Allow"] = "POST" if request.method == "GET" else "GET, POST"
-            return response
-        except RequestDataTooBig:
-            return _body_too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        except CLIENT_PARSE_ERRORS as exc:
-            # Django's multipart parser refused the body (read by the CSRF check or below).
-            return error_response(f"The multipart body is malformed: {exc}", BAD_USER_INPUT, 400)
         except Exception as exc:
-            # Outside GraphQL execution (context, CSRF, session): same masking as inside.
-            rid = str(getattr(request, "request_id", None) or uuid.uuid4().hex)
-            if is_database_unavailable(exc):
-                logger.warning("Database unavailable (request id %s) serving /graphql", rid)
-                response = error_response(
-                    UNAVAILABLE_MESSAGE, SERVICE_UNAVAILABLE, 503, requestId=rid
-                )
-                response["Retry-After"] = "1"
-                return response
-            logger.exception("Unexpected error (request id %s) serving /graphql", rid)
-            return error_response(UNEXPECTED_MESSAGE, INTERNAL_SERVER_ERROR, 500, requestId=rid)
+            return failure_response(request, exc)
 
     def encode_json(self, data: object) -> str | bytes:
         return encode_response(data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 NOTIFICATION = "notification"
 POST = "post"
+# A recipient's unread count may have changed: their subscriptions count again.
+UNREAD = "unread"
 # Sessions signed out: every process refuses their access tokens and closes their sockets.
 SESSIONS_REVOKED = broker.SESSIONS_REVOKED
 
@@ -53,6 +55,15 @@ class PostAdded:
     shared: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(eq=False)
+class UnreadChanged:
+    """The unread count of `local_users` (this process's among the recipients) may have
+    changed; one object per process, shared by their subscriptions."""
+
+    local_users: list[int]
+    committed_at: float | None = None
+
+
 def event_from_message(message: dict[str, Any], *, local_users: list[int]) -> object:
     committed_at = message.get("at")
     committed_at = float(committed_at) if isinstance(committed_at, int | float) else None
@@ -62,6 +73,8 @@ def event_from_message(message: dict[str, Any], *, local_users: list[int]) -> ob
             recipient_id=int(message["users"][0]),
             committed_at=committed_at,
         )
+    if message.get("kind") == UNREAD:
+        return UnreadChanged(local_users=local_users, committed_at=committed_at)
     return PostAdded(post_id=int(message["id"]), local_users=local_users, committed_at=committed_at)
 
 
@@ -86,13 +99,25 @@ def publish_notifications(notifications: Sequence[Notification]) -> None:
     messages = [
         {"kind": NOTIFICATION, "id": n.pk, "users": [n.recipient_id]} for n in notifications
     ]
+    # Their unread counts grew: one message for all of them, after the notifications.
+    unread = {"kind": UNREAD, "users": sorted({n.recipient_id for n in notifications})}
 
     def send() -> None:
         for message in messages:
             _publish(NOTIFICATION, _stamped(message))
+        _publish(UNREAD, _stamped(unread))
 
     if messages:
         transaction.on_commit(send)
+
+
+def publish_unread_changed(recipient_ids: Collection[int]) -> None:
+    """After commit, tells these users (every device, every process) that their unread
+    count may have changed: read on another device, hidden or shown again by a block or a
+    mute, withdrawn. One message for all of them, however many."""
+    users = sorted(set(recipient_ids))
+    if users:
+        transaction.on_commit(lambda: _publish(UNREAD, _stamped({"kind": UNREAD, "users": users})))
 
 
 def home_feed_recipients(*, author_id: int) -> list[int]:

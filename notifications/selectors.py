@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 
 from notifications.models import Notification
 from social.models import User
@@ -206,14 +206,33 @@ def latest_notification_ids(*, recipient_ids: Collection[int]) -> dict[int, int]
     return dict.fromkeys(recipient_ids, 0) | {pk: latest or 0 for pk, latest in found}
 
 
+def is_another_users(*, notification_id: int, recipient_id: int) -> bool:
+    """Whether this notification exists and is someone else's (a cursor not theirs to use)."""
+    return (
+        Notification.objects.filter(pk=notification_id).exclude(recipient_id=recipient_id).exists()
+    )
+
+
 def unread_count(*, recipient_id: int) -> int:
     """Unread notifications the recipient may see (their actor visible, not muted), as listed."""
-    return Notification.objects.filter(
-        users_q(viewer_id=recipient_id, prefix="actor__"),
-        notifications_q(),
-        recipient_id=recipient_id,
-        read_at__isnull=True,
-    ).count()
+    return unread_counts(recipient_ids=[recipient_id])[recipient_id]
+
+
+def unread_counts(*, recipient_ids: Collection[int]) -> dict[int, int]:
+    """`unread_count` of each recipient, in one query however many (the live side's)."""
+    counted = (
+        Notification.objects.filter(
+            # The actor's rule has no viewer in it: one form for every recipient.
+            users_q(viewer_id=None, prefix="actor__"),
+            notifications_q(),
+            recipient_id__in=recipient_ids,
+            read_at__isnull=True,
+        )
+        .values("recipient_id")
+        .annotate(unread=Count("id"))
+        .values_list("recipient_id", "unread")
+    )
+    return dict.fromkeys(recipient_ids, 0) | dict(counted)
 
 
 def live_notifications(

@@ -88,9 +88,14 @@ def follow_request_notifications_delete(*, pairs: Collection[tuple[int, int]]) -
     which = Q()
     for requester_id, target_id in pairs:
         which |= Q(actor_id=requester_id, recipient_id=target_id)
-    Notification.objects.filter(
-        which, kind=NotificationKind.FOLLOW_REQUEST, read_at__isnull=True
-    ).delete()
+    rows = list(
+        Notification.objects.filter(
+            which, kind=NotificationKind.FOLLOW_REQUEST, read_at__isnull=True
+        ).values_list("pk", "recipient_id")
+    )
+    if rows:
+        Notification.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+        events.publish_unread_changed({recipient for _, recipient in rows})
 
 
 def notify_liked(*, liker: User, post: Post) -> Notification | None:
@@ -145,6 +150,8 @@ def withdraw_like_notification(*, liker: User, post: Post) -> int:
     )
     rows = list(unread.values("pk", "created_at"))
     deleted, _ = Notification.objects.filter(pk__in=[row["pk"] for row in rows]).delete()
+    if deleted:
+        events.publish_unread_changed([post.author_id])
     if rows:
         remembered = {"id": rows[0]["pk"], "created_at": rows[0]["created_at"]}
         transaction.on_commit(lambda: _remember_withdrawn(liker=liker, post=post, row=remembered))
@@ -219,11 +226,48 @@ def notifications_mark_read(*, recipient: User, ids: Sequence[int] | None) -> li
     """
     unread = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
     if ids is None:
-        unread.update(read_at=timezone.now())
+        if unread.update(read_at=timezone.now()):
+            # One event for the whole mark-all, to the recipient's every device.
+            events.publish_unread_changed([recipient.pk])
         return []
     wanted = set(ids)
     owned = set(
         Notification.objects.filter(recipient=recipient, pk__in=wanted).values_list("pk", flat=True)
     )
-    unread.filter(pk__in=owned).update(read_at=timezone.now())
+    if unread.filter(pk__in=owned).update(read_at=timezone.now()):
+        events.publish_unread_changed([recipient.pk])
     return [pk for pk in ids if pk not in owned]
+
+
+def _unread_recipients(which: Q) -> set[int]:
+    return set(
+        Notification.objects.filter(which, read_at__isnull=True)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+
+
+def unread_changed_between(*, user_id: int, other_id: int) -> None:
+    """A block or an unblock between the two: each one's unread notifications caused by the
+    other are hidden or shown again (social/visibility.py), so their counts change. Call it
+    before the rows of the pair are deleted (the follow requests' notifications)."""
+    events.publish_unread_changed(
+        _unread_recipients(
+            Q(recipient_id=user_id, actor_id=other_id) | Q(recipient_id=other_id, actor_id=user_id)
+        )
+    )
+
+
+def unread_changed_by_actor(*, actor_id: int, recipient_id: int | None = None) -> None:
+    """The unread notifications `actor_id` caused (to `recipient_id` alone, for a mute) are
+    hidden or shown again, or go: a mute or unmute, a suspension, a deletion of the actor.
+    Call it before the rows are deleted."""
+    which = Q(actor_id=actor_id)
+    if recipient_id is not None:
+        which &= Q(recipient_id=recipient_id)
+    events.publish_unread_changed(_unread_recipients(which))
+
+
+def unread_changed_by_post(*, post_id: int) -> None:
+    """The post goes, and its unread notifications with it (before it is deleted)."""
+    events.publish_unread_changed(_unread_recipients(Q(post_id=post_id)))

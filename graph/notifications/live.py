@@ -19,7 +19,12 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from graph.subscription_db import subscription_db
-from notifications.selectors import NotificationView, latest_notification_ids, live_notifications
+from notifications.selectors import (
+    NotificationView,
+    latest_notification_ids,
+    live_notifications,
+    unread_counts,
+)
 from social.reads.views import PostShape
 
 K = TypeVar("K", bound=Hashable)
@@ -89,6 +94,11 @@ def _read_latest_ids(recipient_ids: list[int]) -> dict[int, int]:
     return latest_notification_ids(recipient_ids=recipient_ids)
 
 
+@subscription_db
+def _read_unread_counts(recipient_ids: list[int]) -> dict[int, int]:
+    return unread_counts(recipient_ids=recipient_ids)
+
+
 @dataclass
 class LiveLoaders:
     # The notification as its recipient sees it, and their fresh unread count.
@@ -98,6 +108,10 @@ class LiveLoaders:
     # The recipient's newest notification id (0 for none): where a subscription starts.
     latest_ids: CoalescingLoader[int, int] = field(
         default_factory=lambda: CoalescingLoader(_read_latest_ids)
+    )
+    # The recipient's unread count: a mark-all heard by all their devices is one read.
+    unread_counts: CoalescingLoader[int, int] = field(
+        default_factory=lambda: CoalescingLoader(_read_unread_counts)
     )
 
 

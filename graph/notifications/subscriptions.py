@@ -1,4 +1,5 @@
-"""Live events over WebSocket: notificationAdded (gapless, resumable) and homeFeedPostAdded.
+"""Live events over WebSocket: notificationAdded and homeFeedEdgeAdded (gapless, resumable),
+homeFeedPostAdded, and unreadNotificationCountChanged.
 
 Each subscription registers with this process's broker BEFORE it reads anything
 from the database, so an event committed while it reads is queued, not lost; a
@@ -15,25 +16,28 @@ import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Any, cast
 
 import strawberry
+from django.utils import timezone
 
 from graph.context import Info
-from graph.errors import unauthenticated
+from graph.errors import bad_user_input, unauthenticated
 from graph.execution import share_results
 from graph.notifications.live import live_loaders
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor, encode_cursor
 from graph.subscription_db import subscription_db
 from graph.types.notifications import NotificationEvent, NotificationType
-from graph.types.posts import PostType
+from graph.types.posts import PostEdge, PostType
 from graph.types.selection import post_shape, selected_paths
 from notifications.broker import RESYNC, get_broker
-from notifications.events import NOTIFICATION, POST, NotificationAdded, PostAdded
+from notifications.events import NOTIFICATION, POST, UNREAD, NotificationAdded, PostAdded
 from notifications.selectors import (
     REPLAY_PAGE,
     NotificationView,
+    is_another_users,
     notifications_after,
     unread_count,
 )
@@ -41,6 +45,9 @@ from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
 from social.reads import posts as post_reads
 from social.reads.flags import locked_of, many_viewers, people_of, post_with_viewer, posts_of
 from social.reads.views import PostShape, PostView
+
+# The kind of cursor homeFeed hands out (graph/social/queries.py).
+HOME_CURSOR_KIND = "home"
 
 # How many sent ids a subscription remembers to drop duplicates (replay/live overlap).
 SENT_MEMORY = 10_000
@@ -69,6 +76,11 @@ def _event(notification: NotificationView, unread: int) -> NotificationEvent:
         notification=cast(NotificationType, notification),
         unread_notification_count=unread,
     )
+
+
+@subscription_db
+def _is_another_users(notification_id: int, viewer_id: int) -> bool:
+    return is_another_users(notification_id=notification_id, recipient_id=viewer_id)
 
 
 @subscription_db
@@ -230,6 +242,107 @@ async def _home_feed_posts(
                 yield cast(PostType, post)
 
 
+async def _unread_counts(viewer_id: int) -> AsyncGenerator[int, None]:
+    counts = live_loaders().unread_counts
+    async with get_broker().subscribe(kind=UNREAD, user_id=viewer_id) as subscription:
+        # Subscribed first, then counted: a change committed meanwhile is queued, and read.
+        last = await counts.load(viewer_id)
+        yield last
+        while True:
+            item = await subscription.get()  # a change, or a resync: count again either way
+            # A burst (a mark-all heard as many events, a block and its withdrawals): the
+            # one read below, made after all of them, counts them all.
+            subscription.clear()
+            count = await counts.load(viewer_id)
+            if count != last:
+                last = count
+                if item is not RESYNC:
+                    _delivered(UNREAD, getattr(item, "committed_at", None))
+                yield count
+
+
+def _home_position(after: str) -> tuple[datetime, int]:
+    """A homeFeed cursor's position; BAD_USER_INPUT for anything else."""
+    values = decode_cursor(HOME_CURSOR_KIND, after, 2)
+    try:
+        return post_reads.cursor_position(values)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise bad_user_input("`after` is not a valid cursor for this list.") from exc
+
+
+@subscription_db
+def _home_replay_page(
+    viewer_id: int, after: tuple[datetime, int], shape: PostShape
+) -> tuple[list[PostView], bool]:
+    return post_reads.home_replay_page(
+        viewer_id=viewer_id, after=after, shape=shape, size=REPLAY_PAGE
+    )
+
+
+def _edge(view: PostView) -> PostEdge:
+    cursor = encode_cursor(HOME_CURSOR_KIND, [view.created_at, view.id])
+    return PostEdge(cursor=cursor, node=cast(PostType, view))
+
+
+def _shared_edge(event: PostAdded, view: PostView, *, private: bool) -> PostEdge:
+    """One edge per shared view, so the subscriptions sharing the view share its result too
+    (graph/execution.py); a private view gets its own."""
+    if private:
+        return _edge(view)
+    edges: dict[int, PostEdge] = event.shared.setdefault("edges", {})
+    edge = edges.get(id(view))  # the view lives in the event's loaded views meanwhile
+    if edge is None:
+        edge = edges[id(view)] = _edge(view)
+        share_results(edge)
+    return edge
+
+
+async def _home_feed_edges(
+    viewer_id: int, after: tuple[datetime, int] | None, shape: PostShape, *, private: bool
+) -> AsyncGenerator[PostEdge, None]:
+    async with get_broker().subscribe(kind=POST, user_id=viewer_id) as subscription:
+        # Subscribed first: whatever commits from here on is queued for us. The ids sent
+        # drop the posts both the replay and the queue hold.
+        sent = SentIds(0)
+        # Where a replay starts: the cursor, then the newest post sent. Without a cursor
+        # nothing is replayed but after a resync, from the moment of subscribing.
+        position = after if after is not None else (timezone.now(), 0)
+
+        async def replay() -> AsyncGenerator[PostEdge, None]:
+            nonlocal position
+            while True:
+                views, full = await _home_replay_page(viewer_id, position, shape)
+                for view in views:
+                    position = max(position, (view.created_at, view.id))
+                    if view.id not in sent:
+                        sent.add(view.id)
+                        yield _edge(view)
+                if not full:
+                    return
+
+        if after is not None:
+            async for edge in replay():
+                EVENTS_DELIVERED.labels(kind=POST).inc()
+                yield edge
+        while True:
+            item: Any = await subscription.get()
+            if item is RESYNC:
+                # Redis was away or we fell behind: read what we may have missed.
+                async for edge in replay():
+                    EVENTS_DELIVERED.labels(kind=POST).inc()
+                    yield edge
+                continue
+            if not isinstance(item, PostAdded) or item.post_id in sent:
+                continue
+            post = await _post_for(item, viewer_id, shape, private=private)
+            if post is None:
+                continue
+            sent.add(post.id)
+            position = max(position, (post.created_at, post.id))
+            _delivered(POST, item.committed_at)
+            yield _shared_edge(item, post, private=private)
+
+
 @strawberry.type
 class NotificationSubscription:
     @strawberry.subscription(
@@ -246,8 +359,10 @@ class NotificationSubscription:
         if viewer_id is None:
             raise unauthenticated()
         if after is not None:
-            # A bad cursor is refused before anything is subscribed.
-            decode_cursor(CURSOR_KIND, after, 1)
+            # A bad cursor, or another user's, is refused before anything is subscribed.
+            after_id = int(decode_cursor(CURSOR_KIND, after, 1)[0])
+            if await _is_another_users(after_id, viewer_id):
+                raise bad_user_input("`after` is a cursor of another user's notifications.")
         paths = selected_paths(info)
         events = _notification_events(
             viewer_id,
@@ -273,3 +388,34 @@ class NotificationSubscription:
         del info, paths  # as above
         async for post in _home_feed_posts(viewer_id, shape, private=private):
             yield post
+
+    @strawberry.subscription(
+        description="The same stream as edges, resumable: each edge's cursor is a homeFeed "
+        "cursor.\nWith `after` (from homeFeed or an earlier edge), the posts newer than it "
+        "come\nfirst, oldest first, then live ones, with no gap and no duplicate."
+    )
+    async def home_feed_edge_added(
+        self, info: Info, after: str | None = None
+    ) -> AsyncGenerator[PostEdge, None]:
+        viewer_id = info.context.viewer_id
+        if viewer_id is None:
+            raise unauthenticated()
+        # A bad cursor is refused before anything is subscribed.
+        position = None if after is None else _home_position(after)
+        paths = selected_paths(info)
+        shape, private = post_shape(paths, "node"), _reaches_database(paths)
+        del info, paths  # as above
+        async for edge in _home_feed_edges(viewer_id, position, shape, private=private):
+            yield edge
+
+    @strawberry.subscription(
+        description="The viewer's unread count whenever it changes, on every device "
+        "(read on one, cleared on all)."
+    )
+    async def unread_notification_count_changed(self, info: Info) -> AsyncGenerator[int, None]:
+        viewer_id = info.context.viewer_id
+        if viewer_id is None:
+            raise unauthenticated()
+        del info
+        async for count in _unread_counts(viewer_id):
+            yield count

@@ -13,7 +13,7 @@ SQL text here is formatted from table names, aliases and %s placeholders only: e
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
@@ -89,6 +89,12 @@ def home(viewer_id: int) -> Source:
     return Source("home", viewer_id)
 
 
+def home_since(viewer_id: int) -> Source:
+    """The viewer's home feed oldest first: what a live subscription replays after a
+    `home` cursor (the same posts, the same cursors)."""
+    return Source("home_since", viewer_id)
+
+
 def public() -> Source:
     """Top-level posts (no replies, not even those whose parent was deleted); newest first."""
     return Source("public")
@@ -117,7 +123,7 @@ class _Arg:
 _ARG: Any = _Arg()
 
 # The sources that are feeds, where the viewer's mutes hide posts (visibility.posts_sql).
-_FEEDS = frozenset({"home", "public", "hashtag"})
+_FEEDS = frozenset({"home", "home_since", "public", "hashtag"})
 
 # Per source: FROM ... WHERE (the posts as p0, their authors as u0), the sort columns and
 # whether the order is descending. One IN over a UNION ALL for the home feed, not
@@ -131,6 +137,14 @@ _SOURCES: dict[str, tuple[str, str, tuple[Any, ...], tuple[str, str], bool]] = {
         (_ARG, _ARG),
         ("p0.created_at", "p0.id"),
         True,
+    ),
+    "home_since": (
+        f"{_POST} p0 JOIN {_USER} u0 ON u0.id = p0.author_id",
+        f"p0.author_id IN (SELECT followee_id FROM {_FOLLOW} WHERE follower_id = %s "  # noqa: S608
+        "UNION ALL SELECT %s)",
+        (_ARG, _ARG),
+        ("p0.created_at", "p0.id"),
+        False,
     ),
     # Both conditions: rows written in bulk (seeds) may set reply_to without is_reply.
     "public": (
@@ -166,7 +180,7 @@ _SOURCES: dict[str, tuple[str, str, tuple[Any, ...], tuple[str, str], bool]] = {
 
 
 # The sources that are feeds, where a feed's rules apply too (social.visibility.posts_q).
-_FEEDS = frozenset({"home", "public", "hashtag"})
+_FEEDS = frozenset({"home", "home_since", "public", "hashtag"})
 
 
 @dataclass
@@ -315,8 +329,9 @@ def time_reader() -> Callable[[Any], Any]:
     return _keep if connection.vendor == "postgresql" else _aware
 
 
-def cursor_values(values: Sequence[Any]) -> tuple[Any, int]:
-    """A post list's cursor (date, id) as parameters; ValueError when it is not one."""
+def cursor_position(values: Sequence[Any]) -> tuple[datetime, int]:
+    """A post list's cursor (date, id) as an aware date and an id; ValueError when it is
+    not one. Touches no database connection (the live side checks cursors on its loop)."""
     moment, pk = values
     if not isinstance(moment, str):
         raise ValueError("not a date")
@@ -330,6 +345,12 @@ def cursor_values(values: Sequence[Any]) -> tuple[Any, int]:
     pk = int(pk)
     if abs(pk) > 2**63 - 1:  # beyond a bigint: PostgreSQL would refuse the parameter
         raise ValueError("not an id")
+    return parsed, pk
+
+
+def cursor_values(values: Sequence[Any]) -> tuple[Any, int]:
+    """A post list's cursor (date, id) as parameters; ValueError when it is not one."""
+    parsed, pk = cursor_position(values)
     return connection.ops.adapt_datetimefield_value(parsed), pk
 
 
@@ -587,6 +608,19 @@ def post_page(
     args = [] if source.arg is None else [source.arg] * statement.params.count(_ARG)
     rows = _run(statement, viewer_id, args, after or (None, None))
     return _views(rows, statement.level, viewer_id)
+
+
+def home_replay_page(
+    *, viewer_id: int, after: tuple[datetime, int], shape: PostShape, size: int
+) -> tuple[list[PostView], bool]:
+    """Up to `size` posts of the viewer's home feed strictly newer than the position
+    `after` (`cursor_position`), oldest first, as `homeFeed` shows them; and whether the
+    page was full (more may follow)."""
+    statement = _list_statement("home_since", shape, True, size, True, connection.vendor)
+    args = [viewer_id] * statement.params.count(_ARG)
+    cursor = (connection.ops.adapt_datetimefield_value(after[0]), after[1])
+    rows = _run(statement, viewer_id, args, cursor)
+    return _views(rows, statement.level, viewer_id), len(rows) == size
 
 
 def page_statement(

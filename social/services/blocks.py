@@ -6,6 +6,7 @@ the other services check a pair with social/services/guards.py."""
 
 from django.db import IntegrityError, transaction
 
+from notifications.services import unread_changed_between
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Block, User
 from social.services.follow_requests import follow_requests_between_delete
@@ -45,6 +46,9 @@ def block_create(*, blocker: User, blocked: User) -> bool:
             created = True
         except IntegrityError:
             created = False
+        if created:
+            # Before the follow requests' notifications go: both sides' counts drop.
+            unread_changed_between(user_id=blocker.pk, other_id=blocked.pk)
         follow_delete(follower=blocker, followee=blocked)
         follow_delete(follower=blocked, followee=blocker)
         _remove_follow_requests(user_id=blocker.pk, other_id=blocked.pk)
@@ -58,4 +62,6 @@ def block_delete(*, blocker: User, blocked: User) -> bool:
         raise _self_action()
     with transaction.atomic():
         deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+        if deleted:
+            unread_changed_between(user_id=blocker.pk, other_id=blocked.pk)
     return bool(deleted)

@@ -4,6 +4,7 @@ social/models/counters.py), so they are exact afterwards."""
 
 from django.db import transaction
 
+from notifications.services import unread_changed_by_actor
 from social.models import Media, User
 from social.services import media
 from social.services.accounts import password_confirm
@@ -36,6 +37,8 @@ def user_delete(*, user: User) -> None:
         if locked is None:
             return
         revoke_user_sessions(user_id=locked.pk)
+        # The notifications it caused go with it (CASCADE): their recipients' counts drop.
+        unread_changed_by_actor(actor_id=locked.pk)
         _remove_owned_files(locked)
         # The remaining rows go by their foreign keys' CASCADE / SET_NULL.
         locked.delete()

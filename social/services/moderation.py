@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.services import unread_changed_by_actor
 from social.errors import ValidationFailed
 from social.models import ModeratorAction, Post, Report, User
 from social.models.reports import ModeratorActionKind, ReportStatus
@@ -78,6 +79,8 @@ def user_suspend(*, user: User, moderator: User, report: Report | None = None) -
             return False
         user.suspended_at = now
         revoke_user_sessions(user_id=user.pk)
+        # The notifications it caused are hidden with it: their recipients' counts drop.
+        unread_changed_by_actor(actor_id=user.pk)
         if report is not None:
             _resolve(report, ReportStatus.ACTIONED)
         _record(
@@ -95,5 +98,6 @@ def user_unsuspend(*, user: User, moderator: User) -> bool:
         ):
             return False
         user.suspended_at = None
+        unread_changed_by_actor(actor_id=user.pk)
         _record(moderator=moderator, kind=ModeratorActionKind.UNSUSPEND, target_id=user.pk)
     return True

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from notifications.services import unread_changed_by_actor
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Mute, User
 
@@ -49,6 +50,8 @@ def mute_create(
             muted=muted,
             defaults={"notifications": notifications, "created_at": now, "expires_at": expires_at},
         )
+        # The muted user's unread notifications may hide or show again (the choice changed).
+        unread_changed_by_actor(actor_id=muted.pk, recipient_id=muter.pk)
     return mute
 
 
@@ -58,4 +61,6 @@ def mute_delete(*, muter: User, muted: User) -> bool:
         raise _self_action()
     with transaction.atomic():
         deleted, _ = Mute.objects.filter(muter=muter, muted=muted).delete()
+        if deleted:
+            unread_changed_by_actor(actor_id=muted.pk, recipient_id=muter.pk)
     return bool(deleted)

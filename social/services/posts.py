@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from notifications.services import notify_post_created
+from notifications.services import notify_post_created, unread_changed_by_post
 from social.errors import ErrorCode, PermissionDenied, ValidationFailed
 from social.models import Post, PostHashtag, PostMention, User
 from social.models.posts import POST_BODY_MAX_LENGTH
@@ -149,6 +149,8 @@ def post_delete(*, post: Post, actor: User) -> int:
         if locked is None:
             raise _not_found("id")
         post_id = locked.pk
+        # Its notifications go with it (CASCADE): their recipients' counts drop.
+        unread_changed_by_post(post_id=post_id)
         # The rows go with the post (CASCADE); their files once that commits.
         media_services.delete_files_after_commit(media_services.files_of(locked.media.all()))
         locked.delete()

@@ -188,3 +188,23 @@ def test_django_leaves_psycopg_preparing_off_until_the_compiled_path_asks() -> N
     assert run("SELECT %(p0)s::text", {"p0": "x"}) == "x"
     assert raw.prepare_threshold is not None  # ours, which ask, are prepared
     assert connection.connection is raw  # on the same live connection
+
+
+async def test_strawberry_frames_a_subscription_stream_with_heartbeats() -> None:
+    """graph/internals.py stream_frames: Strawberry's private _stream_result."""
+    from strawberry.django.views import AsyncGraphQLView
+    from strawberry.types import ExecutionResult
+
+    from graph.accept import SSEStream
+    from graph.internals import stream_frames
+    from graph.schema import schema
+
+    async def results() -> Any:
+        yield ExecutionResult(data={"a": 1}, errors=None)
+
+    view = AsyncGraphQLView(schema=schema)
+    frames = [f async for f in stream_frames(view, None, results(), SSEStream())()]
+    assert frames == [
+        'event: next\r\ndata: {"data":{"a":1}}\r\n\r\n',
+        "event: complete\r\ndata: \r\n\r\n",
+    ]

@@ -1,0 +1,95 @@
+"""What /graphql may answer, by the request's Accept header: JSON, or for a subscription a
+stream (graph/http_streams.py) in one of the two protocols below."""
+
+from collections.abc import Iterable, Mapping
+
+from django.conf import settings
+from strawberry.http.streaming import (
+    HTTPStreamTransport,
+    MultipartSubscriptionTransport,
+    SSETransport,
+)
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
+from strawberry.types.graphql import OperationType
+
+
+def _subscriptions_only(allowed: set[OperationType]) -> Iterable[OperationType]:
+    return (OperationType.SUBSCRIPTION,) if OperationType.SUBSCRIPTION in allowed else ()
+
+
+class MultipartStream(MultipartSubscriptionTransport):
+    """Apollo's multipart subscriptions, heartbeats every HTTP_STREAM_KEEPALIVE_INTERVAL."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heartbeat_interval = float(settings.HTTP_STREAM_KEEPALIVE_INTERVAL)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return {**super().headers, "Cache-Control": "no-cache, no-transform"}
+
+
+class SSEStream(SSETransport):
+    """graphql-sse's distinct-connections mode, subscriptions only."""
+
+    def __init__(self) -> None:
+        super().__init__(float(settings.HTTP_STREAM_KEEPALIVE_INTERVAL))
+
+    def allowed_operation_types(self, allowed: set[OperationType]) -> Iterable[OperationType]:
+        return _subscriptions_only(allowed)
+
+
+TRANSPORTS: dict[str, type[HTTPStreamTransport]] = {
+    MULTIPART_SUBSCRIPTION_PROTOCOL: MultipartStream,
+    GRAPHQL_SSE_PROTOCOL: SSEStream,
+}
+
+
+# JSON answers, as clients list them beside a stream type (urql lists every type it reads,
+# JSON first: its queries must get JSON, not a stream).
+_JSON = frozenset(
+    {"application/json", "application/graphql-response+json", "application/graphql+json", "*/*"}
+)
+
+
+def stream_transport(accept: str) -> HTTPStreamTransport | None:
+    """The stream the Accept header prefers to JSON: listed before any JSON type (Apollo's
+    HttpLink lists multipart first for a subscription, graphql-sse sends its type alone)."""
+    for media_range in accept.split(","):
+        if media_range.split(";", 1)[0].strip().lower() in _JSON:
+            return None
+        for transport_class in TRANSPORTS.values():
+            transport = transport_class()
+            if transport.accepts(media_range.strip()):
+                return transport
+    return None
+
+
+# The media types of the JSON answer (and GraphiQL's page, for a browser's GET).
+_SERVED = frozenset(
+    {
+        "*/*",
+        "application/*",
+        "application/json",
+        "application/graphql-response+json",
+        "application/graphql+json",
+        "text/*",
+        "text/html",
+    }
+)
+
+
+def acceptable(accept: str) -> bool:
+    """Whether /graphql can answer a request with this Accept header (else 406)."""
+    if not accept.strip() or any(
+        transport_class().accepts(media_range.strip())
+        for media_range in accept.split(",")
+        for transport_class in TRANSPORTS.values()
+    ):
+        return True
+    for media_range in accept.split(","):
+        media_type, *params = media_range.split(";")
+        quality = next((p.split("=", 1)[1] for p in params if p.strip().startswith("q=")), "1")
+        if media_type.strip().lower() in _SERVED and quality.strip() not in ("0", "0.0", "0.00"):
+            return True
+    return False

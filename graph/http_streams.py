@@ -1,0 +1,295 @@
+"""Subscriptions over HTTP on /graphql, for clients that cannot hold a WebSocket.
+
+Two protocols, chosen by the request's Accept header (config/asgi_http.py routes them here):
+- `multipart/mixed;subscriptionSpec=1.0`: the incremental-delivery multipart protocol that
+  Apollo Client's HttpLink speaks for subscriptions (parts `{"payload": {...}}`, heartbeats
+  `{}`);
+- `text/event-stream`: the graphql-sse protocol's distinct-connections mode (`event: next`,
+  `event: complete`, comment heartbeats).
+Strawberry's own transports frame both; the subscription runs exactly as over WebSocket
+(graph/notifications/subscriptions.py, notifications/broker.py): the same schema, limits,
+validation, persisted documents, `after` resume and visibility.
+
+Credentials as on the rest of /graphql (graph/auth.py): a bearer token, or the session
+cookie with the CSRF token on POST; a cookie GET streams only same-site (Sec-Fetch-Site) or
+from an allowed origin, so a page elsewhere cannot read a private stream. A stream ends (an
+UNAUTHENTICATED error, then complete) when its token expires or its session is signed out,
+counts against WS_MAX_CONNECTIONS_PER_USER as a socket does, and only subscriptions
+stream: a query or a mutation gets an error, never runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from graphql import GraphQLError, get_operation_ast, parse
+from strawberry.django.views import AsyncGraphQLView, TemporalHttpResponse
+from strawberry.http import GraphQLRequestData
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from graph.accept import TRANSPORTS, stream_transport
+from graph.auth import INVALID_TOKEN_MESSAGE, context_for_request, needs_csrf_check
+from graph.context import Context
+from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
+from graph.internals import stream_frames
+from graph.origins import origin_allowed
+from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
+from notifications.broker import get_broker
+from social import revocations
+
+TOO_MANY = "TOO_MANY_REQUESTS"
+
+
+def _discard(index: dict[Any, set[asyncio.Event]], key: Any, ended: asyncio.Event) -> None:
+    events = index.get(key)
+    if events is not None:
+        events.discard(ended)
+        if not events:
+            del index[key]
+
+
+class _OpenStreams:
+    """This process's signed-in streams by session key and by user, to end on sign-out."""
+
+    def __init__(self) -> None:
+        self.by_session: dict[str, set[asyncio.Event]] = {}
+        self.by_user: dict[int, set[asyncio.Event]] = {}
+
+    def add(self, ended: asyncio.Event, user_id: int, session_key: str | None) -> None:
+        self.by_user.setdefault(user_id, set()).add(ended)
+        if session_key:
+            self.by_session.setdefault(session_key, set()).add(ended)
+
+    def discard(self, ended: asyncio.Event, user_id: int, session_key: str | None) -> None:
+        _discard(self.by_user, user_id, ended)
+        if session_key:
+            _discard(self.by_session, session_key, ended)
+
+    def signed_out(self, keys: list[str], user_id: int | None) -> None:
+        for key in keys:
+            for ended in self.by_session.get(key, ()):
+                ended.set()
+        if user_id is not None:
+            for ended in self.by_user.get(user_id, ()):
+                ended.set()
+
+
+open_streams = _OpenStreams()
+revocations.listeners.append(open_streams.signed_out)
+
+
+class _Seat:
+    """A stream's place among its user's connections (WS_MAX_CONNECTIONS_PER_USER) and
+    among the signed-in streams; given back once, however the stream ends."""
+
+    def __init__(self, context: Context, session_key: str | None) -> None:
+        self.user_id = context.viewer_id
+        self.session_key = session_key
+        self.ended = asyncio.Event()
+        self.reason = "Signed out"
+        self.timer: asyncio.TimerHandle | None = None
+        self.held = False
+        # Kept: the seat may be given back from a finalizer, outside the event loop.
+        self.broker = get_broker()
+        if self.user_id is None:
+            return
+        open_streams.add(self.ended, self.user_id, session_key)
+        self.held = True
+        if context.token_expires_at is not None:
+            delay = max(0.0, context.token_expires_at - time.time())
+            self.timer = asyncio.get_running_loop().call_later(delay, self._expired)
+
+    def _expired(self) -> None:
+        self.reason = "Access token expired"
+        self.ended.set()
+
+    def release(self) -> None:
+        if not self.held or self.user_id is None:
+            return
+        self.held = False
+        if self.timer is not None:
+            self.timer.cancel()
+        open_streams.discard(self.ended, self.user_id, self.session_key)
+        self.broker.connection_close(self.user_id)
+
+
+def _signed_out_result(reason: str) -> ExecutionResult:
+    error = GraphQLError(
+        f"{reason}: subscribe again with fresh credentials (and `after`, to miss nothing).",
+        extensions={"code": UNAUTHENTICATED},
+    )
+    return ExecutionResult(data=None, errors=[error])
+
+
+async def _refused(message: str) -> AsyncGenerator[ExecutionResult, None]:
+    """A bad bearer token: one UNAUTHENTICATED error with its reason, as on the JSON path
+    (graph/extensions.py), before anything is subscribed."""
+    yield ExecutionResult(
+        data=None, errors=[GraphQLError(message, extensions={"code": UNAUTHENTICATED})]
+    )
+
+
+async def _until_signed_out(results: Any, seat: _Seat) -> AsyncGenerator[Any, None]:
+    """The subscription's results until its credentials end; then an UNAUTHENTICATED error."""
+    iterator = results.__aiter__()
+    ended = asyncio.ensure_future(seat.ended.wait())
+    following: asyncio.Future[Any] | None = None
+    try:
+        while True:
+            following = asyncio.ensure_future(iterator.__anext__())
+            await asyncio.wait({following, ended}, return_when=asyncio.FIRST_COMPLETED)
+            if not following.done():
+                yield _signed_out_result(seat.reason)
+                return
+            try:
+                result = following.result()
+            except StopAsyncIteration:
+                return
+            following = None
+            yield result
+    finally:
+        ended.cancel()
+        seat.release()
+        # Ended while it waited for an event (signed out, or the client left): stop it.
+        if following is not None and not following.done():
+            following.cancel()
+            with contextlib.suppress(BaseException):
+                await following
+        with contextlib.suppress(Exception):
+            await iterator.aclose()
+
+
+def _operation_type(data: GraphQLRequestData) -> OperationType | None:
+    """The type of the operation the request names (None: the schema will say what is wrong)."""
+    try:
+        document = parse(data.query or "", max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except GraphQLError:
+        return None
+    operation = get_operation_ast(document, data.operation_name)
+    return None if operation is None else OperationType(operation.operation.value)
+
+
+def _may_stream_with_cookie(request: HttpRequest) -> bool:
+    """A cookie GET (no CSRF token possible) streams only to a page of ours."""
+    if request.headers.get("Sec-Fetch-Site") in ("same-origin", "none"):
+        return True
+    return origin_allowed(request.headers.get("Origin"), host=request.get_host())
+
+
+class StreamResponse(StreamingHttpResponse):
+    """A stream whose content the server closes when it ends however it ends
+    (config/asgi_http.py's StreamHandler), not only Django's wrapper of it."""
+
+    def __init__(self, content: AsyncGenerator[str, None], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.content_generator = content
+
+    async def aclose_stream(self) -> None:
+        await self.content_generator.aclose()
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class StreamingGraphQLView(AsyncGraphQLView):
+    """/graphql for a request that asks for a stream (config/stream_urls.py)."""
+
+    protocols = (MULTIPART_SUBSCRIPTION_PROTOCOL, GRAPHQL_SSE_PROTOCOL)
+    stream_transport_classes_by_protocol = TRANSPORTS
+    graphql_ide = None
+
+    async def dispatch(  # type: ignore[override]
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        transport = stream_transport(request.headers.get("Accept", ""))
+        if transport is None or request.method not in ("GET", "POST"):
+            return error_response(
+                "Streams are GET or POST with Accept: text/event-stream or "
+                'multipart/mixed;subscriptionSpec="1.0".',
+                "BAD_REQUEST",
+                406 if transport is None else 405,
+            )
+        json_view = GraphQLView(schema=self.schema)
+        try:
+            prepared = await sync_to_async(self._prepare)(request, json_view)
+        except Exception as exc:
+            return failure_response(request, exc)
+        if isinstance(prepared, HttpResponseBase):
+            return prepared
+        data, context, session_key = prepared
+        if context.viewer_id is not None:
+            limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
+            if not get_broker().connection_open(context.viewer_id, limit):
+                return error_response(
+                    f"Too many connections: at most {limit} per user.", TOO_MANY, 429
+                )
+        seat = _Seat(context, session_key)
+        try:
+            results: Any = _refused(context.auth_error) if context.auth_error else None
+            results = results or await self.schema.stream(
+                data.query,
+                variable_values=data.variables,
+                context_value=context,
+                operation_name=data.operation_name,
+                operation_extensions=data.extensions,
+                allowed_operation_types=transport.allowed_operation_types(
+                    OperationType.from_http(request.method)  # type: ignore[arg-type]
+                ),
+            )
+        except BaseException:
+            seat.release()
+            raise
+        guarded: Any = _until_signed_out(results, seat)
+        stream = stream_frames(self, request, guarded, transport)
+        response = StreamResponse(stream(), headers=transport.headers)
+        # A stream cancelled before its first byte never runs its `finally`.
+        weakref.finalize(response, seat.release)
+        return response
+
+    def _prepare(
+        self, request: HttpRequest, json_view: Any
+    ) -> HttpResponseBase | tuple[GraphQLRequestData, Context, str | None]:
+        """On a thread: the CSRF rule, the request's operation and whose it is."""
+        cookie = needs_csrf_check(request)
+        if cookie and request.method == "GET" and not _may_stream_with_cookie(request):
+            return error_response(
+                "A stream signed in by the session cookie is POST with the X-CSRFToken "
+                "header from another site; or authenticate with a Bearer token.",
+                FORBIDDEN,
+                403,
+            )
+        if cookie and request.method == "POST":
+            failure = _csrf_failure(request)
+            if failure is not None:
+                return failure
+        if not revocations.is_loaded():
+            revocations.load_recent()
+        data = json_view.parse_http_body(json_view.request_adapter_class(request))
+        if _operation_type(data) not in (None, OperationType.SUBSCRIPTION):
+            return error_response(
+                "Only subscriptions stream: send a query or a mutation with "
+                "Accept: application/json.",
+                BAD_USER_INPUT,
+                400,
+            )
+        context = context_for_request(
+            request, Context(request=request, response=TemporalHttpResponse())
+        )
+        # Read now, on this thread: a stream lives long, so a closed account never opens one.
+        if context.viewer_id is not None and context.viewer is None:
+            context.set_viewer(None)
+            context.auth_error = INVALID_TOKEN_MESSAGE
+        session_key = context.session_key
+        if cookie and context.viewer_id is not None:
+            session_key = request.session.session_key
+        return data, context, session_key
