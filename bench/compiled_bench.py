@@ -2,22 +2,25 @@
 PostGraphile 4, in one interleaved run, plus the same compiled SQL through pgbench.
 
     python -m bench.compiled_bench --database postgres://postgres@127.0.0.1:5432/bench_big \
-        --duration 96 --rounds 6 --out bench/results/compiled.json
+        --duration 36 --rounds 6 --out bench/results/compiled.json
 
 Pages (bench/queries.py): homeFeed(first: 20) and publicFeed(first: 20) with author, counts,
 viewer flags, hashtags and mentions; and a profile, user(username:) with posts(first: 10)
-and followers(first: 10). Variants: ours compiled on a WSGI server (gunicorn gthread x2)
-and on daphne x2 (the Procfile's server), ours with the normal executor (gunicorn x2,
-GRAPHQL_COMPILED=false), the hand-written Django view (feeds only, on the same gunicorn),
-and PostGraphile 4 x1. Every server is up from the start and the variants take turns,
-`--rounds` slices each (bench/http_bench.py). The floor: each compiled statement through
-`pgbench -M prepared`, with a random viewer per transaction.
+and followers(first: 10). Variants: ours compiled on uvicorn x2 (the Procfile's server), on
+daphne x2 and granian x2 (the other ASGI servers that keep HTTP and WebSocket on one port)
+and on a WSGI server (gunicorn gthread x2: no event loop, no hand-off, HTTP only); ours
+with the normal executor (GRAPHQL_COMPILED=false), the hand-written Django view (feeds
+only), both on the `--host` server (uvicorn unless told); and PostGraphile 4 x1. Every
+server is up from the start and the variants take turns, `--rounds` slices each
+(bench/http_bench.py). The floor: each compiled statement through `pgbench -M prepared`,
+with a random viewer per transaction.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as datetime_module
 import json
 import re
 import subprocess
@@ -97,7 +100,8 @@ def _pgbench_script(logged_sql: str, viewer_id: int) -> str:
     """A logged compiled statement ("SQL -- {params}") as a pgbench script: the viewer's
     id becomes a random user id per transaction, other values stay literals."""
     sql, _, params_text = logged_sql.rpartition(" -- ")
-    params = eval(params_text, {"__builtins__": {}})  # noqa: S307 (our own repr of ints and strings)
+    # Our own repr of ints, strings and datetimes (the visibility rules' "now").
+    params = eval(params_text, {"__builtins__": {}, "datetime": datetime_module})  # noqa: S307
 
     def value(match: re.Match[str]) -> str:
         param = params[match.group(1)]
@@ -105,7 +109,11 @@ def _pgbench_script(logged_sql: str, viewer_id: int) -> str:
             return "CAST(:v AS bigint)"
         if isinstance(param, int):
             return str(param)
-        return "'" + str(param).replace("'", "''") + "'"
+        if isinstance(param, datetime):
+            param = param.isoformat()
+        # An E'' literal: pgbench would take a ":name" inside a plain one as a variable.
+        text = str(param).replace("\\", "\\\\").replace("'", "''").replace(":", "\\x3A")
+        return f"E'{text}'"
 
     body = re.sub(r"%\((p\d+)\)s", value, sql).replace("%%", "%")
     # pgbench takes any ":name" as a variable, even inside a string literal.
@@ -142,8 +150,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--viewers", type=int, default=200)
     parser.add_argument("--pages", default="home,public,profile")
-    parser.add_argument("--variants", default="gunicorn,daphne,normal,hand,peer")
+    parser.add_argument("--variants", default="uvicorn,daphne,granian,gunicorn,normal,hand,peer")
+    parser.add_argument(
+        "--host",
+        default="uvicorn",
+        choices=("uvicorn", "gunicorn"),
+        help="the server of the normal executor and the hand-written view",
+    )
     parser.add_argument("--pgbench-seconds", type=int, default=10)
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=4,
+        help="DB_POOL_SIZE of each server process: every server stays up all run, and "
+        "PostgreSQL's max_connections is shared (4 x 2 processes x 4 servers + the peer's 10)",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
@@ -172,27 +193,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"{report['database']}: queries per page {report['queries_per_page_compiled']}", flush=True
     )
     wanted = args.variants.split(",")
-    env = common.server_env(args.database)
+    env = common.server_env(args.database, DB_POOL_SIZE=str(args.pool_size))
     sliced = argparse.Namespace(**{**vars(args), "duration": max(args.duration // args.rounds, 1)})
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         files = Path(tmp)
         (files / "tokens.json").write_text(json.dumps(tokens))
         (files / "peer-tokens.json").write_text(json.dumps(peer_tokens))
         servers: dict[str, common.Server] = {}
+        host = common.start_uvicorn if args.host == "uvicorn" else common.start_gunicorn
         starters = {
-            "gunicorn": lambda: common.start_gunicorn(env),
+            "uvicorn": lambda: common.start_uvicorn(env),
             "daphne": lambda: common.start_daphne(env, processes=2),
-            "normal": lambda: common.start_gunicorn({**env, "GRAPHQL_COMPILED": "false"}),
+            "granian": lambda: common.start_granian(env),
+            "gunicorn": lambda: common.start_gunicorn(env),
+            "normal": lambda: host({**env, "GRAPHQL_COMPILED": "false"}),
             "peer": lambda: common.start_postgraphile(args.database),
         }
         names = {
-            "gunicorn": "ours compiled, gunicorn x2",
+            "uvicorn": "ours compiled, uvicorn x2",
             "daphne": "ours compiled, daphne x2",
-            "normal": "ours normal, gunicorn x2",
+            "granian": "ours compiled, granian x2",
+            "gunicorn": "ours compiled, gunicorn x2",
+            "normal": f"ours normal, {args.host} x2",
             "peer": "PostGraphile 4 x1",
         }
         for key, start in starters.items():
-            if key in wanted or (key == "gunicorn" and "hand" in wanted):
+            if key in wanted or (key == args.host and "hand" in wanted):
                 servers[key] = stack.enter_context(common.running(start()))
                 servers[key].name = names[key]
         variants = []
@@ -203,8 +229,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 if key == "hand":
                     if page["hand"] is None:
                         continue
-                    server, path, body, tok = servers["gunicorn"], page["hand"], "ours", "tokens"
-                    label = "hand-written view, gunicorn x2"
+                    server, path, body, tok = servers[args.host], page["hand"], "ours", "tokens"
+                    label = f"hand-written view, {args.host} x2"
                 elif key == "peer":
                     server, path, body, tok = servers["peer"], "/graphql", "peer", "peer-tokens"
                     label = server.name
@@ -258,24 +284,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return report
 
 
+def _round_ratios(ours: dict[str, Any], peer: dict[str, Any]) -> str:
+    """The ratio to the peer in each round (each pair of slices taken minutes apart at most),
+    as min-max: how far the machine's load moved it."""
+    ratios = [
+        a["rps"] / b["rps"] for a, b in zip(ours["slices"], peer["slices"], strict=True) if b["rps"]
+    ]
+    return f"{min(ratios):.2f}-{max(ratios):.2f}" if ratios else "-"
+
+
 def _summary(report: dict[str, Any]) -> None:
     by = {(r["page"], r["variant"]): r for r in report["results"]}
     print(
-        "\n| page | variant | req/s | x PostGraphile | x hand view | p50 ms | p99 ms | app CPU ms/req | PG CPU ms/req |"  # noqa: E501
+        "\n| page | variant | req/s | x PostGraphile | rounds x PostGraphile | x hand view "
+        "| p50 ms | p99 ms | app CPU ms/req | PG CPU ms/req |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (page, _variant), r in by.items():
         peer = by.get((page, "peer"))
         hand = by.get((page, "hand"))
-        ratio_peer = f"{r['rps'] / peer['rps']:.2f}" if peer else "–"  # noqa: RUF001
-        ratio_hand = f"{r['rps'] / hand['rps']:.2f}" if hand else "–"  # noqa: RUF001
+        ratio_peer = f"{r['rps'] / peer['rps']:.2f}" if peer else "-"
+        rounds = _round_ratios(r, peer) if peer else "-"
+        ratio_hand = f"{r['rps'] / hand['rps']:.2f}" if hand else "-"
         print(
-            f"| {page} | {r['server']} | {r['rps']:.0f} | {ratio_peer} | {ratio_hand} | "
-            f"{r['p50_ms']} | {r['p99_ms']} | {r['app_cpu_ms_per_request']} | {r['pg_cpu_ms_per_request']} |"  # noqa: E501
+            f"| {page} | {r['server']} | {r['rps']:.0f} | {ratio_peer} | {rounds} | {ratio_hand} "
+            f"| {r['p50_ms']} | {r['p99_ms']} | {r['app_cpu_ms_per_request']} "
+            f"| {r['pg_cpu_ms_per_request']} |"
         )
     for page, floor in report["pgbench"].items():
         print(
-            f"| {page} | pgbench -M prepared (the compiled SQL alone) | {floor['tps']:.0f} | | | | | – | {floor['pg_cpu_ms_per_request']} |"  # noqa: E501, RUF001
+            f"| {page} | pgbench -M prepared (the compiled SQL alone) | {floor['tps']:.0f} "
+            f"| | | | | | - | {floor['pg_cpu_ms_per_request']} |"
         )
 
 

@@ -35,13 +35,17 @@ query HomeFeed {
 
 # Compiled-path bench (bench/compiled_bench.py): three pages, each as ours, the peer's and
 # (for the feeds) the hand-written view's path. The profile's user is set per run.
+# Media: the post's images (bench/seed_media.py attaches them to a quarter of the posts);
+# PostGraphile reads the same denormalised jsonb column, as it stores them.
 _POST = """id body createdAt likeCount replyCount viewerHasLiked hashtags
         author { id username displayName }
-        mentions { id username displayName }"""
+        mentions { id username displayName }
+        media { url width height }"""
 _PEER_POST = """nodeId body createdAt likeCount replyCount viewerHasLiked hashtags
         author: socialUserByAuthorId { nodeId username displayName }
         mentions: socialPostmentionsByPostId(orderBy: POSITION_ASC) {
-          nodes { user: socialUserByUserId { nodeId username displayName } } }"""
+          nodes { user: socialUserByUserId { nodeId username displayName } } }
+        mediaJson"""
 
 
 def _feed(root: str, post: str) -> str:

@@ -6,14 +6,18 @@ HTTP benchmark can compare the GraphQL stack with the framework underneath it.
 """
 
 from collections import defaultdict
+from typing import Any
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from graph.auth import bearer_token, token_user_id
 from graph.ids import global_id
 from graph.pagination import DEFAULT_PAGE_SIZE, encode_cursor
+from social.media.storage import media_url, request_origin
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
+from social.services.media import MAX_MEDIA_PER_POST
 from social.services.tokens import InvalidAccessToken
 
 FEED_CURSOR_KIND = "home"
@@ -99,8 +103,24 @@ def home_feed(request: HttpRequest) -> JsonResponse:
 
 
 # The compiled-path bench's feeds (bench/queries.py HOME_PAGE_QUERY, PUBLIC_PAGE_QUERY):
-# the bench page above plus mentions, for the home feed and the public feed.
+# the bench page above plus mentions and media, for the home feed and the public feed.
 def _feed_page(request: HttpRequest, *, root: str) -> JsonResponse:
+    try:
+        origin = request.build_absolute_uri("/")  # relative media URLs, as the API's view
+    except DisallowedHost:
+        origin = ""
+    with request_origin(origin):
+        return _feed_page_json(request, root=root)
+
+
+def _media(images: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"url": media_url(image["file"]), "width": image["width"], "height": image["height"]}
+        for image in images[:MAX_MEDIA_PER_POST]
+    ]
+
+
+def _feed_page_json(request: HttpRequest, *, root: str) -> JsonResponse:
     token = bearer_token(request.headers.get("Authorization"))
     if not token:
         return _unauthenticated()
@@ -124,7 +144,7 @@ def _feed_page(request: HttpRequest, *, root: str) -> JsonResponse:
     rows = list(
         posts.order_by("-created_at", "-id").values_list(
             "id", "body", "created_at", "like_count", "reply_count",
-            "author_id", "author__username", "author__display_name",
+            "author_id", "author__username", "author__display_name", "media_json",
         )[: size + 1]
     )  # fmt: skip
     has_next = len(rows) > size
@@ -166,9 +186,10 @@ def _feed_page(request: HttpRequest, *, root: str) -> JsonResponse:
                     "displayName": display_name,
                 },
                 "mentions": mentions.get(pk, []),
+                "media": _media(images),
             },
         }
-        for pk, body, created_at, likes, replies, author_id, username, display_name in rows
+        for pk, body, created_at, likes, replies, author_id, username, display_name, images in rows
     ]
     page_info = {"hasNextPage": has_next, "endCursor": edges[-1]["cursor"] if edges else None}
     return JsonResponse({"data": {root: {"edges": edges, "pageInfo": page_info}}})

@@ -191,6 +191,8 @@ class GraphQLView(StrawberryGraphQLView):
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
 
     def should_render_graphql_ide(self, request: Any) -> bool:
+        if request.method != "GET":
+            return False  # as Strawberry's rule, before the query string is parsed
         # A persisted document over GET has no `query` either: it runs, even from a browser.
         params = request.query_params
         if any(params.get(name) for name in ("extensions", "documentId", "id")):

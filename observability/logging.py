@@ -41,6 +41,8 @@ def log_request(**fields: Any) -> None:
     """The one line of an HTTP request (called by RequestLogMiddleware)."""
     # Load-balancer probes arrive every few seconds: kept out of INFO.
     level = logging.DEBUG if fields.pop("probe", False) else logging.INFO
+    if not request_logger.isEnabledFor(level):
+        return  # e.g. LOG_LEVEL=WARNING: the fields are not even filtered
     request_logger.log(level, "request", extra=safe_fields(fields))
 
 

@@ -5,7 +5,11 @@ one by one (checking each and sleeping with back-off between them) and reconnect
 an exponential back-off (1 s, 2 s, 4 s ...) that it sits out even once the database is
 back: requests waited the whole pool timeout (10 s) and failed. Here:
 
-- every connection is checked as it leaves the pool, once; a dead one marks the
+- every connection is checked as it leaves the pool, once (a round trip), unless it left
+  the pool less than CHECK_AFTER_IDLE_SECONDS ago and nothing has arrived on its socket
+  since: a backend that PostgreSQL terminates (a restart, pg_terminate_backend) sends its
+  client an error and closes the socket, so a dead connection is readable; under load
+  every request saved a round trip (our CPU and PostgreSQL's). A dead one marks the
   database as suspect instead of starting a back-off inside the request;
 - while suspect, a request asks the database itself (one direct connection attempt,
   a few milliseconds when it refuses): still down, the request fails at once with
@@ -18,6 +22,7 @@ overrides DatabaseWrapper.pool, the property Django 5.2 builds its pool in.
 """
 
 import logging
+import select
 import threading
 from collections.abc import Callable
 from time import monotonic
@@ -33,6 +38,28 @@ logger = logging.getLogger("config.postgresql")
 
 # How long one wait on the pool lasts before the database's state is looked at again.
 WAIT_SLICE_SECONDS = 0.5
+# A connection idle longer than this is checked with a round trip as it leaves the pool
+# (a peer that vanished without closing, a firewall dropping idle connections); one used
+# more recently only when its socket has something to read.
+CHECK_AFTER_IDLE_SECONDS = 1.0
+
+
+def _needs_check(conn: psycopg.Connection[Any], now: float) -> bool:
+    """Whether `conn` must answer a round trip before it is handed out."""
+    last_out: float | None = getattr(conn, "_social_last_out", None)
+    conn._social_last_out = now  # type: ignore[attr-defined]
+    if last_out is None or now - last_out > CHECK_AFTER_IDLE_SECONDS or conn.closed:
+        return True
+    try:
+        # poll, not select: a process with thousands of sockets has descriptors past 1024.
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLIN)
+        events = poller.poll(0)
+    except (OSError, ValueError, psycopg.Error):
+        return True
+    # An idle connection receives nothing unless the server closes it or reports an error
+    # (or sends a notice): then the round trip decides.
+    return bool(events)
 
 
 class DatabaseUnavailable(psycopg.OperationalError):
@@ -84,6 +111,8 @@ class RecoveringPool:
                 conn = pool.getconn(timeout=min(remaining, WAIT_SLICE_SECONDS))
             except PoolTimeout:
                 continue  # busy, or the database went away: looked at again above
+            if not _needs_check(conn, monotonic()):
+                return conn
             try:
                 ConnectionPool.check_connection(conn)
             except psycopg.Error:

@@ -9,6 +9,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from bench.queries import HOME_FEED_QUERY
+from bench.seed_media import attach_media
 from bench.views import home_feed
 from graph.schema import schema
 from social import revocations
@@ -79,11 +80,14 @@ def test_compiled_bench_hand_pages_match_graphql(gql: Any, root: str) -> None:
     from bench.views import home_page, public_page
 
     viewer = _viewer()
+    assert attach_media(every=2) > 0  # one or two images on half the posts
     query, view = (
         (HOME_PAGE_QUERY, home_page) if root == "homeFeed" else (PUBLIC_PAGE_QUERY, public_page)
     )
     ours = gql(query, as_user=viewer)
     assert "errors" not in ours, ours
+    media = [edge["node"]["media"] for edge in ours["data"][root]["edges"]]
+    assert any(len(images) == 2 for images in media) and [] in media, media
     request = RequestFactory().post(
         "/bench/x", HTTP_AUTHORIZATION=f"Bearer {access_token_issue(user=viewer)}"
     )

@@ -59,6 +59,12 @@ def test_the_extension_runner_hooks_exist() -> None:
 
     assert callable(SchemaExtensionsRunner.on_stream_result)
     assert callable(SchemaExtensionsRunner.get_extensions_results)
+    # LeanExtensionsRunner's phases (tests/graph/test_extension_runner.py compares them).
+    for phase in ("operation", "validation", "parsing", "executing"):
+        assert list(inspect.signature(getattr(SchemaExtensionsRunner, phase)).parameters) == [
+            "self"
+        ]
+    assert callable(SchemaExtensionsRunner.get_extensions_results_sync)
 
 
 @pytest.mark.django_db

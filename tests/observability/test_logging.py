@@ -203,3 +203,19 @@ async def test_static_files_are_served_on_the_async_path() -> None:
     response = await AsyncClient().get("/static/admin/css/base.css")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/css")
+
+
+def test_a_request_line_below_the_level_builds_no_fields(
+    caplog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At LOG_LEVEL=WARNING (the bench's) the line is dropped before its fields are filtered.
+    from observability import logging as request_logging
+
+    filtered: list[dict[str, Any]] = []
+    monkeypatch.setattr(request_logging, "safe_fields", lambda f: filtered.append(f) or f)
+    caplog.set_level(logging.WARNING, logger="observability.request")
+    request_logging.log_request(request_id="r" * 8, status=200)
+    assert filtered == []
+    caplog.set_level(logging.INFO, logger="observability.request")
+    request_logging.log_request(request_id="r" * 8, status=200)
+    assert len(filtered) == 1
