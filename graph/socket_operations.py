@@ -13,22 +13,25 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from graphql import GraphQLError, parse
+from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.utils.operation import get_operation_type
+
+from graph.security.documents import parsed_document
 
 _RUN_ON_A_THREAD = {OperationType.QUERY, OperationType.MUTATION}
 
 
 def operation_type(query: str | None, operation_name: str | None) -> OperationType | None:
     """The operation's type, None when the document does not parse or name it (the normal
-    path then reports the error as it would anyway); the token limit holds here too."""
+    path then reports the error as it would anyway). Parsed as the schema parses (the token
+    limit's options), into the same cache, so the execution that follows parses nothing."""
     if not query:
         return None
     try:
-        document = parse(query, no_location=True, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+        document = parsed_document(query, {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
         return get_operation_type(document, operation_name)
     except (GraphQLError, RuntimeError):
         return None

@@ -12,7 +12,7 @@ document heavier than the budget is parsed and validated afresh each time, never
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,8 +109,24 @@ def document_weight(query: str, document: DocumentNode) -> int:
     return len(query) + TOKEN_BYTES * tokens
 
 
+def _document_key(query: str, parse_options: Mapping[str, Any]) -> Hashable:
+    return (query, tuple(sorted(parse_options.items())))
+
+
 def _key(context: Any) -> Hashable:
-    return (context.query, tuple(sorted(context.parse_options.items())))
+    return _document_key(context.query, context.parse_options)
+
+
+def parsed_document(query: str, parse_options: Mapping[str, Any]) -> DocumentNode:
+    """The document of `query`, from `documents` or parsed and kept there (a syntax error
+    is raised, and not kept)."""
+    key = _document_key(query, parse_options)
+    entry = documents.get(key)
+    if entry is not None:
+        return entry.document
+    document = parse(query, **parse_options)
+    documents.put(key, document, document_weight(query, document))
+    return document
 
 
 class CachedDocuments(SchemaExtension):
@@ -120,14 +136,7 @@ class CachedDocuments(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is None and context.query:
-            key = _key(context)
-            entry = documents.get(key)
-            if entry is None:
-                document = parse(context.query, **context.parse_options)
-                documents.put(key, document, document_weight(context.query, document))
-            else:
-                document = entry.document
-            context.graphql_document = document
+            context.graphql_document = parsed_document(context.query, context.parse_options)
         yield
 
 
