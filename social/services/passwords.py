@@ -85,7 +85,12 @@ def password_reset_request(*, email: str, client_address: str | None) -> None:
             code=ErrorCode.RATE_LIMITED,
             message="Too many reset requests. Wait an hour and try again.",
         )
-    user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    user = (
+        User.objects.filter(email__iexact=email, is_active=True).first()
+        # No address holds a NUL, which PostgreSQL refuses as a parameter.
+        if email and "\x00" not in email
+        else None
+    )
     if user is None:
         return
     send_after_commit(
