@@ -45,6 +45,9 @@ CORS_ALLOW_CREDENTIALS = True
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
+    # Before django.contrib.auth: its `changepassword` command replaces auth's (it signs
+    # the user out everywhere).
+    "social",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,7 +59,6 @@ INSTALLED_APPS = [
     "corsheaders",
     "channels",
     "strawberry_django",
-    "social",
     "notifications",
     "graph",
     "observability",

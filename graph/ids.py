@@ -14,7 +14,9 @@ def parse_global_id(value: str) -> tuple[str, int] | None:
         pk = int(gid.node_id)
     except (ValueError, TypeError, UnicodeError, AttributeError):
         return None
-    if pk <= 0 or pk > 2**63 - 1:
+    # Only the form global_id() writes: int() also reads " 1", "+1", "01" and other
+    # scripts' digits, which would give one object many ids.
+    if pk <= 0 or pk > 2**63 - 1 or str(pk) != gid.node_id:
         return None
     return gid.type_name, pk
 

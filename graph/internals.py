@@ -108,3 +108,11 @@ def stream_frames(view: Any, request: Any, results: Any, transport: Any) -> Any:
     (`AsyncBaseHTTPView._stream_result`: each result processed as its views do, encoded by
     the transport, merged with heartbeats): a function returning the text stream."""
     return view._stream_result(request, results, transport)
+
+
+def provided_operation_name(execution_context: Any) -> str | None:
+    """The `operationName` the request sent, or None: Strawberry's public
+    `ExecutionContext.operation_name` falls back to the document's first operation, so it
+    cannot tell a document of several operations sent without a name."""
+    name: str | None = execution_context._provided_operation_name
+    return name

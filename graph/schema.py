@@ -11,7 +11,7 @@ from graph.accounts.mutations import AccountMutation
 from graph.accounts.queries import AccountQuery
 from graph.accounts.sessions import SessionMutation, SessionQuery
 from graph.compiled.executor import compiled_root_field
-from graph.extensions import RejectInvalidCredentials
+from graph.extensions import RejectBeforeExecution
 from graph.internals import RootField, RootFieldHook
 from graph.media.mutations import MediaMutation
 from graph.notifications.mutations import NotificationMutation
@@ -96,7 +96,7 @@ schema = Schema(
         # Keyed by document and rule classes: graph/security/rules.py reuses one class per
         # limit value, so a repeated query skips validation (tests/security pins the hit).
         FreshErrorsValidationCache,
-        RejectInvalidCredentials,
+        RejectBeforeExecution,
         # No DjangoOptimizerExtension: the read model shapes each read from the selection
         # (social/reads/views.py PostShape) and no resolver hands it a QuerySet, so its
         # per-field hook only added a wrapper around every field.

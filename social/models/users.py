@@ -1,9 +1,10 @@
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower, Upper
 
 from social.models.counters import USER_COUNTERS, fields_to_save
@@ -79,4 +80,23 @@ class User(AbstractUser):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         kwargs["update_fields"] = fields_to_save(self, kwargs.get("update_fields"), USER_COUNTERS)
-        super().save(*args, **kwargs)
+        if not self._closes_account(kwargs["update_fields"]):
+            super().save(*args, **kwargs)
+            return
+        # A save that closes the account (`is_active = False` or `suspended_at` set in
+        # `manage.py shell`, an admin form) signs it out everywhere as the services do:
+        # access tokens are checked against sessions in memory, never against this row.
+        from social.services.sessions import revoke_user_sessions  # services import models
+
+        with transaction.atomic():
+            was_open = User.objects.filter(
+                pk=self.pk, is_active=True, suspended_at__isnull=True
+            ).exists()
+            super().save(*args, **kwargs)
+            if was_open:
+                revoke_user_sessions(user_id=self.pk)
+
+    def _closes_account(self, update_fields: Iterable[str] | None) -> bool:
+        if self._state.adding or (self.is_active and self.suspended_at is None):
+            return False
+        return update_fields is None or bool({"is_active", "suspended_at"} & set(update_fields))

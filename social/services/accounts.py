@@ -68,6 +68,9 @@ def _email_errors(email: str) -> list[FieldError]:
 def _text_errors(field: str, value: str, max_length: int) -> list[FieldError]:
     if len(value) > max_length:
         return [FieldError(field, ErrorCode.TOO_LONG, f"Use at most {max_length} characters.")]
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL; refused as posts' bodies are.
+        return [FieldError(field, ErrorCode.INVALID, "The text contains a NUL character.")]
     return []
 
 
@@ -141,7 +144,8 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     """
     login = login.strip()
     field = "email__iexact" if "@" in login else "username__iexact"
-    user = User.objects.filter(**{field: login}).first() if login else None
+    # No username or address holds a NUL, which PostgreSQL refuses as a parameter.
+    user = User.objects.filter(**{field: login}).first() if login and "\x00" not in login else None
     throttles = _login_throttles(login=login, user=user, client_address=client_address)
     # Counted before the password is checked, so concurrent guesses cannot all slip past.
     attempts = [attempt_count(scope=scope, key=key, rate=rate) for scope, key, rate in throttles]

@@ -47,6 +47,11 @@ def report_create(
     if len(comment) > REPORT_COMMENT_MAX_LENGTH:
         message = f"Use at most {REPORT_COMMENT_MAX_LENGTH:,} characters."
         errors.append(FieldError("comment", ErrorCode.TOO_LONG, message))
+    elif "\x00" in comment:
+        # PostgreSQL text cannot hold NUL; refused as posts' bodies are.
+        errors.append(
+            FieldError("comment", ErrorCode.INVALID, "The text contains a NUL character.")
+        )
     with transaction.atomic():
         if unique_post_ids:
             errors += _post_errors(reporter=reporter, target=target, post_ids=unique_post_ids)

@@ -208,3 +208,28 @@ async def test_strawberry_frames_a_subscription_stream_with_heartbeats() -> None
         'event: next\r\ndata: {"data":{"a":1}}\r\n\r\n',
         "event: complete\r\ndata: \r\n\r\n",
     ]
+
+
+def test_the_provided_operation_name_is_what_the_request_sent() -> None:
+    from strawberry.extensions import SchemaExtension
+
+    from graph.internals import provided_operation_name
+
+    seen: list[tuple[str | None, str | None]] = []
+
+    class Probe(SchemaExtension):
+        def on_execute(self) -> Any:
+            context = self.execution_context
+            seen.append((provided_operation_name(context), context.operation_name))
+            yield
+
+    @strawberry.type
+    class Query:
+        x: int = 1
+
+    schema = strawberry.Schema(query=Query, extensions=[Probe])
+    document = "query A { x } query B { x }"
+    schema.execute_sync(document, root_value=Query())
+    schema.execute_sync(document, root_value=Query(), operation_name="B")
+    # The public property names the first operation when none was sent.
+    assert seen == [(None, "A"), ("B", "B")]
