@@ -108,3 +108,10 @@ def stream_frames(view: Any, request: Any, results: Any, transport: Any) -> Any:
     (`AsyncBaseHTTPView._stream_result`: each result processed as its views do, encoded by
     the transport, merged with heartbeats): a function returning the text stream."""
     return view._stream_result(request, results, transport)
+
+
+def core_schema(schema: Any) -> GraphQLSchema:
+    """Strawberry's graphql-core schema (`Schema._schema`): what the live side executes an
+    event's document against (realtime/execution.py), as Strawberry's own execution does."""
+    core: GraphQLSchema = schema._schema
+    return core

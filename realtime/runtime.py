@@ -21,6 +21,7 @@ from django.conf import settings
 
 from realtime.broker import Broker, reload_revocations
 from realtime.db import LiveDatabase
+from realtime.delivery import Deliveries
 from realtime.loaders import LiveLoaders
 from realtime.memory import Maintenance
 from social import revocations
@@ -96,14 +97,14 @@ class KeepAlive:
 
     async def _send(self, handler: Any) -> None:
         try:
-            await handler.send_keep_alive()
+            await handler.keep_alive()
         except Exception as error:
             # Mostly a peer that left while its disconnect is still queued: one line, no
             # traceback (a client fleet reconnecting at once logged thousands).
             logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
             self.handlers.pop(handler, None)
             with contextlib.suppress(Exception):
-                await handler.websocket.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
+                handler.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
 
 
 class SignsOut(Protocol):
@@ -152,7 +153,8 @@ class Runtime:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.broker = Broker(settings.REDIS_URL, loop)
+        self.deliveries = Deliveries()
+        self.broker = Broker(settings.REDIS_URL, loop, self.deliveries.deliver)
         self.keep_alive = KeepAlive(loop)
         self.loaders = LiveLoaders()
         self.memory = Maintenance(loop)
@@ -183,6 +185,7 @@ class Runtime:
             _current = None
         self.keep_alive.stop()
         self.memory.stop()
+        self.deliveries.close()
         await self.broker.close()
         await self.db.close()
 

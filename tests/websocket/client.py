@@ -7,7 +7,7 @@ from typing import Any
 
 from channels.testing import WebsocketCommunicator
 
-from graph.websocket import websocket_application
+from realtime.transport import websocket_application
 from realtime.broker import Broker
 
 TRANSPORT_WS = "graphql-transport-ws"

@@ -324,12 +324,12 @@ async def test_a_post_shared_by_many_local_viewers_carries_each_viewers_own_flag
 async def test_an_unexpected_failure_closes_the_socket_instead_of_hanging(
     event_broker: Broker, token_for: Callable[[User], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import graph.websocket
+    import realtime.transport
 
     async def outage(user_id: int) -> None:
         raise RuntimeError("the database is down")
 
-    monkeypatch.setattr(graph.websocket, "_active_user", outage)
+    monkeypatch.setattr(realtime.transport, "_active_user", outage)
     alice = await user("alice")
     client = WSClient()
     answer = await client.init({"authorization": f"Bearer {token_for(alice)}"})
