@@ -112,10 +112,14 @@ class Broker:
         """
         self.subscriptions[listener.user_id].add(listener)
         SUBSCRIPTIONS_ACTIVE.inc()
-        self._start()
-        if not self.ready.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT)
+        try:
+            self._start()
+            if not self.ready.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT)
+        except BaseException:
+            self.remove(listener)
+            raise
 
     def remove(self, listener: Listener) -> None:
         # Only this subscription goes: siblings on the same socket keep running.

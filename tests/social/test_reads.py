@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from graph.notifications.subscriptions import _posts_for_viewers
+from realtime.delivery import _posts_for_viewers
 from notifications.models import Notification
 from notifications.selectors import (
     live_notifications,

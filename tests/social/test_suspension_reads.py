@@ -5,7 +5,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from graph.notifications.subscriptions import _posts_for_viewers
+from realtime.delivery import _posts_for_viewers
 from notifications.models import Notification
 from notifications.selectors import live_notifications, notification_page, unread_count
 from social.models import User

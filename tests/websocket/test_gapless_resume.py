@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connection
 
-import graph.notifications.subscriptions as subscriptions
+import realtime.delivery as subscriptions
 import notifications.selectors as selectors
 from graph.pagination import encode_cursor
 from notifications.models import Notification
