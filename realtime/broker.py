@@ -84,7 +84,8 @@ class Broker:
         self.loop = loop
         self.deliver = deliver
         self.channel = channel_name()
-        self.subscriptions: dict[int, set[Any]] = defaultdict(set)
+        # A list per user (two or three records), not a set: ~200 bytes less per socket.
+        self.subscriptions: dict[int, list[Any]] = defaultdict(list)
         self.connections: dict[int, int] = defaultdict(int)
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -110,7 +111,7 @@ class Broker:
         Registration happens before the caller reads any backlog, so an event committed
         while the backlog is read is delivered (or buffered) too, never lost.
         """
-        self.subscriptions[listener.user_id].add(listener)
+        self.subscriptions[listener.user_id].append(listener)
         SUBSCRIPTIONS_ACTIVE.inc()
         try:
             self._start()
@@ -125,7 +126,7 @@ class Broker:
         # Only this subscription goes: siblings on the same socket keep running.
         subscribers = self.subscriptions.get(listener.user_id)
         if subscribers is not None and listener in subscribers:
-            subscribers.discard(listener)
+            subscribers.remove(listener)
             if not subscribers:
                 del self.subscriptions[listener.user_id]
             SUBSCRIPTIONS_ACTIVE.dec()

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
+import time
+import weakref
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -111,12 +114,34 @@ class SignsOut(Protocol):
     def sign_out(self, reason: str) -> None: ...
 
 
-def _discard(index: dict[Any, set[SignsOut]], key: Any, holder: SignsOut) -> None:
-    holders = index.get(key)
-    if holders is not None:
-        holders.discard(holder)
-        if not holders:
-            del index[key]
+# An index's value is the one holder of its key (nearly always), or a set of them: a set per
+# socket was ~250 bytes, twice (user and session), for every idle socket.
+Held = Any
+
+
+def _add(index: dict[Any, Held], key: Any, holder: SignsOut) -> None:
+    held = index.get(key)
+    if held is None:
+        index[key] = holder
+    elif isinstance(held, set):
+        held.add(holder)
+    elif held is not holder:
+        index[key] = {held, holder}
+
+
+def _holders(index: dict[Any, Held], key: Any) -> set[SignsOut]:
+    held = index.get(key)
+    return set() if held is None else set(held) if isinstance(held, set) else {held}
+
+
+def _discard(index: dict[Any, Held], key: Any, holder: SignsOut) -> None:
+    held = index.get(key)
+    if held is holder:
+        del index[key]
+    elif isinstance(held, set):
+        held.discard(holder)
+        if len(held) == 1:
+            index[key] = held.pop()
 
 
 class SignedIn:
@@ -124,13 +149,13 @@ class SignedIn:
     when their session is signed out (on any process: social/revocations.py)."""
 
     def __init__(self) -> None:
-        self.by_session: dict[str, set[SignsOut]] = {}
-        self.by_user: dict[int, set[SignsOut]] = {}
+        self.by_session: dict[str, Held] = {}
+        self.by_user: dict[int, Held] = {}
 
     def add(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
-        self.by_user.setdefault(user_id, set()).add(holder)
+        _add(self.by_user, user_id, holder)
         if session_key:
-            self.by_session.setdefault(session_key, set()).add(holder)
+            _add(self.by_session, session_key, holder)
 
     def discard(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
         _discard(self.by_user, user_id, holder)
@@ -141,11 +166,52 @@ class SignedIn:
         """A revocation arrived (on the event loop): end what it names."""
         targets: set[SignsOut] = set()
         for key in keys:
-            targets |= self.by_session.get(key, set())
+            targets |= _holders(self.by_session, key)
         if user_id is not None:
-            targets |= self.by_user.get(user_id, set())
+            targets |= _holders(self.by_user, user_id)
         for holder in targets:
             holder.sign_out("Signed out")
+
+
+class Expiries:
+    """When the signed-in sockets' access tokens expire: one timer for the earliest, not a
+    timer per socket (~500 bytes each). Weak references: a socket that closed is forgotten
+    with its last reference, and its entry is skipped when its time comes."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.heap: list[tuple[float, int, weakref.ref[Any]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.added = 0
+
+    def add(self, when: float, holder: Any) -> None:
+        """`holder.expired()` is called at `when` (epoch seconds) if it still exists."""
+        self.added += 1
+        heapq.heappush(self.heap, (when, self.added, weakref.ref(holder)))
+        if self.heap[0][1] == self.added:  # the new earliest
+            self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = None
+        if self.heap:
+            delay = max(0.0, self.heap[0][0] - time.time())
+            self.timer = self.loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self.timer = None
+        now = time.time()
+        while self.heap and self.heap[0][0] <= now:
+            holder = heapq.heappop(self.heap)[2]()
+            if holder is not None:
+                holder.expired()
+        self._arm()
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.heap.clear()
 
 
 class Runtime:
@@ -160,6 +226,7 @@ class Runtime:
         self.memory = Maintenance(loop)
         self.db = LiveDatabase()
         self.signed_in = SignedIn()
+        self.expiries = Expiries(loop)
         self.started = False
         self.closed = False
 
@@ -184,6 +251,7 @@ class Runtime:
         if _current is self:
             _current = None
         self.keep_alive.stop()
+        self.expiries.stop()
         self.memory.stop()
         self.deliveries.close()
         await self.broker.close()
@@ -240,19 +308,24 @@ def keep_alive_discard(handler: Any) -> None:
 
 
 class WithRuntime:
-    """ASGI wrapper: starts this process's runtime at the lifespan's startup, or on the
-    first request or socket without lifespan events, and closes it at shutdown."""
+    """ASGI entry: starts this process's runtime at the lifespan's startup, or on the
+    first request or socket without lifespan events, closes it at shutdown, and hands
+    each scope to its protocol's application (one frame, not a router's as well, for
+    the life of every socket)."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, *, http: Any, websocket: Any) -> None:
+        self.apps = {"http": http, "websocket": websocket}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        if scope.get("type") == "lifespan":
+        kind = scope.get("type")
+        if kind == "lifespan":
             await self._lifespan(receive, send)
             return None
-        if scope.get("type") in ("http", "websocket"):
-            await runtime().start()
-        return await self.app(scope, receive, send)
+        app = self.apps.get(kind)
+        if app is None:
+            raise ValueError(f"No application for a {kind} scope")
+        await runtime().start()
+        return await app(scope, receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

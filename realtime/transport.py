@@ -28,6 +28,7 @@ import logging
 import time
 import uuid
 from collections import deque
+from collections.abc import Awaitable
 from typing import Any
 
 from channels.auth import AuthMiddlewareStack
@@ -115,9 +116,9 @@ class Socket:
     """One WebSocket of either protocol, from the handshake to the disconnect."""
 
     __slots__ = (
+        "__weakref__",
         "backlog",
         "connection_id",
-        "expiry",
         "legacy",
         "opened_at",
         "ops",
@@ -139,7 +140,6 @@ class Socket:
         self.user_id: int | None = None
         self.session_key: str | None = None
         self.timer: asyncio.TimerHandle | None = None
-        self.expiry: asyncio.TimerHandle | None = None
         # Frames waiting while the client does not read (None: writes go straight out).
         self.backlog: deque[str] | None = None
         # This process's runtime, kept: a disconnect must count down where connect counted.
@@ -400,15 +400,14 @@ class Socket:
         self.session_key = session_key
         self.runtime.signed_in.add(self, self.user_id, session_key)
         if expires_at is not None:
-            delay = max(0.0, expires_at - time.time())
-            self.expiry = asyncio.get_running_loop().call_later(
-                delay, self.sign_out, "Access token expired"
-            )
+            self.runtime.expiries.add(expires_at, self)
+
+    def expired(self) -> None:
+        """Its access token expired (realtime.runtime.Expiries)."""
+        if self.state != CLOSED:
+            self.sign_out("Access token expired")
 
     def _forget_sign_in(self) -> None:
-        if self.expiry is not None:
-            self.expiry.cancel()
-            self.expiry = None
         if self.user_id is not None:
             self.runtime.signed_in.discard(self, self.user_id, self.session_key)
 
@@ -554,28 +553,42 @@ def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode("latin1")
 
 
-async def _socket(scope: Any, receive: Any, send: Any) -> None:
+async def _refuse(receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "websocket.close"})
+
+
+def _socket(scope: Any, receive: Any, send: Any) -> Awaitable[None]:
     if scope.get("path", "").rstrip("/") != "/graphql":
-        await receive()
-        await send({"type": "websocket.close"})
-        return
-    await Socket(scope, send).run(receive)
+        return _refuse(receive, send)
+    return Socket(scope, send).run(receive)
 
 
 _with_session = AuthMiddlewareStack(_socket)
+_ANONYMOUS = AnonymousUser()
 
 
-async def websocket_application(scope: Any, receive: Any, send: Any) -> Any:
-    """Channels' session auth, only for handshakes that carry the session cookie: native
-    clients sign in with a token in connection_init, and are spared the session lookup (a
-    database thread hop queued behind every other socket's)."""
+def _session_wanted(scope: Any) -> bool:
     headers = dict(scope.get("headers", ()))
     # A browser always sends Origin: a handshake without one is no browser's, and the
     # cookie alone must not sign it in.
-    if settings.SESSION_COOKIE_NAME.encode() in headers.get(b"cookie", b"") and origin_allowed(
+    return settings.SESSION_COOKIE_NAME.encode() in headers.get(b"cookie", b"") and origin_allowed(
         _text(headers.get(b"origin")), host=_text(headers.get(b"host"))
-    ):
-        return await _with_session(scope, receive, send)
-    # Set in place, not on a copy: the server keeps this scope alive for the socket anyway.
-    scope["user"] = AnonymousUser()
-    return await _socket(scope, receive, send)
+    )
+
+
+def websocket_application(scope: Any, receive: Any, send: Any) -> Awaitable[None]:
+    """Channels' session auth, only for handshakes that carry the session cookie: native
+    clients sign in with a token in connection_init, and are spared the session lookup (a
+    database thread hop queued behind every other socket's).
+
+    A plain function that returns the socket's coroutine: no frame of its own (nor of a
+    router's) stays alive for each socket."""
+    if _session_wanted(scope):
+        return _with_session(scope, receive, send)  # type: ignore[no-any-return]
+    scope["user"] = _ANONYMOUS
+    return _socket(scope, receive, send)
+
+
+# An ASGI 3 application, though not a coroutine function (asgiref would take it for ASGI 2).
+websocket_application._asgi_single_callable = True  # type: ignore[attr-defined]

@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from realtime.delivery import _posts_for_viewers
 from notifications.models import Notification
 from notifications.selectors import (
     live_notifications,
@@ -13,6 +12,7 @@ from notifications.selectors import (
     notification_page,
     notifications_after,
 )
+from realtime.delivery import _posts_for_viewers
 from social.models import User
 from social.reads import posts as post_reads
 from social.reads import users as user_reads

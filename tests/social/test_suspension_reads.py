@@ -5,9 +5,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from realtime.delivery import _posts_for_viewers
 from notifications.models import Notification
 from notifications.selectors import live_notifications, notification_page, unread_count
+from realtime.delivery import _posts_for_viewers
 from social.models import User
 from social.reads import posts as post_reads
 from social.reads import users as user_reads
