@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import time
@@ -73,6 +74,12 @@ CLOSE_SIGNED_OUT = 4403
 BACKLOG = 1000
 
 NEW, INITIALISING, READY, CLOSED = range(4)
+
+
+async def _apart(coroutine: Any) -> Any:
+    """Awaits `coroutine` in a task of its own context: asgiref's thread hop sets a context
+    variable, which would otherwise stay in the socket's own context (~140 bytes each)."""
+    return await asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
 
 
 @subscription_db
@@ -144,9 +151,13 @@ class Socket:
         self.backlog: deque[str] | None = None
         # This process's runtime, kept: a disconnect must count down where connect counted.
         self.runtime = runtime()
-        # For the session's log lines (observability.logging), never a secret.
-        self.connection_id = uuid.uuid4().hex
+        # For the session's log lines (observability.logging), never a secret: a number
+        # (an int, not its 32-character text, per socket), written as hex in the logs.
+        self.connection_id = uuid.uuid4().int
         self.opened_at = time.monotonic()
+
+    def log_id(self) -> str:
+        return f"{self.connection_id:032x}"
 
     # The connection ---------------------------------------------------------------
 
@@ -161,7 +172,7 @@ class Socket:
         await self.send({"type": "websocket.accept", "subprotocol": protocol})
         WEBSOCKETS_OPEN.inc()
         self.runtime.memory.connection_opened()
-        log_ws_event("connect", connection_id=self.connection_id, subprotocol=protocol)
+        log_ws_event("connect", connection_id=self.log_id(), subprotocol=protocol)
         code = None
         try:
             if protocol is None:
@@ -233,7 +244,7 @@ class Socket:
         self.runtime.memory.connection_closed()
         log_ws_event(
             "disconnect",
-            connection_id=self.connection_id,
+            connection_id=self.log_id(),
             close_code=code,
             duration_ms=round((time.monotonic() - self.opened_at) * 1000),
         )
@@ -377,12 +388,12 @@ class Socket:
         if raw is not None:
             # A token in connection_init wins over the session cookie.
             if not revocations.is_loaded():
-                await _load_revocations()
+                await _apart(_load_revocations())
             context_for_token(bearer_token(raw) if isinstance(raw, str) else "", context)
             user_id = context.viewer_id
-            active = None if user_id is None else await _active_user(user_id)
+            active = None if user_id is None else await _apart(_active_user(user_id))
             if context.auth_error is not None or active is None:
-                log_ws_event("rejected", connection_id=self.connection_id, reason="invalid token")
+                log_ws_event("rejected", connection_id=self.log_id(), reason="invalid token")
                 raise Rejected(CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE)
         if user_id is not None:
             limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
@@ -390,7 +401,7 @@ class Socket:
                 raise Rejected(CLOSE_TOO_MANY, f"Too many connections: at most {limit} per user.")
             self.user_id = user_id
             self._remember_sign_in(context.session_key, context.token_expires_at)
-        log_ws_event("connection_init", connection_id=self.connection_id, user_id=user_id)
+        log_ws_event("connection_init", connection_id=self.log_id(), user_id=user_id)
 
     def _remember_sign_in(self, session_key: str | None, expires_at: float | None) -> None:
         assert self.user_id is not None
