@@ -112,6 +112,6 @@ def stream_frames(view: Any, request: Any, results: Any, transport: Any) -> Any:
 
 def core_schema(schema: Any) -> GraphQLSchema:
     """Strawberry's graphql-core schema (`Schema._schema`): what the live side executes an
-    event's document against (realtime/execution.py), as Strawberry's own execution does."""
+    event's document against (realtime/delivery.py `render`), as Strawberry's own execution does."""
     core: GraphQLSchema = schema._schema
     return core

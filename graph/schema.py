@@ -13,6 +13,7 @@ from graph.accounts.queries import AccountQuery
 from graph.accounts.sessions import SessionMutation, SessionQuery
 from graph.compiled.executor import compiled_root_field
 from graph.extensions import RejectInvalidCredentials
+from graph.extensions_runner import LeanExtensionsRunner
 from graph.internals import RootField, RootFieldHook
 from graph.media.mutations import MediaMutation
 from graph.notifications.mutations import NotificationMutation
@@ -29,7 +30,6 @@ from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
 from graph.social.reports import ReportMutation
 from observability.graphql import OperationMetrics
-from realtime.execution import LeanExtensionsRunner
 
 Query = merge_types(
     "Query",

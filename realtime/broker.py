@@ -23,13 +23,15 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 import redis.asyncio
 from django.conf import settings
+from django.db import connections
 
 from observability.metrics import SUBSCRIPTIONS_ACTIVE
+from social import revocations
 
 logger = logging.getLogger(__name__)
 
@@ -56,18 +58,6 @@ class Resync:
 RESYNC = Resync()
 
 
-class Listener(Protocol):
-    """What the broker keeps per subscription (realtime.delivery.Live): whose events it
-    hears, and of which kind."""
-
-    kind: str
-    user_id: int
-
-
-def _nothing(event: Any, listeners: list[Any]) -> None:
-    return None
-
-
 class Broker:
     """Local subscriptions by user id, fed by one Redis subscription (or in-process).
 
@@ -75,10 +65,7 @@ class Broker:
     each event with the local subscriptions it concerns, on the event loop."""
 
     def __init__(
-        self,
-        redis_url: str,
-        loop: asyncio.AbstractEventLoop,
-        deliver: Callable[[Any, list[Any]], None] = _nothing,
+        self, redis_url: str, loop: asyncio.AbstractEventLoop, deliver: Callable[..., None]
     ) -> None:
         self.redis_url = redis_url
         self.loop = loop
@@ -96,16 +83,13 @@ class Broker:
 
     # Subscriptions -------------------------------------------------------
 
-    def _start(self) -> None:
-        if self.redis_url and self._task is None:
-            self._task = self.loop.create_task(self._listen(), name="event-broker")
-
     def start(self) -> None:
         """Listens from now on, with or without subscriptions: revocations must reach every
         process, including one that only serves HTTP (Runtime.start calls it)."""
-        self._start()
+        if self.redis_url and self._task is None:
+            self._task = self.loop.create_task(self._listen(), name="event-broker")
 
-    async def register(self, listener: Listener) -> None:
+    async def register(self, listener: Any) -> None:
         """Registers a subscription and waits (briefly) for Redis to be subscribed.
 
         Registration happens before the caller reads any backlog, so an event committed
@@ -114,7 +98,7 @@ class Broker:
         self.subscriptions[listener.user_id].append(listener)
         SUBSCRIPTIONS_ACTIVE.inc()
         try:
-            self._start()
+            self.start()
             if not self.ready.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT)
@@ -122,7 +106,7 @@ class Broker:
             self.remove(listener)
             raise
 
-    def remove(self, listener: Listener) -> None:
+    def remove(self, listener: Any) -> None:
         # Only this subscription goes: siblings on the same socket keep running.
         subscribers = self.subscriptions.get(listener.user_id)
         if subscribers is not None and listener in subscribers:
@@ -174,7 +158,9 @@ class Broker:
         if not matched:
             return
         # One event object per process, shared by its subscriptions (one load for all).
-        event = make_event(message, local_users=sorted({x.user_id for x in matched}))
+        from notifications.events import event_from_message  # it imports this module
+
+        event = event_from_message(message, local_users=sorted({x.user_id for x in matched}))
         self.deliver(event, matched)
 
     def resync_all(self) -> None:
@@ -248,15 +234,8 @@ class Broker:
             task.cancel()
             await asyncio.wait([task], timeout=2)
 
-    @property
-    def redis_subscribed(self) -> bool:
-        """Whether this process currently holds its Redis subscription (tests read it)."""
-        return self._pubsub is not None and bool(getattr(self._pubsub, "channels", None))
-
 
 def _sessions_revoked(message: dict[str, Any]) -> None:
-    from social import revocations
-
     sessions = message.get("sessions")
     user = message.get("user")
     revocations.announce(
@@ -266,23 +245,12 @@ def _sessions_revoked(message: dict[str, Any]) -> None:
 
 
 def reload_revocations() -> None:
-    from django.db import connections
-
-    from social import revocations
-
     try:
         revocations.load_recent()
     except Exception:
         logger.exception("could not read the recent session revocations")
     finally:
         connections.close_all()
-
-
-def make_event(message: dict[str, Any], *, local_users: list[int]) -> Any:
-    """What a subscription receives for a published message (see notifications.events)."""
-    from notifications.events import event_from_message
-
-    return event_from_message(message, local_users=local_users)
 
 
 # Publishing (sync: called from transaction.on_commit) ------------------------

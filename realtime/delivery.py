@@ -1,18 +1,13 @@
 """From an event to the subscriptions it concerns: what each one is sent, and in what order.
 
 A subscription is a `Live` record (a few slots: whose events, which stream, its document,
-variables and resume state), registered with the broker before it reads anything, so an
-event committed while it reads is buffered (`pending`), not lost; the ids it has sent drop
-the duplicates that this overlap produces. No generator, task or GraphQL operation stays
-alive for an idle subscription: the broker hands each event to `deliver`, which reads what
-the subscriptions need (one read for all of them: realtime/loaders.py, `_posts_for_viewers`),
-then renders each distinct (document, variables, payload) once (realtime/execution.py) and
-writes the bytes to each socket. A stream over HTTP (graph/http_streams.py) has a `Stream`
-sink instead: its payloads go to a bounded queue that Strawberry executes.
-
-The four streams: `notificationAdded(after:)` and `homeFeedEdgeAdded(after:)` (gapless,
-resumable: replay, then live), `homeFeedPostAdded` (live only) and
-`unreadNotificationCountChanged` (the count, then each change).
+variables and resume state), registered with the broker before it reads anything: an event
+committed while it reads is buffered (`pending`), and the ids it has sent drop the
+duplicates of that overlap. No task, generator or GraphQL operation stays alive for an idle
+subscription: the broker hands each event to `Deliveries.deliver`, which reads for all its
+subscriptions at once, renders each distinct (document, variables, payload) once (`render`)
+and writes the bytes to each socket. A stream over HTTP has a `Stream` sink instead: a
+bounded queue of payloads that Strawberry executes (graph/http_streams.py).
 """
 
 from __future__ import annotations
@@ -20,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import inspect
+import json
 import logging
 import time
 from collections import OrderedDict, deque
@@ -28,7 +25,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.utils import timezone
+from graphql import execute
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.context import Context
+from graph.internals import core_schema
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import encode_cursor
 from graph.types.notifications import NotificationEvent, NotificationType
@@ -36,12 +37,9 @@ from graph.types.posts import PostEdge, PostType
 from notifications.events import NOTIFICATION, POST, UNREAD, NotificationAdded, PostAdded
 from notifications.selectors import REPLAY_PAGE, NotificationView, notifications_after, unread_count
 from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
-from realtime import execution
 from realtime.broker import RESYNC
 from realtime.db import subscription_db
-from realtime.fifo import LightFifo
 from social.reads import posts as post_reads
-from social.reads.flags import locked_of, many_viewers, people_of, post_with_viewer, posts_of
 from social.reads.views import PostShape, PostView
 
 logger = logging.getLogger(__name__)
@@ -81,23 +79,9 @@ class Live:
     renders and writes its results, or a `Stream`; `pending` buffers events while it
     starts or replays (None when it is live)."""
 
-    __slots__ = (
-        "document",
-        "flags",
-        "kind",
-        "last",
-        "op_id",
-        "operation_name",
-        "pending",
-        "position",
-        "private",
-        "sent",
-        "shape",
-        "sink",
-        "stream",
-        "user_id",
-        "variables",
-    )
+    __slots__ = ("document", "flags", "kind", "last", "op_id", "operation_name", "pending",
+                 "position", "private", "sent", "shape", "sink", "stream", "user_id",
+                 "variables")  # fmt: skip
 
     def __init__(
         self,
@@ -118,20 +102,19 @@ class Live:
         self.pending: list[Any] | None = []
 
 
-class Stream(LightFifo):
-    """The sink of a subscription that Strawberry streams (over HTTP): a bounded queue."""
-
-    __slots__ = ("overflowed",)
+class Stream(asyncio.Queue[Any]):
+    """The sink of a subscription that Strawberry streams (over HTTP): a bounded queue; a
+    reader that falls behind ends its stream (its client resumes with `after`)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(maxsize=STREAM_QUEUE)
         self.overflowed = False
 
-    def put(self, payload: Any) -> None:
-        if self.qsize() >= STREAM_QUEUE:
-            self.overflowed = True  # its reader ends it: the client resumes with `after`
-            return
-        self.put_nowait(payload)
+    def offer(self, payload: Any) -> None:
+        try:
+            self.put_nowait(payload)
+        except asyncio.QueueFull:
+            self.overflowed = True
 
 
 def _delivered(kind: str, committed_at: float | None) -> None:
@@ -166,13 +149,8 @@ async def subscribe(
     async iterator of payloads, for Strawberry to execute."""
     if live is None:
         live = Live(Stream())
-    live.stream, live.user_id, live.shape, live.flags, live.private = (
-        stream,
-        user_id,
-        shape,
-        flags,
-        private,
-    )
+    live.stream, live.user_id = stream, user_id
+    live.shape, live.flags, live.private = shape, flags, private
     live.kind = {"notifications": NOTIFICATION, "unread": UNREAD}.get(stream, POST)
     start: Callable[[Live], Awaitable[None]] | None = None
     if stream == "notifications":
@@ -311,7 +289,7 @@ async def _send(pairs: list[tuple[Live, Any]]) -> None:
         if sink is None:
             continue
         if isinstance(sink, Stream):
-            sink.put(payload)
+            sink.offer(payload)
             continue
         # Variables are few and small: their text tells two subscriptions' apart.
         key = (id(live.document), live.operation_name, id(payload))
@@ -320,10 +298,34 @@ async def _send(pairs: list[tuple[Live, Any]]) -> None:
         groups.setdefault(key, []).append(live)
         payloads[id(payload)] = payload
     for key, lives in groups.items():
-        text = await execution.render(lives[0], payloads[key[2]])
+        text = await render(lives[0], payloads[key[2]])
         for live in lives:
             if live.sink is not None:
                 live.sink.next(live, text)
+
+
+async def render(live: Live, payload: Any) -> str:
+    """The JSON text of `live`'s result for `payload`: its document executed with the
+    payload as the root value, as graphql-core executes a subscription's event, errors
+    presented as the schema presents them (unexpected ones masked)."""
+    from graph.schema import schema
+
+    result = execute(
+        core_schema(schema),
+        live.document,
+        root_value=payload,
+        context_value=Context(viewer_id=live.user_id),
+        variable_values=live.variables,
+        operation_name=live.operation_name,
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+    )
+    if inspect.isawaitable(result):
+        result = await result
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        schema.process_errors(result.errors, None)
+        body["errors"] = [error.formatted for error in result.errors]
+    return json.dumps(body, separators=(",", ":"))
 
 
 # notificationAdded ----------------------------------------------------------------------
@@ -385,37 +387,8 @@ async def _notification(event: Any, live: Live) -> NotificationEvent | None:
 # homeFeedPostAdded and homeFeedEdgeAdded -------------------------------------------------
 
 
-@subscription_db
-def _posts_for_viewers(
-    post_id: int, viewer_ids: list[int], shape: PostShape
-) -> dict[int, PostView]:
-    """The post as each local viewer sees it, in one thread hop and a fixed number of queries:
-    read once for everyone, then each viewer's flags from two queries for all of them.
-
-    Viewers who see it alike share one view, not one each: a popular author's followers
-    fall into a handful of groups, and a view per viewer for thousands of them was most of
-    this hop. Those who appear in the post (author, parent's author, mentioned) get a view
-    of their own: it shows them their own email, so its rendering cannot be shared."""
-    base = post_reads.posts_by_ids(
-        post_ids=[post_id], viewer_id=None, shape=shape, keep_emails=True
-    ).get(post_id)
-    if base is None:
-        return {}
-    people, post_ids = people_of(base), posts_of(base)
-    # A feed event: the viewers' mutes hide it too (social/visibility.py, feed=True).
-    flags = many_viewers(
-        viewer_ids=viewer_ids, post_ids=post_ids, people=people, feed=True, locked=locked_of(base)
-    )
-    views: dict[Any, PostView | None] = {}
-    shared: dict[int, PostView] = {}
-    for viewer_id in viewer_ids:
-        key = (flags.key(viewer_id, people, post_ids), viewer_id if viewer_id in people else None)
-        if key not in views:
-            views[key] = post_with_viewer(base, viewer_id, flags, feed=True)
-        view = views[key]
-        if view is not None:
-            shared[viewer_id] = view
-    return shared
+_posts_for_viewers = subscription_db(post_reads.post_for_viewers)
+_home_replay_page = subscription_db(post_reads.home_replay_page)
 
 
 async def _post_for(event: PostAdded, live: Live) -> PostView | None:
@@ -429,7 +402,9 @@ async def _post_for(event: PostAdded, live: Live) -> PostView | None:
     tasks: dict[PostShape, asyncio.Task[dict[int, PostView]]] = event.shared.setdefault("views", {})
     task = tasks.get(shape)
     if task is None:
-        task = asyncio.ensure_future(_posts_for_viewers(event.post_id, event.local_users, shape))
+        task = asyncio.ensure_future(
+            _posts_for_viewers(post_id=event.post_id, viewer_ids=event.local_users, shape=shape)
+        )
         tasks[shape] = task
     # Shielded: one cancelled subscriber must not cancel the load its siblings await.
     views = task.result() if task.done() else await asyncio.shield(task)
@@ -454,20 +429,13 @@ def _edge(view: PostView) -> PostEdge:
     return PostEdge(cursor=cursor, node=cast(PostType, view))
 
 
-@subscription_db
-def _home_replay_page(
-    viewer_id: int, after: tuple[datetime, int], shape: PostShape
-) -> tuple[list[PostView], bool]:
-    return post_reads.home_replay_page(
-        viewer_id=viewer_id, after=after, shape=shape, size=REPLAY_PAGE
-    )
-
-
 async def _replay_edges(live: Live) -> None:
     sent = live.sent
     assert sent is not None and live.shape is not None and live.position is not None
     while live.sink is not None:
-        views, full = await _home_replay_page(live.user_id, live.position, live.shape)
+        views, full = await _home_replay_page(
+            viewer_id=live.user_id, after=live.position, shape=live.shape, size=REPLAY_PAGE
+        )
         pairs = []
         for view in views:
             live.position = max(live.position, (view.created_at, view.id))
@@ -533,12 +501,6 @@ PAYLOADS: dict[str, Callable[[Any, Live], Awaitable[Any]]] = {
     "posts": _post,
     "edges": _post_edge,
     "unread": _count,
-}
-# What a subscription runs before it is live (its replay or first count).
-STARTS: dict[str, Callable[[Live], Awaitable[None]]] = {
-    "notifications": _replay_notifications,
-    "edges": _replay_edges,
-    "unread": _first_count,
 }
 # What it runs when events may have been lost (Redis was away).
 RESYNCS: dict[str, Callable[[Live], Awaitable[None]]] = {

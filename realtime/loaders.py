@@ -1,20 +1,14 @@
 """Database reads of the live side, shared by every subscription on this process.
 
-Each `notificationAdded` subscription that hears of a new notification asks for it here,
-and each new subscription asks for its starting point. Requests that arrive while a read
-runs wait for the next read, which serves all of them at once (`live_notifications`: one
-fixed number of queries however many, by what the subscriptions select). Under load the batches
-grow instead of the queue: one read per notification, on the one database thread every
-subscription shares, made deliveries wait behind one another for seconds
-(bench/RESULTS.md, "Subscription latency tuning"), and a read per subscribe was the
-largest database cost of a connection storm.
+Requests that arrive while a read runs wait for the next read, which serves all of them at
+once (`live_notifications`: a fixed number of queries however many): under load the batches
+grow instead of the queue (bench/RESULTS.md, "Subscription latency tuning").
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from notifications.selectors import (
@@ -98,19 +92,14 @@ def _read_unread_counts(recipient_ids: list[int]) -> dict[int, int]:
     return unread_counts(recipient_ids=recipient_ids)
 
 
-@dataclass
 class LiveLoaders:
-    """The loaders of one process (its Runtime's)."""
+    """The loaders of one process (its Runtime's): a notification as its recipient sees it,
+    with their fresh unread count; a recipient's newest notification id (0 for none: where
+    a subscription starts); a recipient's unread count (a mark-all heard by all their
+    devices is one read)."""
 
-    # The notification as its recipient sees it, and their fresh unread count.
-    notifications: CoalescingLoader[NotificationKey, Loaded] = field(
-        default_factory=lambda: CoalescingLoader(_read_notifications)
-    )
-    # The recipient's newest notification id (0 for none): where a subscription starts.
-    latest_ids: CoalescingLoader[int, int] = field(
-        default_factory=lambda: CoalescingLoader(_read_latest_ids)
-    )
-    # The recipient's unread count: a mark-all heard by all their devices is one read.
-    unread_counts: CoalescingLoader[int, int] = field(
-        default_factory=lambda: CoalescingLoader(_read_unread_counts)
-    )
+    def __init__(self) -> None:
+        self.notifications: CoalescingLoader[NotificationKey, Loaded]
+        self.notifications = CoalescingLoader(_read_notifications)
+        self.latest_ids: CoalescingLoader[int, int] = CoalescingLoader(_read_latest_ids)
+        self.unread_counts: CoalescingLoader[int, int] = CoalescingLoader(_read_unread_counts)

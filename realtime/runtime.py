@@ -1,13 +1,10 @@
 """The live side of one server process: what it holds once, whatever its sockets.
 
-One `Runtime` per process (per event loop: each async test runs its own) owns the event
-broker (realtime/broker.py), the keep-alive loop of the sockets, the database thread
-(realtime/db.py), the coalescing loaders (realtime/loaders.py), the garbage-collection
-care with its socket counts (realtime/memory.py) and the signed-in sockets and streams.
-config/asgi.py creates and starts it (`WithRuntime`): at the ASGI lifespan's startup, or
-on the first request or socket when the server runs without lifespan events (the Procfile's
-uvicorn: `--lifespan off`). Everything else reaches it through `runtime()`; tests create
-and close one (tests/websocket/fixtures.py) instead of resetting module state.
+One `Runtime` per process (per event loop: each async test runs its own) owns the broker,
+the deliveries, the keep-alive loop, the token expiries, the database thread, the loaders,
+the garbage-collection care and the signed-in sockets and streams. config/asgi.py starts it
+(`WithRuntime`) at the lifespan's startup or on the first request or socket (the Procfile
+runs uvicorn with `--lifespan off`); tests create and close one (tests/websocket/fixtures.py).
 """
 
 from __future__ import annotations
@@ -18,7 +15,7 @@ import heapq
 import logging
 import time
 import weakref
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 
@@ -31,7 +28,7 @@ from social import revocations
 
 logger = logging.getLogger(__name__)
 
-# How a socket whose keep-alive cannot be sent is closed (graph/websocket.py's 4500).
+# How a socket whose keep-alive cannot be sent is closed.
 KEEP_ALIVE_FAILED = 4500
 
 # Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
@@ -40,13 +37,9 @@ KEEP_ALIVE_SLICE = 25
 
 
 class KeepAlive:
-    """One loop per process sends every signed-in socket its keep-alive message.
-
-    A task per socket (strawberry's, or a ping loop of our own) held a coroutine, a
-    timer and a task object for every idle socket; this holds one dict entry each.
-    Keeps proxies from dropping an idle socket; a socket whose keep-alive cannot be
-    sent is closed (daphne's own WebSocket pings close the ones whose peer vanished).
-    """
+    """One loop per process sends every signed-in socket its keep-alive message (a task
+    per socket held a coroutine, a timer and a task each), so that proxies keep idle sockets
+    open; uvicorn's own WebSocket pings close the ones whose peer vanished."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -65,14 +58,9 @@ class KeepAlive:
             self.task = self.loop.create_task(self._run(), name="ws-keep-alive")
 
     def discard(self, handler: Any) -> None:
-        if self.loop.is_closed():
-            # A socket whose coroutine the garbage collector closes after its loop ended:
-            # its task cannot be cancelled any more.
-            self.handlers.pop(handler, None)
-            return
         self.handlers.pop(handler, None)
-        if not self.handlers and self.task is not None:
-            # No socket left to ping: no task left either.
+        # No socket left to ping: no task left either (none to cancel after its loop ended).
+        if not self.handlers and self.task is not None and not self.loop.is_closed():
             self.task.cancel()
             self.task = None
 
@@ -110,16 +98,12 @@ class KeepAlive:
                 handler.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
 
 
-class SignsOut(Protocol):
-    def sign_out(self, reason: str) -> None: ...
-
-
 # An index's value is the one holder of its key (nearly always), or a set of them: a set per
 # socket was ~250 bytes, twice (user and session), for every idle socket.
 Held = Any
 
 
-def _add(index: dict[Any, Held], key: Any, holder: SignsOut) -> None:
+def _add(index: dict[Any, Held], key: Any, holder: Any) -> None:
     held = index.get(key)
     if held is None:
         index[key] = holder
@@ -129,12 +113,12 @@ def _add(index: dict[Any, Held], key: Any, holder: SignsOut) -> None:
         index[key] = {held, holder}
 
 
-def _holders(index: dict[Any, Held], key: Any) -> set[SignsOut]:
+def _holders(index: dict[Any, Held], key: Any) -> set[Any]:
     held = index.get(key)
     return set() if held is None else set(held) if isinstance(held, set) else {held}
 
 
-def _discard(index: dict[Any, Held], key: Any, holder: SignsOut) -> None:
+def _discard(index: dict[Any, Held], key: Any, holder: Any) -> None:
     held = index.get(key)
     if held is holder:
         del index[key]
@@ -152,19 +136,19 @@ class SignedIn:
         self.by_session: dict[str, Held] = {}
         self.by_user: dict[int, Held] = {}
 
-    def add(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+    def add(self, holder: Any, user_id: int, session_key: str | None) -> None:
         _add(self.by_user, user_id, holder)
         if session_key:
             _add(self.by_session, session_key, holder)
 
-    def discard(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+    def discard(self, holder: Any, user_id: int, session_key: str | None) -> None:
         _discard(self.by_user, user_id, holder)
         if session_key:
             _discard(self.by_session, session_key, holder)
 
     def signed_out(self, keys: list[str], user_id: int | None) -> None:
         """A revocation arrived (on the event loop): end what it names."""
-        targets: set[SignsOut] = set()
+        targets: set[Any] = set()
         for key in keys:
             targets |= _holders(self.by_session, key)
         if user_id is not None:
@@ -297,14 +281,6 @@ def current_runtime() -> Runtime | None:
     if current is None or current.closed or current.loop.is_closed():
         return None
     return current
-
-
-def keep_alive_discard(handler: Any) -> None:
-    """Stops pinging `handler`; needs no running loop (a socket's shutdown may run from the
-    garbage collector after its loop ended)."""
-    current = _current
-    if current is not None and handler in current.keep_alive.handlers:
-        current.keep_alive.discard(handler)
 
 
 class WithRuntime:

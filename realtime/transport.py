@@ -1,22 +1,15 @@
-"""The WebSocket side of /graphql: graphql-transport-ws and legacy graphql-ws, as one lean
-ASGI handler.
+"""The WebSocket side of /graphql: graphql-transport-ws and legacy graphql-ws, one lean
+ASGI handler. A socket is a `Socket` (a few slots) and the server's own objects; each of its
+subscriptions a `realtime.delivery.Live` record, rendered per event (bench/RESULTS.md
+section 14). A subscribe runs through the schema once (validation, limits, the field's
+checks, which register the record); queries and mutations run on a thread as over HTTP.
 
-A socket is one `Socket` (a few slots) and the server's own objects; each subscription on
-it is a `realtime.delivery.Live` record rendered per event, so an idle socket holds no
-task, generator or GraphQL operation of its own (bench/RESULTS.md section 14). A subscribe
-runs through the schema once (validation, limits, the field's checks, which register the
-record); queries and mutations run on a thread as over HTTP.
-
-Origins: a browser's Origin must pass graph.origins.origin_allowed, the HTTP side's rule;
-clients without Origin (native apps, servers) are let in with a bearer token, never with
-the session cookie alone. Limits (settings WS_*): connection_init within
-WS_CONNECTION_INIT_TIMEOUT (else 4408), only once (4429); a duplicate subscription id
-closes with 4409; a malformed message with 4400; a message over WS_MAX_MESSAGE_BYTES with
-4413; at most WS_MAX_SUBSCRIPTIONS_PER_CONNECTION operations per socket and
-WS_MAX_CONNECTIONS_PER_USER sockets per user on a process (4429). A signed-in socket closes
-with 4403 when its session is signed out or its user deactivated or deleted (on any
-process: social/revocations.py), and when its access token expires; graphql-ws's client
-retries 4403 by default (4401 it would not), so a client reconnects with a fresh token.
+A browser's Origin must pass graph.origins.origin_allowed; clients without one (native
+apps) sign in with a bearer token, never the session cookie alone. Closes (settings WS_*):
+no connection_init in time 4408, twice 4429; a duplicate id 4409; a malformed message 4400;
+one over WS_MAX_MESSAGE_BYTES 4413; too many sockets per user on a process 4429; signed
+out, deactivated or token expired 4403, which graphql-ws's client retries (4401 it would
+not), so a client reconnects with a fresh token.
 """
 
 from __future__ import annotations
@@ -122,21 +115,9 @@ class Rejected(Exception):
 class Socket:
     """One WebSocket of either protocol, from the handshake to the disconnect."""
 
-    __slots__ = (
-        "__weakref__",
-        "backlog",
-        "connection_id",
-        "legacy",
-        "opened_at",
-        "ops",
-        "runtime",
-        "scope",
-        "send",
-        "session_key",
-        "state",
-        "timer",
-        "user_id",
-    )
+    __slots__ = ("__weakref__", "backlog", "connection_id", "legacy", "opened_at", "ops",
+                 "runtime", "scope", "send", "session_key", "state", "timer",
+                 "user_id")  # fmt: skip
 
     def __init__(self, scope: Any, send: Any) -> None:
         self.scope, self.send = scope, send
@@ -263,7 +244,7 @@ class Socket:
         self._write_message({"type": "websocket.send", "text": _dumps(message)})
 
     def next(self, live: delivery.Live, text: str) -> None:
-        """A result of `live` (the JSON text realtime/execution.py rendered); a record
+        """A result of `live` (the JSON text realtime.delivery.render made); a record
         that ended has no sink any more."""
         if live.sink is self and self.state != CLOSED:
             kind = "data" if self.legacy else "next"
@@ -336,7 +317,9 @@ class Socket:
             return
         handler = (LEGACY if self.legacy else TRANSPORT).get(parsed["type"])
         if handler is not None:
-            await handler(self, parsed)
+            done = handler(self, parsed)
+            if done is not None:
+                await done
         elif not self.legacy:
             self.close(CLOSE_BAD_MESSAGE, f"Unknown message type: {parsed['type']}")
 
@@ -373,15 +356,9 @@ class Socket:
             self.runtime.keep_alive.add(self)
 
     async def _sign_in(self, params: dict[str, Any]) -> None:
-        user = self.scope.get("user")
-        user_id = (
-            user.pk
-            if user is not None
-            and user.is_authenticated
-            and user.is_active
-            and not user.is_suspended
-            else None
-        )
+        user = self.scope.get("user")  # from the session cookie (websocket_application)
+        signed_in = user is not None and user.is_authenticated and user.is_active
+        user_id = user.pk if signed_in and not user.is_suspended else None
         context = Context(ws=self)
         # Present at all (even ""), the token alone decides, as the HTTP header does.
         raw = next((v for k, v in params.items() if k.lower() == "authorization"), None)
@@ -421,15 +398,6 @@ class Socket:
     def _forget_sign_in(self) -> None:
         if self.user_id is not None:
             self.runtime.signed_in.discard(self, self.user_id, self.session_key)
-
-    async def _ping(self, message: dict[str, Any]) -> None:
-        self.write({"type": "pong"})
-
-    async def _ignore(self, message: dict[str, Any]) -> None:
-        return None
-
-    async def _terminate(self, message: dict[str, Any]) -> None:
-        self.close(1000, "")
 
     async def _stop(self, message: dict[str, Any]) -> None:
         op = self.ops.pop(message.get("id"), None)  # type: ignore[arg-type]
@@ -545,16 +513,16 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
         logger.error("WebSocket operation failed", exc_info=task.exception())
 
 
-TRANSPORT = {
+TRANSPORT: dict[str, Any] = {
     "connection_init": Socket._init,
-    "ping": Socket._ping,
-    "pong": Socket._ignore,
+    "ping": lambda socket, message: socket.write({"type": "pong"}),
+    "pong": lambda socket, message: None,
     "subscribe": Socket._subscribe,
     "complete": Socket._stop,
 }
-LEGACY = {
+LEGACY: dict[str, Any] = {
     "connection_init": Socket._init,
-    "connection_terminate": Socket._terminate,
+    "connection_terminate": lambda socket, message: socket.close(1000, ""),
     "start": Socket._subscribe,
     "stop": Socket._stop,
 }

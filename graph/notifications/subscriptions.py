@@ -19,38 +19,13 @@ from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor
 from graph.types.notifications import NotificationEvent
 from graph.types.posts import PostEdge, PostType
-from graph.types.selection import post_shape, selected_paths
+from graph.types.selection import post_shape, reaches_database, selected_paths, shows_flags
 from notifications.selectors import is_another_users
 from realtime import delivery
 from realtime.db import subscription_db
 from social.reads import posts as post_reads
 
-# The fields that read the database when resolved: the connections.
-_CONNECTIONS = frozenset({"replies", "posts", "followers", "following"})
-_FLAGS = frozenset(
-    {
-        "viewerHasLiked",
-        "viewerFollows",
-        "followsViewer",
-        "viewerMutes",
-        "viewerBlocks",
-        "blocksViewer",
-        "viewerFollowRequested",
-    }
-)
-
-
-def _reaches_database(paths: frozenset[str]) -> bool:
-    return any(path.rpartition(".")[2] in _CONNECTIONS for path in paths)
-
-
-def _shows_flags(paths: frozenset[str]) -> bool:
-    return any(path.rpartition(".")[2] in _FLAGS for path in paths)
-
-
-@subscription_db
-def _is_another_users(notification_id: int, viewer_id: int) -> bool:
-    return is_another_users(notification_id=notification_id, recipient_id=viewer_id)
+_is_another_users = subscription_db(is_another_users)
 
 
 def _home_position(after: str) -> tuple[datetime, int]:
@@ -96,10 +71,10 @@ class NotificationSubscription:
         if after is not None:
             # A bad cursor, or another user's, is refused before anything is subscribed.
             after_id = int(decode_cursor(CURSOR_KIND, after, 1)[0])
-            if await _is_another_users(after_id, viewer_id):
+            if await _is_another_users(notification_id=after_id, recipient_id=viewer_id):
                 raise bad_user_input("`after` is a cursor of another user's notifications.")
         paths = selected_paths(info)
-        shape, flags = post_shape(paths, "notification.post"), _shows_flags(paths)
+        shape, flags = post_shape(paths, "notification.post"), shows_flags(paths)
         live = _live(info, "notifications", viewer_id, shape=shape, flags=flags, after_id=after_id)
         async for event in live:
             yield event
@@ -111,7 +86,7 @@ class NotificationSubscription:
     async def home_feed_post_added(self, info: Info) -> AsyncGenerator[PostType, None]:
         viewer_id = _viewer_id(info)
         paths = selected_paths(info)
-        shape, private = post_shape(paths, ""), _reaches_database(paths)
+        shape, private = post_shape(paths, ""), reaches_database(paths)
         async for post in _live(info, "posts", viewer_id, shape=shape, private=private):
             yield post
 
@@ -127,7 +102,7 @@ class NotificationSubscription:
         # A bad cursor is refused before anything is subscribed.
         position = None if after is None else _home_position(after)
         paths = selected_paths(info)
-        shape, private = post_shape(paths, "node"), _reaches_database(paths)
+        shape, private = post_shape(paths, "node"), reaches_database(paths)
         live = _live(info, "edges", viewer_id, shape=shape, private=private, position=position)
         async for edge in live:
             yield edge

@@ -19,14 +19,14 @@ class _Listener:
 
 async def test_a_stream_hands_out_payloads_in_order_and_a_reader_waits_for_the_next() -> None:
     stream = delivery.Stream()
-    stream.put("a")
-    stream.put("b")
+    stream.offer("a")
+    stream.offer("b")
     assert await stream.get() == "a"
     assert await stream.get() == "b"
     reader = asyncio.ensure_future(stream.get())
     await asyncio.sleep(0)
     assert not reader.done()
-    stream.put("c")
+    stream.offer("c")
     assert await asyncio.wait_for(reader, 1) == "c"
     assert stream.qsize() == 0
 
@@ -37,7 +37,7 @@ async def test_a_stream_whose_reader_falls_behind_ends_instead_of_growing(
     monkeypatch.setattr(delivery, "STREAM_QUEUE", 3)
     stream = delivery.Stream()
     for n in range(5):
-        stream.put(n)
+        stream.offer(n)
     assert stream.qsize() == 3 and stream.overflowed
 
 
@@ -57,7 +57,7 @@ async def test_events_reach_only_the_subscriptions_of_their_kind_and_users() -> 
 
 
 async def test_leaving_removes_only_this_subscription() -> None:
-    events = Broker("", asyncio.get_running_loop())
+    events = Broker("", asyncio.get_running_loop(), lambda e, xs: None)
     first, second = _Listener("k", 7), _Listener("k", 7)
     await events.register(first)
     await events.register(second)
@@ -70,8 +70,8 @@ async def test_leaving_removes_only_this_subscription() -> None:
 
 
 async def test_a_subscription_cancelled_while_waiting_for_redis_is_removed() -> None:
-    events = Broker("redis://127.0.0.1:1/0", asyncio.get_running_loop())
-    events._start = lambda: None  # type: ignore[method-assign]  # Redis never confirms
+    events = Broker("redis://127.0.0.1:1/0", asyncio.get_running_loop(), lambda e, xs: None)
+    events.start = lambda: None  # type: ignore[method-assign]  # Redis never confirms
 
     task = asyncio.ensure_future(events.register(_Listener("k", 3)))
     await asyncio.sleep(0.05)

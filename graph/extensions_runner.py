@@ -1,54 +1,17 @@
-"""Rendering a subscription's event, and Strawberry's extension runner without idle work.
-
-`render` executes a socket subscription's document with the event's payload as the root
-value (as graphql-core's per-event execution of a subscription does), once for every
-subscription that shares the document, variables and payload (realtime/delivery.py groups
-them): a post by a popular author reaches thousands of `homeFeedPostAdded` subscriptions,
-and viewers who see it alike share one payload, so one execution serves them all. Nothing of
-the operation is kept between events: the document is the parser cache's, shared.
-"""
+"""Strawberry's extension runner without its per-request and per-result work for hooks
+that no extension of the schema has (bench/RESULTS.md sections 8.2 and 13)."""
 
 from __future__ import annotations
 
 import contextlib
 import inspect
-import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from inspect import isawaitable
 from typing import Any
 
-from graphql import execute
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
-
-from graph.context import Context
-from graph.internals import core_schema
-
-
-async def render(live: Any, payload: Any) -> str:
-    """The JSON text of `live`'s result for `payload` ({"data": ..., "errors": [...]}),
-    errors presented as the schema presents them (unexpected ones masked)."""
-    from graph.schema import schema
-
-    result = execute(
-        core_schema(schema),
-        live.document,
-        root_value=payload,
-        context_value=Context(viewer_id=live.user_id),
-        variable_values=live.variables,
-        operation_name=live.operation_name,
-        executor_class=StrawberryGraphQLCoreExecutionContext,
-    )
-    if isawaitable(result):
-        result = await result
-    body: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        schema.process_errors(result.errors, None)
-        body["errors"] = [error.formatted for error in result.errors]
-    return json.dumps(body, separators=(",", ":"))
 
 
 class _NoHooks:
