@@ -8,6 +8,7 @@ rendered per event); over HTTP it streams the payloads, which Strawberry execute
 """
 
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import datetime
 from typing import Any
 
@@ -50,8 +51,9 @@ async def _live(info: Info, stream: str, viewer_id: int, **state: Any) -> AsyncG
     payloads = await delivery.subscribe(info.context.live, stream, viewer_id, **state)
     del info  # its parsed selection would otherwise live as long as a stream
     if payloads is not None:
-        async for payload in payloads:
-            yield payload
+        async with aclosing(payloads):  # ended (unregistered) with the stream, not by the GC
+            async for payload in payloads:
+                yield payload
 
 
 @strawberry.type
