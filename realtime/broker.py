@@ -81,8 +81,6 @@ class Broker:
         if not redis_url:
             self.ready.set()
 
-    # Subscriptions -------------------------------------------------------
-
     def start(self) -> None:
         """Listens from now on, with or without subscriptions: revocations must reach every
         process, including one that only serves HTTP (Runtime.start calls it)."""
@@ -118,8 +116,6 @@ class Broker:
     def subscription_count(self) -> int:
         return sum(len(s) for s in self.subscriptions.values())
 
-    # Connections (the per-user limit) ------------------------------------
-
     def connection_open(self, user_id: int, limit: int) -> bool:
         """Counts a socket of `user_id` on this process; False (not counted) over `limit`."""
         if self.connections[user_id] >= limit:
@@ -133,8 +129,6 @@ class Broker:
             self.connections[user_id] = left
         else:
             self.connections.pop(user_id, None)
-
-    # Delivery --------------------------------------------------------------
 
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hands one published event to the local subscriptions it names."""

@@ -79,9 +79,9 @@ class Live:
     renders and writes its results, or a `Stream`; `pending` buffers events while it
     starts or replays (None when it is live)."""
 
-    __slots__ = ("document", "flags", "kind", "last", "op_id", "operation_name", "pending",
-                 "position", "private", "sent", "shape", "sink", "stream", "user_id",
-                 "variables")  # fmt: skip
+    __slots__ = ("__weakref__", "document", "flags", "kind", "last", "op_id", "operation_name",
+                 "pending", "position", "private", "sent", "shape", "sink", "stream", "user_id",
+                 "variables", "wakes")  # fmt: skip
 
     def __init__(
         self,
@@ -99,7 +99,13 @@ class Live:
         self.sent: SentIds | None = None
         self.position: tuple[datetime, int] | None = None
         self.last: int | None = None
+        self.wakes: float | None = None  # when a timed mute of its user's ends (unread)
         self.pending: list[Any] | None = []
+
+    def expired(self) -> None:
+        """A timed mute ended (realtime.runtime.Expiries): the count may have grown."""
+        if self.sink is not None:
+            _runtime().deliveries.deliver(RESYNC, [self])
 
 
 class Stream(asyncio.Queue[Any]):
@@ -127,9 +133,6 @@ def _runtime() -> Any:
     from realtime.runtime import runtime
 
     return runtime()
-
-
-# Subscribing ----------------------------------------------------------------------------
 
 
 async def subscribe(
@@ -209,9 +212,6 @@ async def _starting(live: Live, first: Callable[[Live], Awaitable[None]]) -> Non
         logger.exception("a live subscription failed to start or replay")
     finally:
         live.pending = None
-
-
-# Delivering -----------------------------------------------------------------------------
 
 
 class Deliveries:
@@ -328,9 +328,6 @@ async def render(live: Live, payload: Any) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
-# notificationAdded ----------------------------------------------------------------------
-
-
 def _notification_event(notification: NotificationView, unread: int) -> NotificationEvent:
     return NotificationEvent(
         cursor=encode_cursor(CURSOR_KIND, [notification.id]),
@@ -382,9 +379,6 @@ async def _notification(event: Any, live: Live) -> NotificationEvent | None:
     sent.add(notification.id)
     _delivered(NOTIFICATION, event.committed_at)
     return _notification_event(notification, unread)
-
-
-# homeFeedPostAdded and homeFeedEdgeAdded -------------------------------------------------
 
 
 _posts_for_viewers = subscription_db(post_reads.post_for_viewers)
@@ -469,19 +463,25 @@ async def _post_edge(event: Any, live: Live) -> PostEdge | None:
     return edge
 
 
-# unreadNotificationCountChanged ---------------------------------------------------------
+async def _unread(live: Live) -> int:
+    count, wakes = await _runtime().loaders.unread_counts.load(live.user_id)
+    if wakes is not None and wakes != live.wakes:
+        # Nothing is published when a mute ends: count again then (just after it).
+        live.wakes = wakes
+        _runtime().expiries.add(wakes + 0.05, live)
+    return count
 
 
 async def _first_count(live: Live) -> None:
     # Subscribed first, then counted: a change committed meanwhile is buffered, and read.
-    live.last = await _runtime().loaders.unread_counts.load(live.user_id)
+    live.last = await _unread(live)
     await _send([(live, live.last)])
 
 
 async def _count(event: Any, live: Live) -> int | None:
     # A burst (a mark-all heard as many events) is read once per batch: equal counts send
     # nothing.
-    count: int = await _runtime().loaders.unread_counts.load(live.user_id)
+    count = await _unread(live)
     if count == live.last:
         return None
     live.last = count

@@ -15,6 +15,7 @@ from notifications.selectors import (
     NotificationView,
     latest_notification_ids,
     live_notifications,
+    next_mute_expiries,
     unread_counts,
 )
 from realtime.db import subscription_db
@@ -88,18 +89,23 @@ def _read_latest_ids(recipient_ids: list[int]) -> dict[int, int]:
 
 
 @subscription_db
-def _read_unread_counts(recipient_ids: list[int]) -> dict[int, int]:
-    return unread_counts(recipient_ids=recipient_ids)
+def _read_unread_counts(recipient_ids: list[int]) -> dict[int, tuple[int, float | None]]:
+    counts, ends = (
+        unread_counts(recipient_ids=recipient_ids),
+        next_mute_expiries(recipient_ids=recipient_ids),
+    )
+    return {pk: (counts[pk], ends.get(pk)) for pk in recipient_ids}
 
 
 class LiveLoaders:
     """The loaders of one process (its Runtime's): a notification as its recipient sees it,
     with their fresh unread count; a recipient's newest notification id (0 for none: where
     a subscription starts); a recipient's unread count (a mark-all heard by all their
-    devices is one read)."""
+    devices is one read) and when their next timed mute of notifications ends."""
 
     def __init__(self) -> None:
         self.notifications: CoalescingLoader[NotificationKey, Loaded]
         self.notifications = CoalescingLoader(_read_notifications)
         self.latest_ids: CoalescingLoader[int, int] = CoalescingLoader(_read_latest_ids)
-        self.unread_counts: CoalescingLoader[int, int] = CoalescingLoader(_read_unread_counts)
+        self.unread_counts: CoalescingLoader[int, tuple[int, float | None]]
+        self.unread_counts = CoalescingLoader(_read_unread_counts)

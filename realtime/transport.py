@@ -140,8 +140,6 @@ class Socket:
     def log_id(self) -> str:
         return f"{self.connection_id:032x}"
 
-    # The connection ---------------------------------------------------------------
-
     async def run(self, receive: Any) -> None:
         if (await receive())["type"] != "websocket.connect":
             return
@@ -238,8 +236,6 @@ class Socket:
             else:
                 op.cancel()
 
-    # Writing ----------------------------------------------------------------------
-
     def write(self, message: Any) -> None:
         self._write_message({"type": "websocket.send", "text": _dumps(message)})
 
@@ -294,8 +290,6 @@ class Socket:
     async def keep_alive(self) -> None:
         """The keep-alive the process's loop sends (realtime.runtime.KeepAlive)."""
         self.write({"type": "ka" if self.legacy else "ping"})
-
-    # Reading ----------------------------------------------------------------------
 
     async def _receive(self, message: dict[str, Any]) -> None:
         text, data = message.get("text"), message.get("bytes")
