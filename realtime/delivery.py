@@ -203,11 +203,14 @@ async def _starting(live: Live, first: Callable[[Live], Awaitable[None]]) -> Non
         await first(live)
         while live.pending and live.sink is not None:
             events, live.pending = live.pending, []
-            for event in events:
-                if event is RESYNC:
-                    await RESYNCS[live.stream](live)
-                else:
-                    await _send(await _payloads(event, [live]))
+            if RESYNC in events:  # it reads again whatever the others would have told
+                await RESYNCS[live.stream](live)
+            # Read together (one read for a burst), sent in order.
+            loaded = await asyncio.gather(
+                *(_payloads(e, [live]) for e in events if e is not RESYNC)
+            )
+            for pairs in loaded:
+                await _send(pairs)
     except Exception:
         logger.exception("a live subscription failed to start or replay")
     finally:

@@ -77,14 +77,17 @@ async def test_an_idle_socket_holds_no_task_beyond_the_application(
     await client.subscribe("1", NOTIFICATION_ADDED)
     await client.subscribe("2", HOME_FEED)
     await subscribed(event_broker, 2)
-    # Its start (the newest notification id: where a resync would read) ends at once.
-    await until(lambda: not live_runtime.deliveries.tasks)
 
-    own = {t for t in _pending() - before if t.get_name() not in SHARED}
-    own.discard(asyncio.current_task())  # type: ignore[arg-type]
-    # The application alone: no task per subscription (each is a record), no keep-alive
-    # task and no connection-init timeout task per socket.
-    assert len(own) == 1, own
+    def own() -> set[asyncio.Task[Any]]:
+        tasks = {t for t in _pending() - before if t.get_name() not in SHARED}
+        tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+        return tasks
+
+    # The subscribes and the start (the newest notification id, where a resync would read)
+    # end once the broker is ready; then the application alone is left: no task per
+    # subscription (each is a record), no keep-alive or connection-init timeout task.
+    await until(lambda: not live_runtime.deliveries.tasks and len(own()) == 1)
+    assert len(own()) == 1, own()
     await client.close()
 
 
