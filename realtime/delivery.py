@@ -226,10 +226,11 @@ class Deliveries:
         self.worker: asyncio.Task[None] | None = None
         self.tasks: set[asyncio.Future[Any]] = set()
 
-    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str = "live-start") -> None:
         # A context of its own: not the caller's (a thread hop's, say, which asgiref's
         # deadlock guard would take for its own).
-        task = asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(coroutine, name=name, context=contextvars.Context())
         self.tasks.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(self.tasks.discard)
 

@@ -268,7 +268,7 @@ class Socket:
             logger.info("WebSocket send failed (%s)", type(error).__name__)
             return
         self.backlog = deque()
-        self.runtime.deliveries.spawn(self._drain(coroutine, waiting))
+        self.runtime.deliveries.spawn(self._drain(coroutine, waiting), "ws-drain")
 
     async def _drain(self, coroutine: Any, waiting: Any) -> None:
         # Drives the suspended send to its end, then the frames queued behind it.
