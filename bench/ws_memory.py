@@ -1,9 +1,11 @@
-"""Memory per idle WebSocket and server CPU per connect, on ONE daphne process.
+"""Memory per idle WebSocket and server CPU per connect, on ONE uvicorn process.
 
     python -m bench.ws_memory --database postgres://postgres@127.0.0.1:5432/ws_mem \
         --redis redis://127.0.0.1:6379/4 --clients 2000 --out bench/results/ws-memory.json
 
-One daphne process started as the Procfile's `web` (DEBUG off, the env of bench/common.py),
+One uvicorn process started as the Procfile's `web` (DEBUG off, the env of bench/common.py;
+`--ws` picks uvicorn's WebSocket implementation, `--app floor` serves bench/ws_floor.py's
+bare ASGI app instead of config.asgi, to measure what the server alone costs per socket),
 then N clients (Python `websockets`), each signed in as its own user with a Bearer token
 in `connection_init` and holding `notificationAdded` and `homeFeedPostAdded`. Reported:
 
@@ -44,11 +46,32 @@ TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 
 
-# The server side: daphne, optionally under tracemalloc --------------------------------
+# The server side: uvicorn, optionally under tracemalloc -------------------------------
+
+APPS = {"ours": "config.asgi:application", "floor": "bench.ws_floor:application"}
+
+
+def procfile_web_options() -> list[str]:
+    """The Procfile's `web` uvicorn options, without host, port and application."""
+    line = next(
+        x for x in (common.ROOT / "Procfile").read_text().splitlines() if x.startswith("web:")
+    )
+    words = line.split()[2:]
+    options, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("--host", "--port"):
+            skip = True
+        elif not word.startswith("--") and ":" in word:
+            continue  # the application
+        else:
+            options.append(word)
+    return options
 
 
 def serve(argv: list[str]) -> None:
-    """daphne's own entry point; with WS_MEMORY_SNAPSHOTS set, SIGUSR1 dumps a snapshot."""
+    """uvicorn's own entry point; with WS_MEMORY_SNAPSHOTS set, SIGUSR1 dumps a snapshot."""
     snapshots = os.environ.get("WS_MEMORY_SNAPSHOTS")
     if snapshots:
         import tracemalloc
@@ -66,30 +89,30 @@ def serve(argv: list[str]) -> None:
             Path(f"{snapshots}/{count - 1}.done").touch()
 
         signal.signal(signal.SIGUSR1, dump)
-    from daphne.cli import CommandLineInterface
+    from uvicorn.main import main as uvicorn_main
 
-    sys.argv = ["daphne", *argv]
-    CommandLineInterface.entrypoint()
+    uvicorn_main(argv)
 
 
 def start_server(
-    env: dict[str, str], port: int, snapshots: str | None, frames: int = 1
+    env: dict[str, str],
+    port: int,
+    snapshots: str | None,
+    frames: int = 1,
+    *,
+    app: str = "ours",
+    ws: str | None = None,
+    loop: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    daphne_args = [
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "-v",
-        "0",
-        # As the Procfile.
-        "--websocket_connect_timeout",
-        "30",
-        "config.asgi:application",
-    ]
+    options = procfile_web_options()
+    if ws:
+        options.append(f"--ws={ws}")
+    if loop:
+        options.append(f"--loop={loop}")
+    uvicorn_args = ["--host", "127.0.0.1", "--port", str(port), *options, APPS[app]]
     if snapshots:
         env = {**env, "WS_MEMORY_SNAPSHOTS": snapshots, "WS_MEMORY_FRAMES": str(frames)}
-    command = [sys.executable, "-m", "bench.ws_memory", "serve", *daphne_args]
+    command = [sys.executable, "-m", "bench.ws_memory", "serve", *uvicorn_args]
     return subprocess.Popen(command, cwd=common.ROOT, env=env)
 
 
@@ -225,9 +248,14 @@ async def run(args: argparse.Namespace, all_tokens: list[str]) -> dict[str, Any]
     port = common.free_port()
     url = f"http://127.0.0.1:{port}"
     snapshots = tempfile.mkdtemp(prefix="ws-memory-") if args.tracemalloc else None
-    server = start_server(env, port, snapshots, args.frames)
+    server = start_server(
+        env, port, snapshots, args.frames, app=args.app, ws=args.ws, loop=args.loop
+    )
     report: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "app": args.app,
+        "ws": args.ws or "(the Procfile's)",
+        "loop": args.loop or "(the Procfile's)",
         "clients": args.clients,
         "protocol": args.protocol,
         "malloc_arena_max": args.malloc_arena_max or None,
@@ -314,6 +342,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--malloc-arena-max", type=int, default=0)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--frames", type=int, default=1, help="tracemalloc frames per trace")
+    parser.add_argument("--app", choices=sorted(APPS), default="ours")
+    parser.add_argument(
+        "--ws", choices=("websockets", "websockets-sansio", "wsproto"), default=None
+    )
+    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=None)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -346,7 +346,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# WebSocket (graph/websocket.py) and live events (realtime/broker.py).
+# WebSocket (realtime/transport.py) and live events (realtime/broker.py).
 WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: int = env.int(
     "WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", default=20
 )

@@ -22,9 +22,11 @@ class Context:
     auth_error: str | None = None
     _viewer: User | None = field(default=None, repr=False)
     _viewer_loaded: bool = field(default=False, repr=False)
-    # WebSocket only: the consumer and the `connection_init` payload.
+    # WebSocket only: the socket (realtime/transport.py), the `connection_init` payload,
+    # and the record a subscription being subscribed registers (realtime/delivery.py).
     ws: Any = None
     connection_params: dict[str, Any] | None = None
+    live: Any = None
     # The hash of the document when the compiled path may run it (graph/compiled/).
     compiled_document: str | None = None
     # Per-request caches (dataloaders, prefetched flags) keyed by name.

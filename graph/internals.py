@@ -116,3 +116,10 @@ def provided_operation_name(execution_context: Any) -> str | None:
     cannot tell a document of several operations sent without a name."""
     name: str | None = execution_context._provided_operation_name
     return name
+
+
+def core_schema(schema: Any) -> GraphQLSchema:
+    """Strawberry's graphql-core schema (`Schema._schema`): what the live side executes an
+    event's document against (realtime/delivery.py `render`), as Strawberry's own execution does."""
+    core: GraphQLSchema = schema._schema
+    return core

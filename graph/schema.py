@@ -3,6 +3,7 @@
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -12,6 +13,7 @@ from graph.accounts.queries import AccountQuery
 from graph.accounts.sessions import SessionMutation, SessionQuery
 from graph.compiled.executor import compiled_root_field
 from graph.extensions import RejectBeforeExecution
+from graph.extensions_runner import LeanExtensionsRunner
 from graph.internals import RootField, RootFieldHook
 from graph.media.mutations import MediaMutation
 from graph.notifications.mutations import NotificationMutation
@@ -27,9 +29,7 @@ from graph.social.mutations import SocialMutation
 from graph.social.mutes import MuteMutation, MuteQuery
 from graph.social.queries import SocialQuery
 from graph.social.reports import ReportMutation
-from graph.socket_operations import SocketOperations
 from observability.graphql import OperationMetrics
-from realtime.execution import LeanExtensionsRunner, SharedEventExecution
 
 Query = merge_types(
     "Query",
@@ -61,16 +61,16 @@ Mutation = merge_types(
 Subscription = merge_types("Subscription", (NotificationSubscription,))
 
 
-class SharedEventExecutor(RootFieldHook, SharedEventExecution):
-    """The live side's shared event execution (realtime/execution.py), and the root fields
-    of queries that the compiled path answers."""
+class CompiledRootFields(RootFieldHook, StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's executor, with the root fields of queries that the compiled path
+    answers."""
 
     def answer_root_field(self, field: RootField) -> Any:
         # A root field of a query may be answered by one compiled SQL statement.
         return compiled_root_field(field)
 
 
-class Schema(SocketOperations, ApiSchema):
+class Schema(ApiSchema):
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> LeanExtensionsRunner:
@@ -82,8 +82,7 @@ schema = Schema(
     query=Query,
     mutation=apply_rate_limits(Mutation),
     subscription=Subscription,
-    # Shares one execution of a broadcast event among the subscriptions that render it alike.
-    execution_context_class=SharedEventExecutor,
+    execution_context_class=CompiledRootFields,
     # OperationMetrics first: it times and counts everything the others do.
     extensions=[
         OperationMetrics,

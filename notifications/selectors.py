@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.utils import timezone
 
 from notifications.models import Notification
-from social.models import User
+from social.models import Mute, User
 from social.reads.flags import (
     follow_requested_sql,
     follows_viewer_sql,
@@ -233,6 +234,21 @@ def unread_counts(*, recipient_ids: Collection[int]) -> dict[int, int]:
         .values_list("recipient_id", "unread")
     )
     return dict.fromkeys(recipient_ids, 0) | dict(counted)
+
+
+def next_mute_expiries(*, recipient_ids: Collection[int]) -> dict[int, float]:
+    """When each recipient's next timed mute that hides notifications ends (epoch seconds;
+    absent: none): their unread count may grow then, with nothing published (the live
+    side counts again at that moment)."""
+    rows = (
+        Mute.objects.filter(
+            muter_id__in=recipient_ids, notifications=True, expires_at__gt=timezone.now()
+        )
+        .values("muter_id")
+        .annotate(first=Min("expires_at"))
+        .values_list("muter_id", "first")
+    )
+    return {muter_id: first.timestamp() for muter_id, first in rows}
 
 
 def live_notifications(

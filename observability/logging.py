@@ -49,7 +49,7 @@ def log_request(**fields: Any) -> None:
 def log_ws_event(event: str, **fields: Any) -> None:
     """One line per WebSocket session event.
 
-    For graph/websocket.py: `event` is e.g. "connect", "connection_init",
+    For realtime/transport.py: `event` is e.g. "connect", "connection_init",
     "subscribe", "complete", "disconnect", "rejected"; useful fields are
     connection_id, user_id, operation_name, duration_ms, close_code, reason.
     Secret-looking keys (token, authorization, payload, ...) are dropped.

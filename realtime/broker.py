@@ -1,8 +1,8 @@
 """The process-wide event broker: one Redis pub/sub connection, fanned out in memory.
 
 Every server process holds one `Broker` (its realtime.runtime.Runtime's). It keeps ONE
-Redis subscription to a single channel and hands each message to the local subscriptions
-of the users it names, through plain asyncio queues. A channel-layer round trip per socket
+Redis subscription to a single channel and hands each message, with the local
+subscriptions of the users it names, to realtime.delivery. A channel-layer round trip per socket
 (channels-redis groups, or a pub/sub channel per consumer) broke at 1,000-3,000
 subscribers on two processes; this costs one Redis message per event per
 process, whatever the number of sockets.
@@ -21,21 +21,20 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 import redis.asyncio
 from django.conf import settings
+from django.db import connections
 
 from observability.metrics import SUBSCRIPTIONS_ACTIVE
-from realtime.fifo import LightFifo
+from social import revocations
 
 logger = logging.getLogger(__name__)
 
-# A subscription that falls this far behind is told to resynchronise instead.
-QUEUE_SIZE = 1000
 # How long a new subscription waits for the Redis subscription before it reads
 # its backlog anyway (it is resynchronised when Redis comes back).
 READY_TIMEOUT = 2.0
@@ -53,75 +52,27 @@ def channel_name() -> str:
 
 @dataclass(frozen=True)
 class Resync:
-    """Events may have been lost (Redis was down, or the queue overflowed): re-read."""
+    """Events may have been lost (Redis was down): subscriptions that can, read again."""
 
 
 RESYNC = Resync()
 
 
-class Subscription(LightFifo):
-    """One running GraphQL subscription of one user on this process: a bounded FIFO of
-    its events (see realtime.fifo for why not an asyncio.Queue)."""
-
-    __slots__ = ("kind", "overflowed", "user_id")
-
-    def __init__(self, kind: str, user_id: int) -> None:
-        super().__init__()
-        self.kind = kind
-        self.user_id = user_id
-        self.overflowed = False
-
-    def put(self, event: Any) -> None:
-        if self.qsize() >= QUEUE_SIZE:
-            # Dropping silently would be a gap: mark it, and the reader resynchronises.
-            self.overflowed = True
-            return
-        self.put_nowait(event)
-
-    async def get(self) -> Any:
-        if self.overflowed:
-            self.overflowed = False
-            # Whatever is queued is older than what a resync reads again.
-            self.clear()
-            return RESYNC
-        return await super().get()
-
-
-class _Registration:
-    """`Broker.subscribe`'s context manager (a class: lighter than a suspended generator)."""
-
-    __slots__ = ("broker", "subscription")
-
-    def __init__(self, broker: Broker, subscription: Subscription) -> None:
-        self.broker = broker
-        self.subscription = subscription
-
-    async def __aenter__(self) -> Subscription:
-        broker, subscription = self.broker, self.subscription
-        broker.subscriptions[subscription.user_id].add(subscription)
-        SUBSCRIPTIONS_ACTIVE.inc()
-        try:
-            broker._start()
-            if not broker.ready.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(broker.ready.wait(), READY_TIMEOUT)
-        except BaseException:
-            broker._remove(subscription)
-            raise
-        return subscription
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self.broker._remove(self.subscription)
-
-
 class Broker:
-    """Local subscriptions by user id, fed by one Redis subscription (or in-process)."""
+    """Local subscriptions by user id, fed by one Redis subscription (or in-process).
 
-    def __init__(self, redis_url: str, loop: asyncio.AbstractEventLoop) -> None:
+    `deliver(event, listeners)` (realtime.delivery.deliver, set by the runtime) is handed
+    each event with the local subscriptions it concerns, on the event loop."""
+
+    def __init__(
+        self, redis_url: str, loop: asyncio.AbstractEventLoop, deliver: Callable[..., None]
+    ) -> None:
         self.redis_url = redis_url
         self.loop = loop
+        self.deliver = deliver
         self.channel = channel_name()
-        self.subscriptions: dict[int, set[Subscription]] = defaultdict(set)
+        # A list per user (two or three records), not a set: ~200 bytes less per socket.
+        self.subscriptions: dict[int, list[Any]] = defaultdict(list)
         self.connections: dict[int, int] = defaultdict(int)
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -130,38 +81,40 @@ class Broker:
         if not redis_url:
             self.ready.set()
 
-    # Subscriptions -------------------------------------------------------
-
-    def _start(self) -> None:
-        if self.redis_url and self._task is None:
-            self._task = self.loop.create_task(self._listen(), name="event-broker")
-
     def start(self) -> None:
         """Listens from now on, with or without subscriptions: revocations must reach every
         process, including one that only serves HTTP (Runtime.start calls it)."""
-        self._start()
+        if self.redis_url and self._task is None:
+            self._task = self.loop.create_task(self._listen(), name="event-broker")
 
-    def subscribe(self, *, kind: str, user_id: int) -> _Registration:
-        """Registers a subscription, waits (briefly) for Redis, and removes it on exit.
+    async def register(self, listener: Any) -> None:
+        """Registers a subscription and waits (briefly) for Redis to be subscribed.
 
-        Registration happens before the caller reads any backlog, so an event
-        committed while the backlog is read is queued, never lost.
+        Registration happens before the caller reads any backlog, so an event committed
+        while the backlog is read is delivered (or buffered) too, never lost.
         """
-        return _Registration(self, Subscription(kind=kind, user_id=user_id))
+        self.subscriptions[listener.user_id].append(listener)
+        SUBSCRIPTIONS_ACTIVE.inc()
+        try:
+            self.start()
+            if not self.ready.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT)
+        except BaseException:
+            self.remove(listener)
+            raise
 
-    def _remove(self, subscription: Subscription) -> None:
+    def remove(self, listener: Any) -> None:
         # Only this subscription goes: siblings on the same socket keep running.
-        subscribers = self.subscriptions.get(subscription.user_id)
-        if subscribers is not None and subscription in subscribers:
-            subscribers.discard(subscription)
+        subscribers = self.subscriptions.get(listener.user_id)
+        if subscribers is not None and listener in subscribers:
+            subscribers.remove(listener)
             if not subscribers:
-                del self.subscriptions[subscription.user_id]
+                del self.subscriptions[listener.user_id]
             SUBSCRIPTIONS_ACTIVE.dec()
 
     def subscription_count(self) -> int:
         return sum(len(s) for s in self.subscriptions.values())
-
-    # Connections (the per-user limit) ------------------------------------
 
     def connection_open(self, user_id: int, limit: int) -> bool:
         """Counts a socket of `user_id` on this process; False (not counted) over `limit`."""
@@ -177,8 +130,6 @@ class Broker:
         else:
             self.connections.pop(user_id, None)
 
-    # Delivery --------------------------------------------------------------
-
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hands one published event to the local subscriptions it names."""
         kind = message.get("kind")
@@ -193,22 +144,23 @@ class Broker:
         else:
             targets = recipients
         matched = [
-            (user_id, subscription)
+            listener
             for user_id in targets
-            for subscription in self.subscriptions.get(user_id, ())
-            if subscription.kind == kind
+            for listener in self.subscriptions.get(user_id, ())
+            if listener.kind == kind
         ]
         if not matched:
             return
         # One event object per process, shared by its subscriptions (one load for all).
-        event = make_event(message, local_users=sorted({user_id for user_id, _ in matched}))
-        for _, subscription in matched:
-            subscription.put(event)
+        from notifications.events import event_from_message  # it imports this module
+
+        event = event_from_message(message, local_users=sorted({x.user_id for x in matched}))
+        self.deliver(event, matched)
 
     def resync_all(self) -> None:
-        for subscribers in self.subscriptions.values():
-            for subscription in subscribers:
-                subscription.put(RESYNC)
+        listeners = [x for subscribers in self.subscriptions.values() for x in subscribers]
+        if listeners:
+            self.deliver(RESYNC, listeners)
 
     async def _listen(self) -> None:
         delay = BACKOFF_FIRST
@@ -276,15 +228,8 @@ class Broker:
             task.cancel()
             await asyncio.wait([task], timeout=2)
 
-    @property
-    def redis_subscribed(self) -> bool:
-        """Whether this process currently holds its Redis subscription (tests read it)."""
-        return self._pubsub is not None and bool(getattr(self._pubsub, "channels", None))
-
 
 def _sessions_revoked(message: dict[str, Any]) -> None:
-    from social import revocations
-
     sessions = message.get("sessions")
     user = message.get("user")
     revocations.announce(
@@ -294,23 +239,12 @@ def _sessions_revoked(message: dict[str, Any]) -> None:
 
 
 def reload_revocations() -> None:
-    from django.db import connections
-
-    from social import revocations
-
     try:
         revocations.load_recent()
     except Exception:
         logger.exception("could not read the recent session revocations")
     finally:
         connections.close_all()
-
-
-def make_event(message: dict[str, Any], *, local_users: list[int]) -> Any:
-    """What a subscription receives for a published message (see notifications.events)."""
-    from notifications.events import event_from_message
-
-    return event_from_message(message, local_users=local_users)
 
 
 # Publishing (sync: called from transaction.on_commit) ------------------------

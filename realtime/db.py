@@ -1,13 +1,9 @@
 """The database thread of the live side: one thread per process that keeps its connection.
 
-Subscriptions read the database from the event loop (a notification to deliver, a post to
-broadcast, a backlog to replay). Through Channels' `database_sync_to_async` each call gave
-its pooled connection back when it ended and waited in the pool's queue for the next one,
-behind every HTTP request of the process: with 20 likes a second on two processes, targeted
-notifications arrived 2.5 s (p50) after their mutation had answered with the default pool of
-8, and 5 ms with a pool too large to wait (bench/RESULTS.md). This thread takes one
-connection and keeps it, so the live side never waits for one; a connection that breaks is
-closed and replaced on the next call, as Django does between requests.
+Through a pooled connection per call, each read waited in the pool's queue behind every HTTP
+request of the process (targeted notifications 2.5 s late at p50, bench/RESULTS.md). This
+thread takes one connection and keeps it; a connection that breaks is replaced on the next
+call, as Django does between requests.
 """
 
 from __future__ import annotations

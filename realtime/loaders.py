@@ -1,26 +1,21 @@
 """Database reads of the live side, shared by every subscription on this process.
 
-Each `notificationAdded` subscription that hears of a new notification asks for it here,
-and each new subscription asks for its starting point. Requests that arrive while a read
-runs wait for the next read, which serves all of them at once (`live_notifications`: one
-fixed number of queries however many, by what the subscriptions select). Under load the batches
-grow instead of the queue: one read per notification, on the one database thread every
-subscription shares, made deliveries wait behind one another for seconds
-(bench/RESULTS.md, "Subscription latency tuning"), and a read per subscribe was the
-largest database cost of a connection storm.
+Requests that arrive while a read runs wait for the next read, which serves all of them at
+once (`live_notifications`: a fixed number of queries however many): under load the batches
+grow instead of the queue (bench/RESULTS.md, "Subscription latency tuning").
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from notifications.selectors import (
     NotificationView,
     latest_notification_ids,
     live_notifications,
+    next_mute_expiries,
     unread_counts,
 )
 from realtime.db import subscription_db
@@ -94,23 +89,23 @@ def _read_latest_ids(recipient_ids: list[int]) -> dict[int, int]:
 
 
 @subscription_db
-def _read_unread_counts(recipient_ids: list[int]) -> dict[int, int]:
-    return unread_counts(recipient_ids=recipient_ids)
+def _read_unread_counts(recipient_ids: list[int]) -> dict[int, tuple[int, float | None]]:
+    counts, ends = (
+        unread_counts(recipient_ids=recipient_ids),
+        next_mute_expiries(recipient_ids=recipient_ids),
+    )
+    return {pk: (counts[pk], ends.get(pk)) for pk in recipient_ids}
 
 
-@dataclass
 class LiveLoaders:
-    """The loaders of one process (its Runtime's)."""
+    """The loaders of one process (its Runtime's): a notification as its recipient sees it,
+    with their fresh unread count; a recipient's newest notification id (0 for none: where
+    a subscription starts); a recipient's unread count (a mark-all heard by all their
+    devices is one read) and when their next timed mute of notifications ends."""
 
-    # The notification as its recipient sees it, and their fresh unread count.
-    notifications: CoalescingLoader[NotificationKey, Loaded] = field(
-        default_factory=lambda: CoalescingLoader(_read_notifications)
-    )
-    # The recipient's newest notification id (0 for none): where a subscription starts.
-    latest_ids: CoalescingLoader[int, int] = field(
-        default_factory=lambda: CoalescingLoader(_read_latest_ids)
-    )
-    # The recipient's unread count: a mark-all heard by all their devices is one read.
-    unread_counts: CoalescingLoader[int, int] = field(
-        default_factory=lambda: CoalescingLoader(_read_unread_counts)
-    )
+    def __init__(self) -> None:
+        self.notifications: CoalescingLoader[NotificationKey, Loaded]
+        self.notifications = CoalescingLoader(_read_notifications)
+        self.latest_ids: CoalescingLoader[int, int] = CoalescingLoader(_read_latest_ids)
+        self.unread_counts: CoalescingLoader[int, tuple[int, float | None]]
+        self.unread_counts = CoalescingLoader(_read_unread_counts)

@@ -1,23 +1,12 @@
 """When the garbage collector may stop a server process that holds thousands of sockets.
 
-A full collection walks every object the garbage collector tracks, and each open
-WebSocket holds about a thousand of them (its protocol objects, consumer, handler and the
-running subscriptions). With 2,500 sockets on a process one full collection stopped it for
-1.7 s, and CPython starts one whenever the long-lived objects have grown by a quarter,
-which a broadcast to thousands of sockets does: the slowest deliveries of a broadcast and
-of targeted notifications were these pauses (bench/RESULTS.md, section 8).
-
-So objects that have lived a while are frozen (`gc.freeze()`: moved out of every
-collection, in constant time) every GC_FREEZE_INTERVAL seconds; automatic collections then
-walk only what is younger, which costs milliseconds whatever the number of sockets.
-Frozen objects are still freed when their last reference goes; only a frozen reference
-cycle that becomes garbage waits for a full collection over everything, after which the
-survivors are frozen again. A closed socket is such garbage (2,000 closed sockets left
-266,000 unreachable objects), so the full collection runs once a quarter as many sockets
-have closed as are open (at least FULL_AFTER_CLOSED_MIN), as CPython's own rule would for
-sockets replaced by new ones, and at the latest every GC_FULL_COLLECTION_INTERVAL seconds.
-The long pause then follows socket churn, not a broadcast that happens to push CPython
-past its threshold.
+A full collection walks every tracked object; with 2,500 sockets of the first design on a
+process it stopped it for 1.7 s, and CPython starts one whenever the long-lived objects grow
+by a quarter, which a broadcast does (bench/RESULTS.md, section 8). So what has lived a while
+is frozen (`gc.freeze()`) every GC_FREEZE_INTERVAL seconds and automatic collections walk only
+what is younger. A frozen cycle that becomes garbage (a closed socket) waits for a full
+collection: it runs once a quarter as many sockets have closed as are open (at least
+FULL_AFTER_CLOSED_MIN), and at the latest every GC_FULL_COLLECTION_INTERVAL seconds.
 """
 
 from __future__ import annotations

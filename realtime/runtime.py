@@ -1,33 +1,34 @@
 """The live side of one server process: what it holds once, whatever its sockets.
 
-One `Runtime` per process (per event loop: each async test runs its own) owns the event
-broker (realtime/broker.py), the keep-alive loop of the sockets, the database thread
-(realtime/db.py), the coalescing loaders (realtime/loaders.py), the garbage-collection
-care with its socket counts (realtime/memory.py) and the signed-in sockets and streams.
-config/asgi.py creates and starts it (`WithRuntime`): at the ASGI lifespan's startup, or
-on the first request or socket when the server runs without lifespan events (the Procfile's
-uvicorn: `--lifespan off`). Everything else reaches it through `runtime()`; tests create
-and close one (tests/websocket/fixtures.py) instead of resetting module state.
+One `Runtime` per process (per event loop: each async test runs its own) owns the broker,
+the deliveries, the keep-alive loop, the token expiries, the database thread, the loaders,
+the garbage-collection care and the signed-in sockets and streams. config/asgi.py starts it
+(`WithRuntime`) at the lifespan's startup or on the first request or socket (the Procfile
+runs uvicorn with `--lifespan off`); tests create and close one (tests/websocket/fixtures.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
-from typing import Any, Protocol
+import time
+import weakref
+from typing import Any
 
 from django.conf import settings
 
 from realtime.broker import Broker, reload_revocations
 from realtime.db import LiveDatabase
+from realtime.delivery import Deliveries
 from realtime.loaders import LiveLoaders
 from realtime.memory import Maintenance
 from social import revocations
 
 logger = logging.getLogger(__name__)
 
-# How a socket whose keep-alive cannot be sent is closed (graph/websocket.py's 4500).
+# How a socket whose keep-alive cannot be sent is closed.
 KEEP_ALIVE_FAILED = 4500
 
 # Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
@@ -36,13 +37,9 @@ KEEP_ALIVE_SLICE = 25
 
 
 class KeepAlive:
-    """One loop per process sends every signed-in socket its keep-alive message.
-
-    A task per socket (strawberry's, or a ping loop of our own) held a coroutine, a
-    timer and a task object for every idle socket; this holds one dict entry each.
-    Keeps proxies from dropping an idle socket; a socket whose keep-alive cannot be
-    sent is closed (daphne's own WebSocket pings close the ones whose peer vanished).
-    """
+    """One loop per process sends every signed-in socket its keep-alive message (a task
+    per socket held a coroutine, a timer and a task each), so that proxies keep idle sockets
+    open; uvicorn's own WebSocket pings close the ones whose peer vanished."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -61,14 +58,9 @@ class KeepAlive:
             self.task = self.loop.create_task(self._run(), name="ws-keep-alive")
 
     def discard(self, handler: Any) -> None:
-        if self.loop.is_closed():
-            # A socket whose coroutine the garbage collector closes after its loop ended:
-            # its task cannot be cancelled any more.
-            self.handlers.pop(handler, None)
-            return
         self.handlers.pop(handler, None)
-        if not self.handlers and self.task is not None:
-            # No socket left to ping: no task left either.
+        # No socket left to ping: no task left either (none to cancel after its loop ended).
+        if not self.handlers and self.task is not None and not self.loop.is_closed():
             self.task.cancel()
             self.task = None
 
@@ -96,26 +88,44 @@ class KeepAlive:
 
     async def _send(self, handler: Any) -> None:
         try:
-            await handler.send_keep_alive()
+            await handler.keep_alive()
         except Exception as error:
             # Mostly a peer that left while its disconnect is still queued: one line, no
             # traceback (a client fleet reconnecting at once logged thousands).
             logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
             self.handlers.pop(handler, None)
             with contextlib.suppress(Exception):
-                await handler.websocket.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
+                handler.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
 
 
-class SignsOut(Protocol):
-    def sign_out(self, reason: str) -> None: ...
+# An index's value is the one holder of its key (nearly always), or a set of them: a set per
+# socket was ~250 bytes, twice (user and session), for every idle socket.
+Held = Any
 
 
-def _discard(index: dict[Any, set[SignsOut]], key: Any, holder: SignsOut) -> None:
-    holders = index.get(key)
-    if holders is not None:
-        holders.discard(holder)
-        if not holders:
-            del index[key]
+def _add(index: dict[Any, Held], key: Any, holder: Any) -> None:
+    held = index.get(key)
+    if held is None:
+        index[key] = holder
+    elif isinstance(held, set):
+        held.add(holder)
+    elif held is not holder:
+        index[key] = {held, holder}
+
+
+def _holders(index: dict[Any, Held], key: Any) -> set[Any]:
+    held = index.get(key)
+    return set() if held is None else set(held) if isinstance(held, set) else {held}
+
+
+def _discard(index: dict[Any, Held], key: Any, holder: Any) -> None:
+    held = index.get(key)
+    if held is holder:
+        del index[key]
+    elif isinstance(held, set):
+        held.discard(holder)
+        if len(held) == 1:
+            index[key] = held.pop()
 
 
 class SignedIn:
@@ -123,28 +133,69 @@ class SignedIn:
     when their session is signed out (on any process: social/revocations.py)."""
 
     def __init__(self) -> None:
-        self.by_session: dict[str, set[SignsOut]] = {}
-        self.by_user: dict[int, set[SignsOut]] = {}
+        self.by_session: dict[str, Held] = {}
+        self.by_user: dict[int, Held] = {}
 
-    def add(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
-        self.by_user.setdefault(user_id, set()).add(holder)
+    def add(self, holder: Any, user_id: int, session_key: str | None) -> None:
+        _add(self.by_user, user_id, holder)
         if session_key:
-            self.by_session.setdefault(session_key, set()).add(holder)
+            _add(self.by_session, session_key, holder)
 
-    def discard(self, holder: SignsOut, user_id: int, session_key: str | None) -> None:
+    def discard(self, holder: Any, user_id: int, session_key: str | None) -> None:
         _discard(self.by_user, user_id, holder)
         if session_key:
             _discard(self.by_session, session_key, holder)
 
     def signed_out(self, keys: list[str], user_id: int | None) -> None:
         """A revocation arrived (on the event loop): end what it names."""
-        targets: set[SignsOut] = set()
+        targets: set[Any] = set()
         for key in keys:
-            targets |= self.by_session.get(key, set())
+            targets |= _holders(self.by_session, key)
         if user_id is not None:
-            targets |= self.by_user.get(user_id, set())
+            targets |= _holders(self.by_user, user_id)
         for holder in targets:
             holder.sign_out("Signed out")
+
+
+class Expiries:
+    """When the signed-in sockets' access tokens expire: one timer for the earliest, not a
+    timer per socket (~500 bytes each). Weak references: a socket that closed is forgotten
+    with its last reference, and its entry is skipped when its time comes."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.heap: list[tuple[float, int, weakref.ref[Any]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+        self.added = 0
+
+    def add(self, when: float, holder: Any) -> None:
+        """`holder.expired()` is called at `when` (epoch seconds) if it still exists."""
+        self.added += 1
+        heapq.heappush(self.heap, (when, self.added, weakref.ref(holder)))
+        if self.heap[0][1] == self.added:  # the new earliest
+            self._arm()
+
+    def _arm(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer = None
+        if self.heap:
+            delay = max(0.0, self.heap[0][0] - time.time())
+            self.timer = self.loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self.timer = None
+        now = time.time()
+        while self.heap and self.heap[0][0] <= now:
+            holder = heapq.heappop(self.heap)[2]()
+            if holder is not None:
+                holder.expired()
+        self._arm()
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.heap.clear()
 
 
 class Runtime:
@@ -152,12 +203,14 @@ class Runtime:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.broker = Broker(settings.REDIS_URL, loop)
+        self.deliveries = Deliveries()
+        self.broker = Broker(settings.REDIS_URL, loop, self.deliveries.deliver)
         self.keep_alive = KeepAlive(loop)
         self.loaders = LiveLoaders()
         self.memory = Maintenance(loop)
         self.db = LiveDatabase()
         self.signed_in = SignedIn()
+        self.expiries = Expiries(loop)
         self.started = False
         self.closed = False
 
@@ -182,7 +235,9 @@ class Runtime:
         if _current is self:
             _current = None
         self.keep_alive.stop()
+        self.expiries.stop()
         self.memory.stop()
+        self.deliveries.close()
         await self.broker.close()
         await self.db.close()
 
@@ -228,28 +283,25 @@ def current_runtime() -> Runtime | None:
     return current
 
 
-def keep_alive_discard(handler: Any) -> None:
-    """Stops pinging `handler`; needs no running loop (a socket's shutdown may run from the
-    garbage collector after its loop ended)."""
-    current = _current
-    if current is not None and handler in current.keep_alive.handlers:
-        current.keep_alive.discard(handler)
-
-
 class WithRuntime:
-    """ASGI wrapper: starts this process's runtime at the lifespan's startup, or on the
-    first request or socket without lifespan events, and closes it at shutdown."""
+    """ASGI entry: starts this process's runtime at the lifespan's startup, or on the
+    first request or socket without lifespan events, closes it at shutdown, and hands
+    each scope to its protocol's application (one frame, not a router's as well, for
+    the life of every socket)."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, *, http: Any, websocket: Any) -> None:
+        self.apps = {"http": http, "websocket": websocket}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
-        if scope.get("type") == "lifespan":
+        kind = scope.get("type")
+        if kind == "lifespan":
             await self._lifespan(receive, send)
             return None
-        if scope.get("type") in ("http", "websocket"):
-            await runtime().start()
-        return await self.app(scope, receive, send)
+        app = self.apps.get(kind)
+        if app is None:
+            raise ValueError(f"No application for a {kind} scope")
+        await runtime().start()
+        return await app(scope, receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

@@ -29,7 +29,7 @@ _loaded = False
 _next_prune = 0.0
 
 # Called (on the event loop) with the revoked keys and, when a user was signed out
-# everywhere, their id: graph/websocket.py closes the matching sockets.
+# everywhere, their id: realtime/transport.py closes the matching sockets.
 Listener = Callable[[list[str], int | None], None]
 listeners: list[Listener] = []
 

@@ -124,7 +124,7 @@ async def started() -> AsyncIterator[list[Runtime]]:
 async def test_the_first_connection_starts_one_maintenance_task_per_loop(
     started: list[Runtime],
 ) -> None:
-    app = WithRuntime(_app)
+    app = WithRuntime(http=_app, websocket=_app)
     assert await app({"type": "http"}, None, None) == "served"
     first = current_runtime()
     assert first is not None
@@ -137,7 +137,7 @@ async def test_the_first_connection_starts_one_maintenance_task_per_loop(
 
 @override_settings(GC_FREEZE_INTERVAL=0, REDIS_URL="")
 async def test_a_zero_interval_leaves_collections_to_cpython(started: list[Runtime]) -> None:
-    await WithRuntime(_app)({"type": "http"}, None, None)
+    await WithRuntime(http=_app, websocket=_app)({"type": "http"}, None, None)
     runtime = current_runtime()
     assert runtime is not None
     started.append(runtime)
@@ -158,7 +158,7 @@ async def test_the_lifespan_starts_the_runtime_and_its_shutdown_closes_it() -> N
             runtime = current_runtime()
             assert runtime is not None and runtime.started and runtime.memory.task is not None
 
-    await WithRuntime(_app)({"type": "lifespan"}, receive, send)
+    await WithRuntime(http=_app, websocket=_app)({"type": "lifespan"}, receive, send)
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert current_runtime() is None
 

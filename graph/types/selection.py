@@ -89,3 +89,28 @@ def post_shape(paths: frozenset[str], post: str) -> PostShape:
 
 def selected_post_shape(info: Info, post: str = "") -> PostShape:
     return post_shape(selected_paths(info), post)
+
+
+# The fields that read the database when resolved: the connections.
+_CONNECTIONS = frozenset({"replies", "posts", "followers", "following"})
+_FLAGS = frozenset(
+    {
+        "viewerHasLiked",
+        "viewerFollows",
+        "followsViewer",
+        "viewerMutes",
+        "viewerBlocks",
+        "blocksViewer",
+        "viewerFollowRequested",
+    }
+)
+
+
+def reaches_database(paths: frozenset[str]) -> bool:
+    """Whether a selection (`selected_paths`) reads the database when resolved."""
+    return any(path.rpartition(".")[2] in _CONNECTIONS for path in paths)
+
+
+def shows_flags(paths: frozenset[str]) -> bool:
+    """Whether a selection asks for a viewer's flags (liked, follows, blocks...)."""
+    return any(path.rpartition(".")[2] in _FLAGS for path in paths)

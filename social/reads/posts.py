@@ -27,6 +27,11 @@ from social.reads.flags import (
     follow_requested_sql,
     follows_viewer_sql,
     liked_sql,
+    locked_of,
+    many_viewers,
+    people_of,
+    post_with_viewer,
+    posts_of,
     viewer_blocks_sql,
     viewer_follows_sql,
 )
@@ -736,3 +741,36 @@ def _host_statement(
         *host.where_params,
     )
     return _Statement(sql, params, level)
+
+
+def post_for_viewers(
+    *, post_id: int, viewer_ids: list[int], shape: PostShape
+) -> dict[int, PostView]:
+    """The post as each local viewer sees it, in one thread hop and a fixed number of queries:
+    read once for everyone, then each viewer's flags from two queries for all of them.
+
+    Viewers who see it alike share one view, not one each: a popular author's followers
+    fall into a handful of groups, and a view per viewer for thousands of them was most of
+    the live side's read (realtime/delivery.py). Those who appear in the post (author,
+    parent's author, mentioned) get a view of their own: it shows them their own email, so
+    its rendering cannot be shared."""
+    base = posts_by_ids(post_ids=[post_id], viewer_id=None, shape=shape, keep_emails=True).get(
+        post_id
+    )
+    if base is None:
+        return {}
+    people, post_ids = people_of(base), posts_of(base)
+    # A feed event: the viewers' mutes hide it too (social/visibility.py, feed=True).
+    flags = many_viewers(
+        viewer_ids=viewer_ids, post_ids=post_ids, people=people, feed=True, locked=locked_of(base)
+    )
+    views: dict[Any, PostView | None] = {}
+    shared: dict[int, PostView] = {}
+    for viewer_id in viewer_ids:
+        key = (flags.key(viewer_id, people, post_ids), viewer_id if viewer_id in people else None)
+        if key not in views:
+            views[key] = post_with_viewer(base, viewer_id, flags, feed=True)
+        view = views[key]
+        if view is not None:
+            shared[viewer_id] = view
+    return shared

@@ -59,7 +59,7 @@ class MediaView:
 
 
 # Views are never changed once built (`dataclasses.replace` makes another): one view may be
-# shared by many viewers' executions (realtime/execution.py). Not frozen=True: its __init__
+# shared by many viewers' executions (realtime/delivery.py). Not frozen=True: its __init__
 # sets each field through object.__setattr__, paid for every row of every page
 # (bench/RESULTS.md, section 10).
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from realtime.execution import LeanExtensionsRunner
+from graph.extensions_runner import LeanExtensionsRunner
 
 events: list[str] = []
 

@@ -4,6 +4,7 @@ changes what the code relies on (re-check docs/internals.md, then update the pin
 import inspect
 from datetime import UTC, datetime
 from importlib.metadata import version
+from inspect import isawaitable
 from typing import Any
 
 import pytest
@@ -45,13 +46,28 @@ def test_raw_info_holds_the_field_nodes_and_fragments() -> None:
     assert isinstance(seen["fragments"]["F"], FragmentDefinitionNode)
 
 
-def test_the_per_event_executor_hook_exists() -> None:
-    from graphql.execution.executor import Executor
+def test_the_core_schema_executes_a_subscription_document_with_an_event_as_root() -> None:
+    # realtime/delivery.py `render`: graphql-core's execute of a subscription operation
+    # resolves the root field to the event (Strawberry's subscription resolve is identity),
+    # through Strawberry's executor class.
+    from graphql import GraphQLSchema, execute, parse
     from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-    assert issubclass(StrawberryGraphQLCoreExecutionContext, Executor)
-    assert callable(Executor.build_per_event_executor)
-    assert callable(Executor.execute_operation)
+    from graph.context import Context
+    from graph.internals import core_schema
+    from graph.schema import schema
+
+    core = core_schema(schema)
+    assert isinstance(core, GraphQLSchema) and core.subscription_type is not None
+    result = execute(
+        core,
+        parse("subscription { unreadNotificationCountChanged }"),
+        root_value=7,
+        context_value=Context(viewer_id=1),
+        executor_class=StrawberryGraphQLCoreExecutionContext,
+    )
+    assert not isawaitable(result)
+    assert result.errors is None and result.data == {"unreadNotificationCountChanged": 7}
 
 
 def test_the_extension_runner_hooks_exist() -> None:

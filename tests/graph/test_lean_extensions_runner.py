@@ -7,8 +7,8 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from graph.extensions_runner import LeanExtensionsRunner
 from graph.schema import schema as api_schema
-from realtime.execution import LeanExtensionsRunner
 
 
 @strawberry.type

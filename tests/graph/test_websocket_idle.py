@@ -1,5 +1,5 @@
 """What an idle WebSocket costs: one keep-alive loop per process, no timer or task per socket
-beyond its protocol handler and its operations (graph/websocket.py)."""
+beyond the application's own, none per subscription (realtime/transport.py)."""
 
 import asyncio
 import json
@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from graph import websocket
+from realtime import transport
 from realtime.broker import Broker
 from realtime.runtime import KEEP_ALIVE_SLICE, Runtime
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
-from tests.websocket.client import PROTOCOLS, TRANSPORT_WS, WSClient, subscribed
+from tests.websocket.client import PROTOCOLS, TRANSPORT_WS, WSClient, subscribed, until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 _ws_settings = fixtures._ws_settings
@@ -62,8 +62,12 @@ async def test_one_loop_sends_every_socket_its_keep_alives(
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_an_idle_socket_holds_no_task_beyond_its_handler_and_operations(
-    protocol: str, settings: Any, event_broker: Broker, token_for: Callable[[User], str]
+async def test_an_idle_socket_holds_no_task_beyond_the_application(
+    protocol: str,
+    settings: Any,
+    live_runtime: Runtime,
+    event_broker: Broker,
+    token_for: Callable[[User], str],
 ) -> None:
     settings.WS_KEEPALIVE_INTERVAL = 25
     (alice,) = await _users(1)
@@ -74,11 +78,16 @@ async def test_an_idle_socket_holds_no_task_beyond_its_handler_and_operations(
     await client.subscribe("2", HOME_FEED)
     await subscribed(event_broker, 2)
 
-    own = {t for t in _pending() - before if t.get_name() not in SHARED}
-    own.discard(asyncio.current_task())  # type: ignore[arg-type]
-    # The application, its protocol handler, one per operation: no keep-alive task and
-    # no connection-init timeout task per socket.
-    assert len(own) == 4, own
+    def own() -> set[asyncio.Task[Any]]:
+        tasks = {t for t in _pending() - before if t.get_name() not in SHARED}
+        tasks.discard(asyncio.current_task())  # type: ignore[arg-type]
+        return tasks
+
+    # The subscribes and the start (the newest notification id, where a resync would read)
+    # end once the broker is ready; then the application alone is left: no task per
+    # subscription (each is a record), no keep-alive or connection-init timeout task.
+    await until(lambda: not live_runtime.deliveries.tasks and len(own()) == 1)
+    assert len(own()) == 1, own()
     await client.close()
 
 
@@ -94,21 +103,16 @@ async def test_a_socket_initialised_in_time_is_not_closed_by_the_init_timeout(
     await client.close()
 
 
-class _DeadSocket:
-    def __init__(self) -> None:
-        self.closed: list[int] = []
-
-    async def close(self, code: int, reason: str) -> None:
-        self.closed.append(code)
-
-
 class _Handler:
     def __init__(self, fails: bool) -> None:
         self.fails = fails
         self.sent = 0
-        self.websocket = _DeadSocket()
+        self.closed: list[int] = []
 
-    async def send_keep_alive(self) -> None:
+    def close(self, code: int, reason: str) -> None:
+        self.closed.append(code)
+
+    async def keep_alive(self) -> None:
         if self.fails:
             raise ConnectionResetError("peer gone")
         self.sent += 1
@@ -123,7 +127,7 @@ async def test_a_socket_whose_keep_alive_cannot_be_sent_is_closed_and_forgotten(
     loop.add(dead)
     loop.add(alive)
     await asyncio.sleep(0.18)
-    assert dead.websocket.closed == [websocket.CLOSE_INTERNAL_ERROR]
+    assert dead.closed == [transport.CLOSE_INTERNAL_ERROR]
     assert dead not in loop.handlers
     # Its neighbour is still pinged.
     assert alive.sent >= 2

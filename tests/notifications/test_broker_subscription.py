@@ -1,62 +1,79 @@
-"""The broker's per-subscription queue and registration (realtime/broker.py)."""
+"""The broker's registry of subscriptions (realtime/broker.py) and a stream's bounded queue
+(realtime/delivery.py)."""
 
 import asyncio
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from realtime import broker
-from realtime.broker import RESYNC, Broker, Subscription
+from realtime import delivery
+from realtime.broker import RESYNC, Broker
 
 
-async def test_events_come_out_in_order_and_a_reader_waits_for_the_next() -> None:
-    subscription = Subscription(kind="k", user_id=1)
-    subscription.put("a")
-    subscription.put("b")
-    assert await subscription.get() == "a"
-    assert await subscription.get() == "b"
-    reader = asyncio.ensure_future(subscription.get())
+@dataclass(eq=False)
+class _Listener:
+    kind: str
+    user_id: int
+
+
+async def test_a_stream_hands_out_payloads_in_order_and_a_reader_waits_for_the_next() -> None:
+    stream = delivery.Stream()
+    stream.offer("a")
+    stream.offer("b")
+    assert await stream.get() == "a"
+    assert await stream.get() == "b"
+    reader = asyncio.ensure_future(stream.get())
     await asyncio.sleep(0)
     assert not reader.done()
-    subscription.put("c")
+    stream.offer("c")
     assert await asyncio.wait_for(reader, 1) == "c"
-    assert subscription.qsize() == 0
+    assert stream.qsize() == 0
 
 
-async def test_overflow_drops_the_backlog_and_asks_for_a_resync(
+async def test_a_stream_whose_reader_falls_behind_ends_instead_of_growing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(broker, "QUEUE_SIZE", 3)
-    subscription = Subscription(kind="k", user_id=1)
+    monkeypatch.setattr(delivery, "STREAM_QUEUE", 3)
+    stream = delivery.Stream()
     for n in range(5):
-        subscription.put(n)
-    assert await subscription.get() is RESYNC
-    # What was queued is older than what the resync reads: gone.
-    assert subscription.qsize() == 0
-    subscription.put("after")
-    assert await subscription.get() == "after"
+        stream.offer(n)
+    assert stream.qsize() == 3 and stream.overflowed
+
+
+async def test_events_reach_only_the_subscriptions_of_their_kind_and_users() -> None:
+    heard: list[tuple[Any, list[Any]]] = []
+    events = Broker("", asyncio.get_running_loop(), lambda e, xs: heard.append((e, xs)))
+    first, second, other = _Listener("post", 7), _Listener("post", 7), _Listener("post", 8)
+    for listener in (first, second, other):
+        await events.register(listener)
+    events.dispatch({"kind": "notification", "id": 1, "users": [7]})
+    assert heard == []
+    events.dispatch({"kind": "post", "id": 1, "users": [7]})
+    assert len(heard) == 1 and set(heard[0][1]) == {first, second}
+    assert heard[0][0].post_id == 1 and heard[0][0].local_users == [7]
+    events.resync_all()
+    assert heard[-1][0] is RESYNC and set(heard[-1][1]) == {first, second, other}
 
 
 async def test_leaving_removes_only_this_subscription() -> None:
-    events = Broker("", asyncio.get_running_loop())
-    async with events.subscribe(kind="k", user_id=7) as first:
-        async with events.subscribe(kind="k", user_id=7) as second:
-            assert events.subscriptions[7] == {first, second}
-            events.dispatch({"kind": "other", "users": [7]})
-            assert first.qsize() == second.qsize() == 0
-        assert events.subscriptions[7] == {first}
+    events = Broker("", asyncio.get_running_loop(), lambda e, xs: None)
+    first, second = _Listener("k", 7), _Listener("k", 7)
+    await events.register(first)
+    await events.register(second)
+    assert set(events.subscriptions[7]) == {first, second}
+    events.remove(second)
+    assert events.subscriptions[7] == [first]
+    events.remove(first)
     assert events.subscriptions == {}
     assert events.subscription_count() == 0
 
 
 async def test_a_subscription_cancelled_while_waiting_for_redis_is_removed() -> None:
-    events = Broker("redis://127.0.0.1:1/0", asyncio.get_running_loop())
-    events._start = lambda: None  # type: ignore[method-assign]  # Redis never confirms
+    events = Broker("redis://127.0.0.1:1/0", asyncio.get_running_loop(), lambda e, xs: None)
+    events.start = lambda: None  # type: ignore[method-assign]  # Redis never confirms
 
-    async def subscriber() -> None:
-        async with events.subscribe(kind="k", user_id=3):
-            raise AssertionError("not ready: never entered")
-
-    task = asyncio.ensure_future(subscriber())
+    task = asyncio.ensure_future(events.register(_Listener("k", 3)))
     await asyncio.sleep(0.05)
     assert events.subscription_count() == 1
     task.cancel()

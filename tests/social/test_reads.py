@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from graph.notifications.subscriptions import _posts_for_viewers
 from notifications.models import Notification
 from notifications.selectors import (
     live_notifications,
@@ -13,6 +12,7 @@ from notifications.selectors import (
     notification_page,
     notifications_after,
 )
+from realtime.delivery import _posts_for_viewers
 from social.models import User
 from social.reads import posts as post_reads
 from social.reads import users as user_reads
@@ -78,7 +78,9 @@ def test_one_post_reads_the_same_on_every_path() -> None:
 async def test_a_live_delivery_reads_as_the_feed_does() -> None:
     scene = await sync_to_async(_scene)()
     carol, bob, post = scene["carol"], scene["bob"], scene["post"]
-    delivered = await _posts_for_viewers(post.pk, [carol.pk, bob.pk], FULL_SHAPE)
+    delivered = await _posts_for_viewers(
+        post_id=post.pk, viewer_ids=[carol.pk, bob.pk], shape=FULL_SHAPE
+    )
     for viewer in (carol, bob):
         read = await sync_to_async(post_reads.post_view)(
             post_id=post.pk, viewer_id=viewer.pk, shape=FULL_SHAPE

@@ -54,7 +54,7 @@ async def test_a_revocation_message_reaches_the_listeners_and_a_malformed_one_is
     heard: list[tuple[list[str], int | None]] = []
     revocations.listeners.append(lambda keys, user: heard.append((keys, user)))
     try:
-        current = broker.Broker("", asyncio.get_running_loop())
+        current = broker.Broker("", asyncio.get_running_loop(), lambda event, listeners: None)
         current.dispatch({"kind": broker.SESSIONS_REVOKED, "sessions": ["k1"], "user": 7})
         current.dispatch({"kind": broker.SESSIONS_REVOKED, "sessions": "nonsense", "user": "x"})
         assert heard == [(["k1"], 7), ([], None)]

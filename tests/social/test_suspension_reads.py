@@ -5,9 +5,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from graph.notifications.subscriptions import _posts_for_viewers
 from notifications.models import Notification
 from notifications.selectors import live_notifications, notification_page, unread_count
+from realtime.delivery import _posts_for_viewers
 from social.models import User
 from social.reads import posts as post_reads
 from social.reads import users as user_reads
@@ -63,7 +63,9 @@ def test_a_suspended_actor_leaves_the_list_the_count_and_the_live_side() -> None
 async def test_a_live_delivery_of_a_suspended_authors_post_reaches_nobody() -> None:
     ann, carol = await sync_to_async(make_user)("ann"), await sync_to_async(make_user)("carol")
     post = await sync_to_async(make_post)(ann, "hello")
-    assert list(await _posts_for_viewers(post.pk, [carol.pk], FULL_SHAPE)) == [carol.pk]
+    assert list(
+        await _posts_for_viewers(post_id=post.pk, viewer_ids=[carol.pk], shape=FULL_SHAPE)
+    ) == [carol.pk]
     await sync_to_async(_suspend)(ann)
 
-    assert await _posts_for_viewers(post.pk, [carol.pk], FULL_SHAPE) == {}
+    assert await _posts_for_viewers(post_id=post.pk, viewer_ids=[carol.pk], shape=FULL_SHAPE) == {}

@@ -7,8 +7,8 @@ from typing import Any
 
 from channels.testing import WebsocketCommunicator
 
-from graph.websocket import websocket_application
 from realtime.broker import Broker
+from realtime.transport import websocket_application
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"

@@ -8,8 +8,8 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connection
 
-import graph.notifications.subscriptions as subscriptions
 import notifications.selectors as selectors
+import realtime.delivery as subscriptions
 from graph.pagination import encode_cursor
 from notifications.models import Notification
 from realtime.broker import Broker

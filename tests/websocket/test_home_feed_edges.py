@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connection
 
-import graph.notifications.subscriptions as subscriptions
+import realtime.delivery as subscriptions
 from graph.pagination import encode_cursor
 from realtime.broker import Broker
 from social.models import Post, User

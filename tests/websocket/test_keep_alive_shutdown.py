@@ -15,9 +15,9 @@ def test_shutdown_outside_a_running_loop_forgets_the_socket_without_error() -> N
         loop.close()
     # As when the garbage collector closes a dropped handler coroutine after its loop ended:
     # runtime() would raise "no running event loop" here.
-    live.keep_alive_discard(handler)
+    keep_alive.discard(handler)
     assert handler not in keep_alive.handlers
-    live.keep_alive_discard(object())  # never registered: nothing to do
+    keep_alive.discard(object())  # never registered: nothing to do
 
 
 async def _register(handler: object) -> KeepAlive:

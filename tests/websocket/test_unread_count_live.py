@@ -155,6 +155,24 @@ async def test_a_mute_with_notifications_hides_them_until_unmuted(
     await client.close()
 
 
+async def test_a_timed_mute_that_ends_sends_the_count_again(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    ann, bob = await user("ann"), await user("bob")
+    await like(bob, await post(ann, "hello"))
+    client = await _device(token_for(ann))
+    assert await _count(client) == 1
+    await subscribed(event_broker, 1)
+
+    await database_sync_to_async(mute_create)(muter=ann, muted=bob, duration_seconds=1)
+    assert await _count(client) == 0
+    # Nothing is published when the mute ends; bob's like counts again all the same.
+    assert await _count(client) == 1
+    assert await _query_count(ann) == 1
+    assert await client.nothing(0.5)
+    await client.close()
+
+
 async def test_withdrawn_notifications_lower_the_count(
     event_broker: Broker, token_for: Callable[[User], str]
 ) -> None:
