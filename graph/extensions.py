@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, OperationDefinitionNode
+from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from graph.errors import bad_user_input, unauthenticated
@@ -42,6 +42,16 @@ def _several_operations(document: Any) -> bool:
     return sum(isinstance(d, OperationDefinitionNode) for d in definitions) > 1
 
 
+def refusal(document: Any, operation_name: str | None, variables: Any) -> GraphQLError | None:
+    """Why a parsed request must not run, whatever carries it (HTTP, a socket, a stream):
+    several operations and no `operationName`, or variables UTF-8 cannot hold."""
+    if operation_name is None and _several_operations(document):
+        return bad_user_input(MULTIPLE_OPERATIONS_MESSAGE)
+    if not _encodable(variables):
+        return bad_user_input(UNENCODABLE_TEXT_MESSAGE)
+    return None
+
+
 class RejectBeforeExecution(SchemaExtension):
     """Requests that must not run get one top-level error and no data.
 
@@ -57,15 +67,12 @@ class RejectBeforeExecution(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         auth_error = getattr(context.context, "auth_error", None)
-        error = None
         if auth_error:
-            error = unauthenticated(auth_error)
-        elif _several_operations(context.graphql_document) and (
-            provided_operation_name(context) is None
-        ):
-            error = bad_user_input(MULTIPLE_OPERATIONS_MESSAGE)
-        elif not _encodable(context.variables):
-            error = bad_user_input(UNENCODABLE_TEXT_MESSAGE)
+            error: GraphQLError | None = unauthenticated(auth_error)
+        else:
+            error = refusal(
+                context.graphql_document, provided_operation_name(context), context.variables
+            )
         if error is not None:
             context.result = ExecutionResult(data=None, errors=[error])
         yield

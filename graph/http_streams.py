@@ -43,6 +43,7 @@ from graph.accept import TRANSPORTS, stream_transport
 from graph.auth import INVALID_TOKEN_MESSAGE, context_for_request, needs_csrf_check
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
+from graph.extensions import refusal
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
 from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
@@ -137,12 +138,16 @@ async def _until_signed_out(results: Any, seat: _Seat) -> AsyncGenerator[Any, No
             await iterator.aclose()
 
 
-def _operation_type(data: GraphQLRequestData) -> OperationType | None:
-    """The type of the operation the request names (None: the schema will say what is wrong)."""
+def _operation_type(data: GraphQLRequestData) -> OperationType | GraphQLError | None:
+    """The type of the operation the request names, or why it cannot run (a stream that
+    answers 200 has nowhere to say it); None: the schema will say what is wrong."""
     try:
         document = parse(data.query or "", max_tokens=settings.GRAPHQL_MAX_TOKENS)
-    except GraphQLError:
-        return None
+    except GraphQLError as error:
+        return GraphQLError(error.message, extensions={"code": BAD_USER_INPUT})
+    refused = refusal(document, data.operation_name, data.variables)
+    if refused is not None:
+        return refused
     operation = get_operation_ast(document, data.operation_name)
     return None if operation is None else OperationType(operation.operation.value)
 
@@ -241,7 +246,10 @@ class StreamingGraphQLView(AsyncGraphQLView):
         if not revocations.is_loaded():
             revocations.load_recent()
         data = json_view.parse_http_body(json_view.request_adapter_class(request))
-        if _operation_type(data) not in (None, OperationType.SUBSCRIPTION):
+        kind = _operation_type(data)
+        if isinstance(kind, GraphQLError):
+            return error_response(kind.message, BAD_USER_INPUT, 400)
+        if kind not in (None, OperationType.SUBSCRIPTION):
             return error_response(
                 "Only subscriptions stream: send a query or a mutation with "
                 "Accept: application/json.",

@@ -38,6 +38,7 @@ from strawberry.utils.operation import get_operation_type
 
 from graph.auth import INVALID_TOKEN_MESSAGE, bearer_token, context_for_token
 from graph.context import Context
+from graph.extensions import refusal
 from graph.origins import origin_allowed
 from graph.persisted import PersistedDocumentError, resolve_subscribe_payload
 from graph.schema import schema
@@ -437,9 +438,10 @@ class Socket:
 
     async def _operation(self, op_id: str, payload: dict[str, Any]) -> None:
         query, name = payload["query"], payload.get("operationName")
+        name = name if isinstance(name, str) else None
         variables = payload.get("variables")
         variables = variables if isinstance(variables, dict) else None
-        kind = _operation_type(query, name if isinstance(name, str) else None)
+        kind = _operation_type(query, name)
         context = Context(ws=self, viewer_id=self.user_id, session_key=self.session_key)
         live = None
         try:
@@ -457,7 +459,15 @@ class Socket:
                     result = PreExecutionError(data=None, errors=result.errors)
                 results: Any = _one(result)
             else:
-                document = parsed_document(query, {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
+                try:
+                    document = parsed_document(query, {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
+                except GraphQLError as error:
+                    self._pre_execution_error(op_id, [error])
+                    return
+                refused = refusal(document, name, variables)
+                if refused is not None:
+                    self._pre_execution_error(op_id, [refused])
+                    return
                 live = context.live = delivery.Live(self, op_id, document, name, variables)
                 results = await schema.subscribe(query, variables, context, operation_name=name)
             first = True

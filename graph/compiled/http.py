@@ -21,7 +21,9 @@ def enable_compiled_path(context: Context, request_data: GraphQLRequestData) -> 
         and isinstance(query, str)
         and connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     ):
-        context.compiled_document = hashlib.sha256(query.encode()).hexdigest()
+        # surrogatepass: a lone surrogate is the parser's syntax error to report, not ours.
+        key = query.encode("utf-8", "surrogatepass")
+        context.compiled_document = hashlib.sha256(key).hexdigest()
 
 
 def _dumps(value: Any) -> str:

@@ -5,7 +5,6 @@ surrogate (JSON's `\\ud800` escape, which UTF-8 cannot hold) as BAD_USER_INPUT."
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from graph.extensions import UNENCODABLE_TEXT_MESSAGE
 from social.models import Report, User
@@ -107,13 +106,7 @@ def test_unpaired_surrogates_are_bad_user_input(
     assert not alice.posts.exists()
 
 
-def test_an_unpaired_surrogate_in_the_document_is_a_syntax_error(
-    gql: GqlCall, request: pytest.FixtureRequest, settings: Any
-) -> None:
-    if connection.vendor == "postgresql" and settings.GRAPHQL_COMPILED:
-        # graph/compiled/http.py hashes the document as UTF-8 before it is parsed: a 500.
-        # Reported to the read path's owner; strict, so the fix shows here.
-        request.applymarker(pytest.mark.xfail(reason="compiled path: 500", strict=True))
+def test_an_unpaired_surrogate_in_the_document_is_a_syntax_error(gql: GqlCall) -> None:
     # A character in the document (a JSON escape), not a GraphQL escape.
     query = 'mutation { updateProfile(input: {bio: "\ud800"}) { errors { code } } }'
     error = only_error(gql(query, as_user=make_user("alice")))

@@ -430,3 +430,31 @@ async def test_a_query_that_prefers_json_to_a_stream_gets_json(
     await until(lambda: stream.finished)
     assert json.loads(stream.body) == {"data": {"me": {"username": "alice"}}}
     await stream.close()
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("subscription {", "Syntax Error"),
+        (
+            "subscription A { unreadNotificationCountChanged } "
+            "subscription B { unreadNotificationCountChanged }",
+            "The document holds several operations",
+        ),
+    ],
+)
+async def test_a_stream_that_cannot_run_is_a_400_with_the_reason(
+    accept: str, query: str, message: str, event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    # A stream answers 200 before its first event: a document refused before it runs says
+    # why in a JSON answer instead of an empty stream.
+    alice = await database_sync_to_async(make_user)("alice")
+    stream = Stream(accept, {"query": query}, **_bearer(token_for(alice)))
+    assert await stream.status() == 400
+    await until(lambda: stream.finished)
+    error = json.loads(stream.body)["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["message"].startswith(message)
+    assert runtime().broker.subscription_count() == 0
+    await stream.close()
