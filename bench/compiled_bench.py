@@ -119,7 +119,13 @@ def _pgbench_script(logged_sql: str, viewer_id: int) -> str:
     # pgbench takes any ":name" as a variable, even inside a string literal.
     body = body.replace("'YYYY-MM-DD\"T\"HH24:MI:SS'", "E'YYYY-MM-DD\"T\"HH24\\x3AMI\\x3ASS'")
     body = body.replace("'+00:00'", "E'+00\\x3A00'")
-    return f"\\set v random(1, 10000)\n{body};\n"
+    # The seeded users' ids (a database seeded twice does not start at 1).
+    from django.db.models import Max, Min
+
+    from social.models import User
+
+    ids = User.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    return f"\\set v random({ids['low']}, {ids['high']})\n{body};\n"
 
 
 def _pgbench(database: str, script: str, seconds: int, connections: int) -> dict[str, Any]:
