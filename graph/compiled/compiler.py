@@ -476,8 +476,11 @@ class Compiler:
         keys = ", ".join(f"{key.expr} AS ck{i}" for i, key in enumerate(source.keys))
         order = ", ".join(f"{key.expr} {direction}" for key in source.keys)
         rank_order = ", ".join(f"{row}.ck{i} {direction}" for i in range(len(source.keys)))
-        cursor = sql.cursor_text(
-            source.cursor_kind, [(f"{ranked}.ck{i}", key.kind) for i, key in enumerate(source.keys)]
+        # Each row's cursor is written once, in the ranked rows, when the edges or pageInfo
+        # use it (both do on a page with cursors and an endCursor).
+        cursor = f"{ranked}.cur"
+        cursor_column = sql.cursor_text(
+            source.cursor_kind, [(f"{row}.ck{i}", key.kind) for i, key in enumerate(source.keys)]
         )
         connection_type = f"{source.node_type}Connection"
         aggregates = ["count(*) AS n"]
@@ -512,9 +515,11 @@ class Compiler:
             )
         else:
             rows = self.merged_rows(source, after, size)
+        aggregated = ", ".join(aggregates)
+        cursors = f", {cursor_column} AS cur" if cursor in aggregated else ""
         return (
-            f"(SELECT {self.obj(entries)} FROM (SELECT {', '.join(aggregates)} FROM"
-            f" (SELECT {row}.*, row_number() OVER (ORDER BY {rank_order}) AS rn FROM"
+            f"(SELECT {self.obj(entries)} FROM (SELECT {aggregated} FROM"
+            f" (SELECT {row}.*, row_number() OVER (ORDER BY {rank_order}) AS rn{cursors} FROM"
             f" ({rows}) {row}) {ranked}) {page})"
         )
 
