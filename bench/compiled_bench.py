@@ -117,7 +117,8 @@ def _pgbench_script(logged_sql: str, viewer_id: int) -> str:
 
     body = re.sub(r"%\((p\d+)\)s", value, sql).replace("%%", "%")
     # pgbench takes any ":name" as a variable, even inside a string literal.
-    body = body.replace("'YYYY-MM-DD\"T\"HH24:MI:SS'", "E'YYYY-MM-DD\"T\"HH24\\x3AMI\\x3ASS'")
+    for form in ("'YYYY-MM-DD\"T\"HH24:MI:SS'", "'YYYY-MM-DD\"T\"HH24:MI:SS.US'"):
+        body = body.replace(form, "E" + form.replace(":", "\\x3A"))
     body = body.replace("'+00:00'", "E'+00\\x3A00'")
     # The seeded users' ids (a database seeded twice does not start at 1).
     from django.db.models import Max, Min

@@ -15,8 +15,10 @@ transaction, 20 connections).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from bench import common
@@ -57,6 +59,38 @@ def explain(database: str, logged_sql: str, *, runs: int = 20) -> str:
     return "\n".join(str(row[0]) for row in rows)
 
 
+def backend_cpu(database: str, logged_sql: str, viewers: list[int], runs: int) -> float:
+    """PostgreSQL's CPU ms per execution of the statement, prepared once on one connection,
+    for the viewers in turn (the backend's own CPU clock, /proc: the machine's other load
+    moves it far less than it moves latency)."""
+    import psycopg
+
+    text, values = _prepared(logged_sql)
+    viewer = values.index(viewers[0]) if viewers[0] in values else None
+    ticks = os.sysconf("SC_CLK_TCK")
+    url = database.replace("postgres://", "postgresql://")
+    with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.RawCursor) as conn:
+        pid = conn.info.backend_pid
+        stat = Path(f"/proc/{pid}/stat")
+
+        def cpu() -> float:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / ticks
+
+        def once(i: int) -> None:
+            args = list(values)
+            if viewer is not None:
+                args = [viewers[i % len(viewers)] if v == viewers[0] else v for v in args]
+            conn.execute(text, args, prepare=True)  # type: ignore[arg-type]
+
+        for i in range(50):
+            once(i)
+        started = cpu()
+        for i in range(runs):
+            once(i)
+        return (cpu() - started) * 1000 / runs
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("database")
@@ -65,6 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=0)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--print-sql", action="store_true")
+    parser.add_argument("--cpu-runs", type=int, default=0)
     args = parser.parse_args(argv)
     common.setup_django(args.database)
     from bench.compiled_bench import (
@@ -87,6 +122,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.explain:
             print(f"-- {name}: EXPLAIN (ANALYZE, BUFFERS), generic plan, viewer {viewers[0]}")
             print(explain(args.database, logged))
+        if args.cpu_runs:
+            ms = backend_cpu(args.database, logged, viewers, args.cpu_runs)
+            print(f"-- {name}: PostgreSQL CPU {ms:.3f} ms per execution ({args.cpu_runs} runs)")
         if args.pgbench_seconds:
             script = _pgbench_script(logged, viewers[0])
             figures = _pgbench(args.database, script, args.pgbench_seconds, args.connections)
