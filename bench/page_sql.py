@@ -46,16 +46,20 @@ def explain(database: str, logged_sql: str, *, runs: int = 20) -> str:
     from psycopg import sql as psql
 
     text, values = _prepared(logged_sql)
-    literals = [
-        psql.Literal(v.isoformat() if isinstance(v, datetime) else v).as_string() for v in values
-    ]
-    execute = f"EXECUTE page({', '.join(literals)})"
-    with psycopg.connect(database.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+    # The compiled statement's own text (no value in it); EXECUTE's values as quoted literals.
+    prepare = psql.SQL("PREPARE page AS ") + psql.SQL(text)  # type: ignore[arg-type]
+    arguments = psql.SQL(", ").join(
+        psql.Literal(v.isoformat() if isinstance(v, datetime) else v) for v in values
+    )
+    execute = psql.SQL("EXECUTE page ({})").format(arguments)
+    explained = psql.SQL("EXPLAIN (ANALYZE, BUFFERS) ") + execute
+    url = database.replace("postgres://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET plan_cache_mode = force_generic_plan")
-        conn.execute(f"PREPARE page AS {text}")  # type: ignore[arg-type]
+        conn.execute(prepare)
         for _ in range(runs):
-            conn.execute(execute)  # type: ignore[arg-type]
-        rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {execute}").fetchall()  # type: ignore[arg-type]
+            conn.execute(execute)
+        rows = conn.execute(explained).fetchall()
     return "\n".join(str(row[0]) for row in rows)
 
 
