@@ -172,6 +172,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="DB_POOL_SIZE of each server process: every server stays up all run, and "
         "PostgreSQL's max_connections is shared (4 x 2 processes x 4 servers + the peer's 10)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of the project (e.g. `git worktree add /tmp/base <commit>`): "
+        "variant `baseline` serves it on uvicorn x2, in the same interleaved run",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
@@ -215,6 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "gunicorn": lambda: common.start_gunicorn(env),
             "normal": lambda: host({**env, "GRAPHQL_COMPILED": "false"}),
             "peer": lambda: common.start_postgraphile(args.database),
+            "baseline": lambda: common.start_uvicorn(env, root=args.baseline),
         }
         names = {
             "uvicorn": "ours compiled, uvicorn x2",
@@ -223,6 +230,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "gunicorn": "ours compiled, gunicorn x2",
             "normal": f"ours normal, {args.host} x2",
             "peer": "PostGraphile 4 x1",
+            "baseline": f"baseline {args.baseline}, uvicorn x2",
         }
         for key, start in starters.items():
             if key in wanted or (key == args.host and "hand" in wanted):
