@@ -186,22 +186,29 @@ def start_daphne(
     return server
 
 
-def _start_workers(env: dict[str, str], name: str, port: int, command: list[str]) -> Server:
+def _start_workers(
+    env: dict[str, str], name: str, port: int, command: list[str], root: Path = ROOT
+) -> Server:
     """A server that forks its own workers: one process to start and stop."""
     server = Server(name=name, url=f"http://127.0.0.1:{port}")
-    server.processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+    server.processes.append(subprocess.Popen(command, cwd=root, env=env))
     return server
 
 
-def start_uvicorn(env: dict[str, str], workers: int = 2, port: int | None = None) -> Server:
+def start_uvicorn(
+    env: dict[str, str], workers: int = 2, port: int | None = None, root: Path = ROOT
+) -> Server:
+    """uvicorn serving config.asgi; `root`: another checkout of the project to serve (a
+    baseline commit, in the same run)."""
     port = port or free_port()
     return _start_workers(
-        env,
+        {**env, "PYTHONPATH": str(root)} if root != ROOT else env,
         f"uvicorn x{workers}",
         port,
         [
             str(VENV_BIN / "uvicorn"),
             "config.asgi:application",
+            f"--app-dir={root}",
             "--host=127.0.0.1",
             f"--port={port}",
             f"--workers={workers}",
@@ -211,6 +218,7 @@ def start_uvicorn(env: dict[str, str], workers: int = 2, port: int | None = None
             "--lifespan=off",
             *UVICORN_WS_OPTIONS,
         ],
+        root,
     )
 
 

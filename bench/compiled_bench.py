@@ -117,9 +117,16 @@ def _pgbench_script(logged_sql: str, viewer_id: int) -> str:
 
     body = re.sub(r"%\((p\d+)\)s", value, sql).replace("%%", "%")
     # pgbench takes any ":name" as a variable, even inside a string literal.
-    body = body.replace("'YYYY-MM-DD\"T\"HH24:MI:SS'", "E'YYYY-MM-DD\"T\"HH24\\x3AMI\\x3ASS'")
+    for form in ("'YYYY-MM-DD\"T\"HH24:MI:SS'", "'YYYY-MM-DD\"T\"HH24:MI:SS.US'"):
+        body = body.replace(form, "E" + form.replace(":", "\\x3A"))
     body = body.replace("'+00:00'", "E'+00\\x3A00'")
-    return f"\\set v random(1, 10000)\n{body};\n"
+    # The seeded users' ids (a database seeded twice does not start at 1).
+    from django.db.models import Max, Min
+
+    from social.models import User
+
+    ids = User.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    return f"\\set v random({ids['low']}, {ids['high']})\n{body};\n"
 
 
 def _pgbench(database: str, script: str, seconds: int, connections: int) -> dict[str, Any]:
@@ -165,6 +172,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="DB_POOL_SIZE of each server process: every server stays up all run, and "
         "PostgreSQL's max_connections is shared (4 x 2 processes x 4 servers + the peer's 10)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of the project (e.g. `git worktree add /tmp/base <commit>`): "
+        "variant `baseline` serves it on uvicorn x2, in the same interleaved run",
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
@@ -208,6 +221,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "gunicorn": lambda: common.start_gunicorn(env),
             "normal": lambda: host({**env, "GRAPHQL_COMPILED": "false"}),
             "peer": lambda: common.start_postgraphile(args.database),
+            "baseline": lambda: common.start_uvicorn(env, root=args.baseline),
         }
         names = {
             "uvicorn": "ours compiled, uvicorn x2",
@@ -216,6 +230,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "gunicorn": "ours compiled, gunicorn x2",
             "normal": f"ours normal, {args.host} x2",
             "peer": "PostGraphile 4 x1",
+            "baseline": f"baseline {args.baseline}, uvicorn x2",
         }
         for key, start in starters.items():
             if key in wanted or (key == args.host and "hand" in wanted):

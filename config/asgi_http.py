@@ -43,7 +43,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
-from graph.accept import stream_transport
+from graph.accept import prefers_stream
 from social.caches import sized_lru_cache
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ STREAM_URLCONF = "config.stream_urls"
 
 def _asks_for_stream(scope: dict[str, Any]) -> bool:
     """A request for a path of STREAM_URLCONF whose Accept header asks for a stream."""
-    if stream_transport(_header(scope, b"accept")) is None:
+    if not prefers_stream(_header(scope, b"accept")):
         return False
     try:
         get_resolver(STREAM_URLCONF).resolve(_path_info(scope))

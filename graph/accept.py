@@ -12,6 +12,8 @@ from strawberry.http.streaming import (
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
 from strawberry.types.graphql import OperationType
 
+from social.caches import sized_lru_cache
+
 
 def _subscriptions_only(allowed: set[OperationType]) -> Iterable[OperationType]:
     return (OperationType.SUBSCRIPTION,) if OperationType.SUBSCRIPTION in allowed else ()
@@ -55,6 +57,19 @@ _JSON = frozenset(
 def stream_transport(accept: str) -> HTTPStreamTransport | None:
     """The stream the Accept header prefers to JSON: listed before any JSON type (Apollo's
     HttpLink lists multipart first for a subscription, graphql-sse sends its type alone)."""
+    return _stream_transport(accept) if prefers_stream(accept) else None
+
+
+# Keyed by a header the client sends: sized LRUs (docs/security.md, "Client-keyed caches").
+# A client sends the same Accept header on every request; deciding it again made a stream
+# transport per media range per request, twice (the ASGI handler, then the view).
+@sized_lru_cache("HTTP_VIEW_CACHE_SIZE")
+def prefers_stream(accept: str) -> bool:
+    """Whether the Accept header prefers a stream to JSON (`stream_transport`)."""
+    return _stream_transport(accept) is not None
+
+
+def _stream_transport(accept: str) -> HTTPStreamTransport | None:
     for media_range in accept.split(","):
         if media_range.split(";", 1)[0].strip().lower() in _JSON:
             return None
@@ -79,6 +94,7 @@ _SERVED = frozenset(
 )
 
 
+@sized_lru_cache("HTTP_VIEW_CACHE_SIZE")
 def acceptable(accept: str) -> bool:
     """Whether /graphql can answer a request with this Accept header (else 406)."""
     if not accept.strip() or any(

@@ -13,6 +13,7 @@ Everything else the request supplies (cursors, ids, tags, usernames, the viewer'
 read by a binder at each execution and sent as a parameter.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import count
@@ -66,17 +67,53 @@ class Bind:
 Binder = Callable[[Bind], Any]
 
 
+# A named placeholder of a statement, or a literal percent (psycopg's forms).
+_PLACEHOLDER = re.compile(r"%%|%\(p(\d+)\)s")
+
+
+def _native(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` with PostgreSQL's own `$n` placeholders (and `%%` as `%`), and the index of
+    the binder of each `$n`, in order."""
+    order: list[int] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return "%"
+        index = int(match.group(1))
+        if index not in order:
+            order.append(index)
+        return f"${order.index(index) + 1}"
+
+    return _PLACEHOLDER.sub(number, text), tuple(order)
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """One root field's SQL and the binders of its parameters, in order; or, when the
-    answer needs no database (a malformed id), its JSON text as `constant`."""
+    answer needs no database (a malformed id), its JSON text as `constant`.
+
+    `sql` names its parameters (`%(p0)s`: how the query log shows it, with `params`);
+    `native` is the same statement with `$n` placeholders, run with `values`: psycopg
+    converts a named statement on every execution when it is over 4 KB, as pages are."""
 
     sql: str
     binders: tuple[Binder, ...]
     constant: str | None = None
+    native: str = ""
+    order: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, sql: str, binders: tuple[Binder, ...]) -> "Statement":
+        native, order = _native(sql)
+        return cls(sql=sql, binders=binders, native=native, order=order)
 
     def params(self, bind: Bind) -> dict[str, Any]:
         return {f"p{index}": binder(bind) for index, binder in enumerate(self.binders)}
+
+    def values(self, bind: Bind) -> list[Any]:
+        """The values of `native`'s parameters."""
+        binders = self.binders
+        return [binders[index](bind) for index in self.order]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +128,14 @@ class _Key:
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    """The rows of a connection: `select` (the node's table row) `body` (FROM ... WHERE ...)."""
+    """The rows of a connection: `select` (the node's table row) `body` (FROM ... WHERE ...).
+
+    `by_author`: the page merges per-author pages (the home feed). It holds the FROM items
+    of the authors (their user rows joined, under the alias the visibility rule reads), and
+    `body` reads one author's posts (`pk` their id's expression): each author's page is
+    read through its own top-N on post_author_created_idx, the keys only, and only the
+    merged page's rows are read whole.
+    """
 
     select: str
     body: str
@@ -99,6 +143,8 @@ class _Source:
     descending: bool
     cursor_kind: str
     node_type: str  # "Post" | "User" | "Notification"
+    by_author: str | None = None
+    pk: str = ""
 
 
 def _argument(
@@ -131,6 +177,7 @@ class Compiler:
         self.signed_in = viewer_signed_in
         self.binders: list[Binder] = []
         self._aliases = count(1)
+        self._viewer: str | None = None
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -141,7 +188,10 @@ class Compiler:
         return f"%({name})s::{cast}" if cast else f"%({name})s"
 
     def viewer(self) -> str:
-        return self.param(lambda bind: bind.viewer_id, "bigint")
+        # One parameter wherever the statement needs the viewer's id.
+        if self._viewer is None:
+            self._viewer = self.param(lambda bind: bind.viewer_id, "bigint")
+        return self._viewer
 
     def constant(self, value: Any) -> str:
         if value is NOW:  # the time of the read, as the rule book's other forms take it
@@ -426,8 +476,11 @@ class Compiler:
         keys = ", ".join(f"{key.expr} AS ck{i}" for i, key in enumerate(source.keys))
         order = ", ".join(f"{key.expr} {direction}" for key in source.keys)
         rank_order = ", ".join(f"{row}.ck{i} {direction}" for i in range(len(source.keys)))
-        cursor = sql.cursor_text(
-            source.cursor_kind, [(f"{ranked}.ck{i}", key.kind) for i, key in enumerate(source.keys)]
+        # Each row's cursor is written once, in the ranked rows, when the edges or pageInfo
+        # use it (both do on a page with cursors and an endCursor).
+        cursor = f"{ranked}.cur"
+        cursor_column = sql.cursor_text(
+            source.cursor_kind, [(f"{row}.ck{i}", key.kind) for i, key in enumerate(source.keys)]
         )
         connection_type = f"{source.node_type}Connection"
         aggregates = ["count(*) AS n"]
@@ -455,11 +508,40 @@ class Compiler:
                 f"array_agg({cursor} ORDER BY {ranked}.rn)"
                 f" FILTER (WHERE {ranked}.rn <= {size}) AS cs"
             )
+        if source.by_author is None:
+            rows = (
+                f"SELECT {source.select}, {keys} {source.body}{after} ORDER BY {order}"
+                f" LIMIT {size + 1}"
+            )
+        else:
+            rows = self.merged_rows(source, after, size)
+        aggregated = ", ".join(aggregates)
+        cursors = f", {cursor_column} AS cur" if cursor in aggregated else ""
         return (
-            f"(SELECT {self.obj(entries)} FROM (SELECT {', '.join(aggregates)} FROM"
-            f" (SELECT {row}.*, row_number() OVER (ORDER BY {rank_order}) AS rn FROM"
-            f" (SELECT {source.select}, {keys} {source.body}{after} ORDER BY {order}"
-            f" LIMIT {size + 1}) {row}) {ranked}) {page})"
+            f"(SELECT {self.obj(entries)} FROM (SELECT {aggregated} FROM"
+            f" (SELECT {row}.*, row_number() OVER (ORDER BY {rank_order}) AS rn{cursors} FROM"
+            f" ({rows}) {row}) {ranked}) {page})"
+        )
+
+    def merged_rows(self, source: _Source, after: str, size: int) -> str:
+        """The page of a per-author source: each author's first size + 1 rows by the keys
+        alone (index-only on (author, created_at, id): every visibility rule of a feed
+        reads only the post's author), merged and cut to size + 1, then those rows read
+        whole. The same rows as one ORDER BY over all the authors' posts, which read
+        every post of every author with its heap page to keep 21."""
+        top, whole = self.alias("t"), self.alias("p")
+        direction = "DESC" if source.descending else "ASC"
+        count_ = len(source.keys)
+        keys = ", ".join(f"{key.expr} AS ck{i}" for i, key in enumerate(source.keys))
+        order = ", ".join(f"{key.expr} {direction}" for key in source.keys)
+        merged_order = ", ".join(f"{top}.ck{i} {direction}" for i in range(count_))
+        key_columns = ", ".join(f"{top}.ck{i}" for i in range(count_))
+        return (
+            f"SELECT {whole}.*, {key_columns} FROM (SELECT {top}.* FROM {source.by_author}"
+            f" CROSS JOIN LATERAL (SELECT {source.pk} AS pk, {keys} {source.body}{after}"
+            f" ORDER BY {order} LIMIT {size + 1}) {top}"
+            f" ORDER BY {merged_order} LIMIT {size + 1}) {top}"
+            f" JOIN {POSTS} {whole} ON {whole}.id = {top}.pk"
         )
 
     def edge(self, source: _Source, ranked: str, cursor: str, group: FieldGroup) -> str:
@@ -529,27 +611,64 @@ class Compiler:
     # -- sources ----------------------------------------------------------------------
 
     def posts_source(
-        self, where: str, *, kind: str, descending: bool = True, join: str = "", feed: bool
+        self,
+        where: str,
+        *,
+        kind: str,
+        descending: bool = True,
+        join: str = "",
+        feed: bool,
+        authors: str | None = None,
     ) -> _Source:
         """Posts meeting `where` ({post} is their alias) that the viewer may see (`feed`: a
-        feed's rules, for home, public and hashtag feeds)."""
+        feed's rules, for home, public and hashtag feeds). `authors`: a SELECT of user ids
+        whose posts are merged per author (`_Source.by_author`)."""
         post, author = self.alias("p"), self.alias("a")
         visible = self.visible_post(post, author, feed=feed)
+        where = where.format(post=post)
+        keys = (
+            _Key(f"{post}.created_at", "datetime", Post._meta.get_field("created_at")),
+            _Key(f"{post}.id", "integer", Post._meta.pk),  # type: ignore[arg-type]
+        )
+        if authors is not None:
+            listed = self.alias("w")
+            return _Source(
+                select=f"{post}.*",
+                body=(
+                    f"FROM {POSTS} {post}{join.format(post=post)} WHERE {post}.author_id ="
+                    f" {author}.id AND {visible} AND {where}"
+                ),
+                keys=keys,
+                descending=descending,
+                cursor_kind=kind,
+                node_type="Post",
+                by_author=(
+                    f"({authors}) {listed}(id) JOIN {USERS} {author} ON {author}.id = {listed}.id"
+                ),
+                pk=f"{post}.id",
+            )
         return _Source(
             select=f"{post}.*",
             body=(
                 f"FROM {POSTS} {post}{join.format(post=post)}"
                 f" JOIN {USERS} {author} ON {author}.id ="
-                f" {post}.author_id WHERE {visible} AND {where.format(post=post)}"
+                f" {post}.author_id WHERE {visible} AND {where}"
             ),
-            keys=(
-                _Key(f"{post}.created_at", "datetime", Post._meta.get_field("created_at")),
-                _Key(f"{post}.id", "integer", Post._meta.pk),  # type: ignore[arg-type]
-            ),
+            keys=keys,
             descending=descending,
             cursor_kind=kind,
             node_type="Post",
         )
+
+    def home_source(self) -> _Source:
+        """The viewer's posts and those of the users they follow (follow_not_self: no
+        author twice), merged per author (`_Source.by_author`), every feed rule on each."""
+        follow = self.alias("f")
+        authors = (
+            f"SELECT {follow}.followee_id FROM {FOLLOWS} {follow}"
+            f" WHERE {follow}.follower_id = {self.viewer()} UNION ALL SELECT {self.viewer()}"
+        )
+        return self.posts_source("TRUE", kind="home", feed=True, authors=authors)
 
     def replies_source(self, parent: str) -> _Source:
         return self.posts_source(
@@ -588,7 +707,7 @@ class Compiler:
         expr = self.root_expr(name, group)
         if expr is None:
             return Statement(sql="", binders=(), constant="null")
-        return Statement(sql=f"SELECT {expr}", binders=tuple(self.binders))
+        return Statement.of(f"SELECT {expr}", tuple(self.binders))
 
     def root_expr(self, name: str, group: FieldGroup) -> str | None:
         match name:
@@ -600,14 +719,7 @@ class Compiler:
             case "homeFeed":
                 if not self.signed_in:
                     raise Fallback("homeFeed needs a viewer")  # UNAUTHENTICATED
-                follow = self.alias("f")
-                authors = (
-                    f"{{post}}.author_id IN (SELECT {follow}.followee_id FROM {FOLLOWS} {follow}"
-                    f" WHERE {follow}.follower_id = {self.viewer()}"
-                    f" UNION ALL SELECT {self.viewer()})"
-                )
-                source = self.posts_source(authors, kind="home", feed=True)
-                return self.connection("Query", group, source)
+                return self.connection("Query", group, self.home_source())
             case "hashtagFeed":
                 return self.connection("Query", group, self.hashtag_source(group))
             case "notifications":

@@ -3,18 +3,21 @@ beyond their documented API (listed in docs/internals.md with the pinned version
 tests/graph/test_internals.py pins each one)."""
 
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from psycopg import Cursor
+from psycopg import RawCursor
 
 # psycopg prepares a statement run this many times, or any run with prepare=True.
 _ONLY_WHEN_ASKED = 2**31
 
 
-def run(sql: str, params: dict[str, Any]) -> str:
+def run(sql: str, values: Sequence[Any], *, logged: Callable[[], str]) -> str:
     """The statement's one text value, prepared once per connection (server-side binding:
-    Django's own cursor binds on the client, so PostgreSQL would plan every execution)."""
+    Django's own cursor binds on the client, so PostgreSQL would plan every execution).
+    `sql` has PostgreSQL's `$n` placeholders (psycopg's raw cursor: nothing to convert);
+    `logged()` is what the query log records, asked only when the log is on."""
     connection = connections[DEFAULT_DB_ALIAS]
     connection.ensure_connection()
     raw = connection.connection
@@ -23,10 +26,11 @@ def run(sql: str, params: dict[str, Any]) -> str:
         # never prepare, so this lets only ours, which ask for it, be prepared.
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     started = time.monotonic()
-    with Cursor(raw) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    with RawCursor(raw) as cursor:
+        cursor.execute(sql, values, prepare=True)
         row = cursor.fetchone()
-    log_query(f"{sql} -- {params!r}", time.monotonic() - started)
+    if connection.queries_logged:
+        log_query(logged(), time.monotonic() - started)
     assert row is not None
     return str(row[0])
 

@@ -68,8 +68,9 @@ def compiled_root_field(field: RootField) -> RawJSON | None:
         return None
     if plan.constant is not None:
         return RawJSON(plan.constant)
+    bind = Bind(variables=variables, viewer_id=viewer_id)
     try:
-        params = plan.params(Bind(variables=variables, viewer_id=viewer_id))
+        values = plan.values(bind)
     except Fallback:
         return None  # an argument the executor answers with an error (a bad cursor)
-    return RawJSON(run(plan.sql, params))
+    return RawJSON(run(plan.native, values, logged=lambda: f"{plan.sql} -- {plan.params(bind)!r}"))

@@ -71,7 +71,10 @@ def request_origin(origin: str) -> Iterator[None]:
 def media_url(name: str) -> str:
     """The URL a client fetches the stored file from: absolute when the storage gives one
     (S3, signed or public), else MEDIA_BASE_URL or the current request's origin + MEDIA_URL."""
-    url = media_storage().url(name)
+    return _absolute(media_storage().url(name))
+
+
+def _absolute(url: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
     base = settings.MEDIA_BASE_URL.rstrip("/") or _request_origin.get()
@@ -80,9 +83,20 @@ def media_url(name: str) -> str:
 
 _PROBE = "0000probe.webp"
 
+# The storage's URL of the probe name, per storage object (Django makes a new one when
+# STORAGES changes) and MEDIA_URL (the filesystem storage's base, changed in place): a
+# compiled page asks for the prefix on every request. Whether it is a plain prefix (None
+# for signed URLs, which differ on each call) is the storage's kind, not the call's.
+_probe_url: tuple[Storage, str, str] | None = None
+
 
 def media_url_prefix() -> str | None:
     """What every media URL is: this prefix + the stored name, read now; None when URLs
     are not of that form (signed S3 URLs), so SQL cannot write them."""
-    url = media_url(_PROBE)
+    global _probe_url
+    storage = media_storage()
+    known = _probe_url
+    if known is None or known[0] is not storage or known[1] != settings.MEDIA_URL:
+        known = _probe_url = (storage, settings.MEDIA_URL, storage.url(_PROBE))
+    url = _absolute(known[2])
     return url[: -len(_PROBE)] if url.endswith(_PROBE) else None

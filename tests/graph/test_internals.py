@@ -201,7 +201,7 @@ def test_django_leaves_psycopg_preparing_off_until_the_compiled_path_asks() -> N
     connection.ensure_connection()
     raw = connection.connection
     assert "prepare_threshold" in dir(raw)
-    assert run("SELECT %(p0)s::text", {"p0": "x"}) == "x"
+    assert run("SELECT $1::text", ["x"], logged=lambda: "SELECT 'x'") == "x"
     assert raw.prepare_threshold is not None  # ours, which ask, are prepared
     assert connection.connection is raw  # on the same live connection
 

@@ -153,3 +153,17 @@ async def test_views_known_by_request_path() -> None:
     finally:
         app.executor.shutdown(wait=True)
         cache.clear()
+
+
+def test_accept_header_verdicts(raw_post: RawPost) -> None:
+    # Whether /graphql can answer, and whether a stream is asked for, by Accept header.
+    from graph import accept
+
+    caches = [accept.acceptable.cache, accept.prefers_stream.cache]  # type: ignore[attr-defined]
+    for cache in caches:
+        cache.clear()
+    for i in range(REQUESTS):
+        header = f"application/json, application/x-probe-{i}"
+        _ok(raw_post, {"query": "{ __typename }"}, HTTP_ACCEPT=header)
+        accept.stream_transport(header)
+    assert [len(cache) for cache in caches] == [SIZE, SIZE]

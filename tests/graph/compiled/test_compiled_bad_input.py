@@ -116,7 +116,7 @@ def test_a_bad_token_gets_the_same_answer(
 def test_an_unexpected_error_in_a_compiled_field_is_masked_like_any_other(
     run: Run, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(sql: str, params: dict[str, Any]) -> str:
+    def boom(sql: str, values: list[Any], **kwargs: Any) -> str:
         raise RuntimeError("secret detail")
 
     monkeypatch.setattr("graph.compiled.executor.run", boom)

@@ -66,9 +66,9 @@ def test_generated_documents_answer_alike_compiled_or_not(
     statements: list[str] = []
     real_run = compiled_executor.run
 
-    def counting_run(sql: str, params: dict[str, Any]) -> str:
+    def counting_run(sql: str, values: list[Any], **kwargs: Any) -> str:
         statements.append(sql)
-        return real_run(sql, params)
+        return real_run(sql, values, **kwargs)
 
     monkeypatch.setattr(compiled_executor, "run", counting_run)
     generator = Generator(

@@ -65,3 +65,45 @@ async def test_async_execution_leaves_every_field_to_the_resolvers() -> None:
     # The resolver answered (null when signed out); no statement was compiled or run.
     assert result.errors is None and result.data == {"me": None}
     assert plan_cache.size() == 0
+
+
+HOME_PAGE = """query Home($first: Int, $after: String) {
+  homeFeed(first: $first, after: $after) { edges { cursor node { id author { username } } }
+    pageInfo { hasNextPage endCursor } } }"""
+
+
+@pytest.mark.parametrize("first", [1, 2, 5])
+def test_the_home_feed_merged_per_author_pages_like_the_normal_executor(
+    run: Run, world: World, first: int
+) -> None:
+    # Authors' posts interleaved in time, more of them than a page: each author's top-N
+    # and the merge must cut exactly where one ORDER BY over all their posts would.
+    for n in range(4):
+        for author in (world.bob, world.carol, world.alice, world.dave):
+            make_post(author, f"Interleaved {n}")
+    after, seen = None, []
+    for _ in range(40):
+        variables = {"first": first, "after": after}
+        compiled = run(HOME_PAGE, variables, viewer=world.alice)
+        assert compiled == run(HOME_PAGE, variables, viewer=world.alice, compiled=False)
+        page = compiled["data"]["homeFeed"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) > 16
+
+
+def test_the_home_statement_is_prepared_once_and_planned_generically(
+    run: Run, world: World
+) -> None:
+    for _ in range(8):
+        run(HOME_PAGE, {"first": 3}, viewer=world.alice)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%CROSS JOIN LATERAL%LIMIT 4%"],
+        )
+        plans = cursor.fetchall()
+    assert plans, "the statement was not prepared"
+    assert sum(generic for (generic,) in plans) > 0, plans
