@@ -32,7 +32,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphql import GraphQLError, get_operation_ast, parse
+from graphql import GraphQLError, get_operation_ast
 from strawberry.django.views import AsyncGraphQLView, TemporalHttpResponse
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
@@ -46,6 +46,7 @@ from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
 from graph.extensions import refusal
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
+from graph.security.documents import parsed_document
 from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
 from realtime.runtime import runtime
 from social import revocations
@@ -140,9 +141,10 @@ async def _until_signed_out(results: Any, seat: _Seat) -> AsyncGenerator[Any, No
 
 def _operation_type(data: GraphQLRequestData) -> OperationType | GraphQLError | None:
     """The type of the operation the request names, or why it cannot run (a stream that
-    answers 200 has nowhere to say it); None: the schema will say what is wrong."""
+    answers 200 has nowhere to say it); None: the schema will say what is wrong. Parsed
+    into the schema's document cache, so the stream's execution parses nothing."""
     try:
-        document = parse(data.query or "", max_tokens=settings.GRAPHQL_MAX_TOKENS)
+        document = parsed_document(data.query or "", {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
     except GraphQLError as error:
         return GraphQLError(error.message, extensions={"code": BAD_USER_INPUT})
     refused = refusal(document, data.operation_name, data.variables)

@@ -458,3 +458,26 @@ async def test_a_stream_that_cannot_run_is_a_400_with_the_reason(
     assert error["message"].startswith(message)
     assert runtime().broker.subscription_count() == 0
     await stream.close()
+
+
+async def test_a_streams_document_is_parsed_once(
+    event_broker: Broker, token_for: Callable[[User], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stream's type is read from the schema's document cache: its execution parses nothing.
+    from graphql.language.parser import Parser
+
+    parses: list[str] = []
+    real_parse = Parser.parse_document
+
+    def counting_parse(parser: Parser) -> Any:
+        parses.append(parser._lexer.source.body)
+        return real_parse(parser)
+
+    monkeypatch.setattr(Parser, "parse_document", counting_parse)
+    alice = await database_sync_to_async(make_user)("alice")
+    query = "subscription OnlyOnce { unreadNotificationCountChanged }"
+    stream = Stream(SSE, {"query": query}, **_bearer(token_for(alice)))
+    assert await stream.status() == 200
+    await _subscribed(event_broker)
+    assert parses == [query]
+    await stream.close()
