@@ -47,9 +47,16 @@ from graph.extensions import refusal
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
 from graph.security.documents import parsed_document
-from graph.views import GraphQLView, _csrf_failure, error_response, failure_response
+from graph.views import (
+    GraphQLView,
+    _csrf_failure,
+    error_response,
+    failure_response,
+    request_origin_of,
+)
 from realtime.runtime import runtime
 from social import revocations
+from social.media.storage import origin_context
 
 TOO_MANY = "TOO_MANY_REQUESTS"
 
@@ -109,14 +116,21 @@ async def _refused(message: str) -> AsyncGenerator[ExecutionResult, None]:
     )
 
 
-async def _until_signed_out(results: Any, seat: _Seat) -> AsyncGenerator[Any, None]:
-    """The subscription's results until its credentials end; then an UNAUTHENTICATED error."""
+async def _next(iterator: Any) -> Any:
+    return await iterator.__anext__()
+
+
+async def _until_signed_out(results: Any, seat: _Seat, origin: str) -> AsyncGenerator[Any, None]:
+    """The subscription's results until its credentials end; then an UNAUTHENTICATED error.
+    Each is made where relative media URLs take the request's `origin`."""
     iterator = results.__aiter__()
     ended = asyncio.ensure_future(seat.ended.wait())
     following: asyncio.Future[Any] | None = None
+    context = origin_context(origin)
+    loop = asyncio.get_running_loop()
     try:
         while True:
-            following = asyncio.ensure_future(iterator.__anext__())
+            following = loop.create_task(_next(iterator), context=context)
             await asyncio.wait({following, ended}, return_when=asyncio.FIRST_COMPLETED)
             if not following.done():
                 yield _signed_out_result(seat.reason)
@@ -222,7 +236,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
         except BaseException:
             seat.release()
             raise
-        guarded: Any = _until_signed_out(results, seat)
+        guarded: Any = _until_signed_out(results, seat, request_origin_of(request))
         stream = stream_frames(self, request, guarded, transport)
         response = StreamResponse(stream(), headers=transport.headers)
         # A stream cancelled before its first byte never runs its `finally`.

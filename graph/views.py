@@ -80,7 +80,7 @@ def _read_body(request: HttpRequest) -> bytes:
     return body
 
 
-def _origin(request: HttpRequest) -> str:
+def request_origin_of(request: HttpRequest) -> str:
     """Scheme and host of the request, for relative media URLs ("" for a host not served:
     CommonMiddleware refuses those before the view)."""
     try:
@@ -165,7 +165,7 @@ class GraphQLView(StrawberryGraphQLView):
         # Refused before anything reads the body (config/asgi_http.py already cut it off).
         if limit is not None and _content_length(request) > limit:
             return _body_too_large(limit)
-        with request_origin(_origin(request)):
+        with request_origin(request_origin_of(request)):
             return self._dispatch(request)
 
     def _dispatch(self, request: HttpRequest) -> HttpResponseBase:

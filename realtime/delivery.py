@@ -39,6 +39,7 @@ from notifications.selectors import REPLAY_PAGE, NotificationView, notifications
 from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
 from realtime.broker import RESYNC
 from realtime.db import subscription_db
+from social.media.storage import request_origin
 from social.reads import posts as post_reads
 from social.reads.views import PostShape, PostView
 
@@ -285,8 +286,9 @@ async def _payloads(event: Any, lives: list[Live]) -> list[tuple[Live, Any]]:
 
 
 async def _send(pairs: list[tuple[Live, Any]]) -> None:
-    """Each distinct (document, variables, payload) rendered once, written to each socket."""
-    groups: dict[tuple[int, str | None, int], list[Live]] = {}
+    """Each distinct (document, variables, payload, origin) rendered once, written to each
+    socket."""
+    groups: dict[tuple[Any, ...], list[Live]] = {}
     payloads: dict[int, Any] = {}
     for live, payload in pairs:
         sink = live.sink
@@ -295,14 +297,15 @@ async def _send(pairs: list[tuple[Live, Any]]) -> None:
         if isinstance(sink, Stream):
             sink.offer(payload)
             continue
-        # Variables are few and small: their text tells two subscriptions' apart.
-        key = (id(live.document), live.operation_name, id(payload))
+        key: tuple[Any, ...] = (id(live.document), live.operation_name, id(payload), sink.origin)
         if live.variables:
-            key = (*key, repr(sorted(live.variables.items())))  # type: ignore[assignment]
+            # Variables are few and small: their text tells two subscriptions' apart.
+            key = (*key, repr(sorted(live.variables.items())))
         groups.setdefault(key, []).append(live)
         payloads[id(payload)] = payload
     for key, lives in groups.items():
-        text = await render(lives[0], payloads[key[2]])
+        with request_origin(key[3]):
+            text = await render(lives[0], payloads[key[2]])
         for live in lives:
             if live.sink is not None:
                 live.sink.next(live, text)

@@ -19,6 +19,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import sys
 import time
 import uuid
 from collections import deque
@@ -49,6 +50,7 @@ from realtime import delivery
 from realtime.db import subscription_db
 from realtime.runtime import KEEP_ALIVE_FAILED, runtime
 from social import revocations
+from social.media.storage import origin_context
 from social.models import User
 
 logger = logging.getLogger(__name__)
@@ -117,13 +119,15 @@ class Socket:
     """One WebSocket of either protocol, from the handshake to the disconnect."""
 
     __slots__ = ("__weakref__", "backlog", "connection_id", "legacy", "opened_at", "ops",
-                 "runtime", "scope", "send", "session_key", "state", "timer",
+                 "origin", "runtime", "scope", "send", "session_key", "state", "timer",
                  "user_id")  # fmt: skip
 
     def __init__(self, scope: Any, send: Any) -> None:
         self.scope, self.send = scope, send
         self.legacy = False
         self.state = NEW
+        # Scheme and host the client reached, for media URLs ("" until the handshake).
+        self.origin = ""
         # Operations by id: a subscription's record, or the task of one still running.
         self.ops: dict[str, Any] = {}
         self.user_id: int | None = None
@@ -182,6 +186,8 @@ class Socket:
         ):
             # As Django's HTTP side: a Host not served here is refused (DNS rebinding).
             return False
+        if host is not None:
+            self.origin = sys.intern(f"{_scheme(self.scope, headers)}://{host}")
         origin = _text(headers.get(b"origin"))
         # Browsers always send Origin; a client without one carries no ambient credentials.
         return (
@@ -432,7 +438,9 @@ class Socket:
             error = {"message": "Subscription limit reached"}
             self.write({"id": op_id, "type": "error", "payload": error if self.legacy else [error]})
             return
-        task = asyncio.ensure_future(self._operation(op_id, payload))
+        task = asyncio.get_running_loop().create_task(
+            self._operation(op_id, payload), context=origin_context(self.origin)
+        )
         self.ops[op_id] = task
         task.add_done_callback(_retrieve)
 
@@ -530,6 +538,19 @@ LEGACY: dict[str, Any] = {
     "start": Socket._subscribe,
     "stop": Socket._stop,
 }
+
+
+def _scheme(scope: Any, headers: dict[bytes, bytes]) -> str:
+    """http or https, as Django's HTTP side reads it (SECURE_PROXY_SSL_HEADER included)."""
+    if scope.get("scheme") == "wss":
+        return "https"
+    trusted = settings.SECURE_PROXY_SSL_HEADER
+    if trusted:
+        name, secure = trusted
+        value = _text(headers.get(name.removeprefix("HTTP_").lower().replace("_", "-").encode()))
+        if value is not None and value.split(",", 1)[0].strip() == secure:
+            return "https"
+    return "http"
 
 
 def _text(value: bytes | None) -> str | None:

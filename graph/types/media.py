@@ -2,6 +2,7 @@ import strawberry
 from strawberry import relay
 
 from graph.types.common import encoded_global_id, read_field
+from social.media.storage import absolute_url
 from social.reads.views import MediaView
 
 
@@ -15,12 +16,6 @@ def _media_id(media: MediaView) -> str:
 )
 class MediaType(relay.Node):
     pk: relay.NodeID[int]
-    url: str = strawberry.field(
-        description="Absolute URL of the processed image (at most 2048 px on its longer side)."
-    )
-    thumbnail_url: str = strawberry.field(
-        description="Absolute URL of a rendition at most 400 px on its longer side."
-    )
     width: int
     height: int
     mime_type: str = strawberry.field(
@@ -36,4 +31,17 @@ class MediaType(relay.Node):
 
     _id = read_field(
         _media_id, relay.GlobalID, name="id", description="The Globally Unique ID of this object"
+    )
+    # Views read where no request's origin was known (the live side) hold paths.
+    _url = read_field(
+        lambda media: absolute_url(media.url),
+        str,
+        name="url",
+        description="Absolute URL of the processed image (at most 2048 px on its longer side).",
+    )
+    _thumbnail_url = read_field(
+        lambda media: absolute_url(media.thumbnail_url),
+        str,
+        name="thumbnailUrl",
+        description="Absolute URL of a rendition at most 400 px on its longer side.",
     )

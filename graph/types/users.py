@@ -10,6 +10,7 @@ from graph.context import Info
 from graph.pagination import Page, keyset_page, page_edges, page_info
 from graph.types.common import encoded_global_id, read_field
 from graph.types.media import MediaType
+from social.media.storage import absolute_url
 from social.reads import posts as post_reads
 from social.reads import users as user_reads
 from social.reads.views import UserView
@@ -30,7 +31,6 @@ class UserType(relay.Node):
     username: str
     display_name: str
     bio: str
-    avatar_url: str | None
     date_joined: datetime
     email: str | None = strawberry.field(
         description="Only the user themself sees their email; null for everyone else."
@@ -76,6 +76,10 @@ class UserType(relay.Node):
     # relay.Node's own resolver looks the type up in the schema again for every row.
     _id = read_field(
         _user_id, relay.GlobalID, name="id", description="The Globally Unique ID of this object"
+    )
+    # Views read where no request's origin was known (the live side) hold paths.
+    _avatar_url = read_field(
+        lambda user: user.avatar_url and absolute_url(user.avatar_url), str | None, name="avatarUrl"
     )
 
     @strawberry_django.field

@@ -4,6 +4,7 @@ same code writes to MEDIA_ROOT or to any S3-compatible service (docs/operations.
 Stored names are random; nothing of the client's file name or type reaches them.
 """
 
+import contextvars
 import logging
 import secrets
 from collections.abc import Iterable, Iterator
@@ -68,17 +69,27 @@ def request_origin(origin: str) -> Iterator[None]:
         _request_origin.reset(token)
 
 
+def origin_context(origin: str) -> contextvars.Context:
+    """A copy of the current context in which relative media URLs are made absolute with
+    `origin`: for a task of its own (a socket's operation, a stream's next result)."""
+    context = contextvars.copy_context()
+    context.run(_request_origin.set, origin.rstrip("/"))
+    return context
+
+
 def media_url(name: str) -> str:
     """The URL a client fetches the stored file from: absolute when the storage gives one
     (S3, signed or public), else MEDIA_BASE_URL or the current request's origin + MEDIA_URL."""
-    return _absolute(media_storage().url(name))
+    return absolute_url(media_storage().url(name))
 
 
-def _absolute(url: str) -> str:
-    if url.startswith(("http://", "https://")):
+def absolute_url(url: str) -> str:
+    """`url` made absolute for the current request when it is a path (a view read where no
+    request's origin was known, such as the live side's shared reads)."""
+    if not url.startswith("/"):
         return url
     base = settings.MEDIA_BASE_URL.rstrip("/") or _request_origin.get()
-    return f"{base}{url}" if url.startswith("/") else url
+    return f"{base}{url}"
 
 
 _PROBE = "0000probe.webp"
@@ -98,5 +109,5 @@ def media_url_prefix() -> str | None:
     known = _probe_url
     if known is None or known[0] is not storage or known[1] != settings.MEDIA_URL:
         known = _probe_url = (storage, settings.MEDIA_URL, storage.url(_PROBE))
-    url = _absolute(known[2])
+    url = absolute_url(known[2])
     return url[: -len(_PROBE)] if url.endswith(_PROBE) else None
