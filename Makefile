@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist; 0: one process). Each gets its own database, Redis database
+# and events channel (config/settings_test.py); a test file stays on one process.
+PYTEST_WORKERS ?= 2
 # The development server runs with DEBUG on unless told otherwise.
 RUN_ENV := DEBUG=$${DEBUG:-true}
 
@@ -35,7 +38,7 @@ run: demo
 		bash -c "exec $$(sed -n 's/^web: //p' Procfile)"
 
 test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -93,18 +93,29 @@ def present_error(error: GraphQLError, execution_context: ExecutionContext | Non
         error.message = _SUGGESTION.sub("", error.message)
 
 
+def fix_is_one_of() -> None:
+    """Strawberry's `__Type.isOneOf` reads `extensions`, which list and non-null types lack:
+    `fields { type { isOneOf } }` was an unexpected error. Null for them, as the
+    specification says for every type but an input object. Every strawberry.Schema built
+    replaces the shared field again: called after each (idempotent)."""
+    from graphql.type.introspection import introspection_types
+
+    is_one_of = introspection_types["__Type"].fields["isOneOf"]  # type: ignore[attr-defined]
+    strawberry_resolve = is_one_of.resolve
+    if strawberry_resolve is None or getattr(strawberry_resolve, "null_for_wrappers", False):
+        return
+
+    def resolve(type_: Any, info: Any) -> Any:
+        return strawberry_resolve(type_, info) if hasattr(type_, "extensions") else None
+
+    resolve.null_for_wrappers = True  # type: ignore[attr-defined]
+    is_one_of.resolve = resolve
+
+
 class ApiSchema(strawberry.Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Strawberry's `__Type.isOneOf` reads `extensions`, which list and non-null types
-        # lack: `fields { type { isOneOf } }` was an unexpected error. Null for them, as
-        # the specification says for every type but an input object.
-        is_one_of = self._schema.type_map["__Type"].fields["isOneOf"]  # type: ignore[attr-defined]
-        strawberry_resolve = is_one_of.resolve
-        assert strawberry_resolve is not None
-        is_one_of.resolve = lambda type_, info: (
-            strawberry_resolve(type_, info) if hasattr(type_, "extensions") else None
-        )
+        fix_is_one_of()
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
