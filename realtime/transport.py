@@ -338,6 +338,7 @@ class Socket:
                 self.write({"type": "connection_error", "payload": {"message": rejected.reason}})
             self.close(rejected.code, "Forbidden" if rejected.code == 4403 else rejected.reason)
             return
+        self.scope = _after_sign_in(self.scope)
         if self.state == CLOSED:
             return
         if self.timer is not None:
@@ -361,7 +362,9 @@ class Socket:
             # A token in connection_init wins over the session cookie.
             if not revocations.is_loaded():
                 await _apart(_load_revocations())
-            context_for_token(bearer_token(raw) if isinstance(raw, str) else "", context)
+            # Not kept in the process's token cache: a socket presents its token once.
+            token = bearer_token(raw) if isinstance(raw, str) else ""
+            context_for_token(token, context, remember=False)
             user_id = context.viewer_id
             active = None if user_id is None else await _apart(_active_user(user_id))
             if context.auth_error is not None or active is None:
@@ -530,6 +533,13 @@ LEGACY: dict[str, Any] = {
     "start": Socket._subscribe,
     "stop": Socket._stop,
 }
+
+
+def _after_sign_in(scope: Any) -> dict[str, Any]:
+    """What a socket still reads of its scope once signed in: the client's address for the
+    rate limits (graph/security/ratelimit.py), not the handshake's headers and the rest."""
+    forwarded = tuple((k, v) for k, v in scope.get("headers") or () if k == b"x-forwarded-for")
+    return {"client": scope.get("client"), "headers": forwarded}
 
 
 def _text(value: bytes | None) -> str | None:
