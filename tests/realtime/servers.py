@@ -32,6 +32,7 @@ class ServerThread:
             log_level="warning",
             ws_per_message_deflate=False,
             timeout_graceful_shutdown=1,
+            proxy_headers=False,
             **options,
         )
         self.server = uvicorn.Server(config)
