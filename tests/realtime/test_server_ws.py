@@ -204,9 +204,18 @@ async def test_garbage_after_the_handshake_closes_with_1002(server: ServerThread
     assert (await _seen(key))["code"] == 1002
 
 
+@pytest.fixture
+def quiet_server() -> Iterator[ServerThread]:
+    # No pings: a client that stops reading stops answering them too.
+    running = ServerThread(app, ws_ping_interval=0).start()
+    yield running
+    running.stop()
+
+
 async def test_a_slow_reader_pauses_the_sender_and_an_abrupt_disconnect_ends_it(
-    server: ServerThread,
+    quiet_server: ServerThread,
 ) -> None:
+    server = quiet_server
     key = _key()
     ws = await connect(f"{server.url}/flood?{key}", max_queue=1)
     await _seen(key)
