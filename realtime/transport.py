@@ -148,7 +148,10 @@ class Socket:
             await self.send({"type": "websocket.close"})  # before accept: HTTP 403
             return
         offered = self.scope.get("subprotocols") or []
-        protocol = next((p for p in offered if p in (TRANSPORT_WS, LEGACY_WS)), None)
+        # The client's first choice we speak, as our own string: this frame lives as long
+        # as the socket, and keeps neither the request's list nor its strings.
+        protocol = next((k for p in offered for k in (TRANSPORT_WS, LEGACY_WS) if p == k), None)
+        del offered
         await self.send({"type": "websocket.accept", "subprotocol": protocol})
         WEBSOCKETS_OPEN.inc()
         self.runtime.memory.connection_opened()
@@ -168,6 +171,7 @@ class Socket:
                     break
                 if self.state != CLOSED:
                     await self._receive(message)
+                del message  # not held while the socket idles
         except Exception:
             logger.exception("WebSocket handler failed")
             self.close(CLOSE_INTERNAL_ERROR, "Internal error")
