@@ -30,7 +30,7 @@ import math
 import random
 import struct
 import weakref
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.websockets.wsproto_impl import WebsocketBuffer, WSProtocol
 from wsproto import ConnectionType, WSConnection, events
@@ -42,7 +42,8 @@ PING_SLICE = 100
 
 class _Inbox:
     """What `asyncio.Queue` did for uvicorn's protocol, for its one reader (the ASGI
-    application's `receive`): messages in a list, and a future only while it waits."""
+    application's `receive`, which waits on `waiter`): messages in a list, and a future
+    only while it waits."""
 
     __slots__ = ("items", "waiter")
 
@@ -62,13 +63,8 @@ class _Inbox:
     def empty(self) -> bool:
         return not self.items
 
-    async def get(self) -> Any:
-        while not self.items:
-            waiter = self.waiter = asyncio.get_running_loop().create_future()
-            try:
-                await waiter
-            finally:
-                self.waiter = None
+    def get_nowait(self) -> Any:
+        assert self.items
         message = self.items.pop(0)
         if not self.items:
             self.items = None
@@ -191,6 +187,22 @@ class LeanWSProtocol(WSProtocol):
         self.ping_sent_at = 0.0
         self.last_ping_rtt = 0.0
         self.buffer = None  # type: ignore[assignment]
+
+    async def receive(self) -> Any:
+        # uvicorn's receive() with the inbox's get() inlined: one coroutine frame less
+        # held by every idle socket, whose application always waits here.
+        inbox = cast(_Inbox, self.queue)
+        while not inbox.items:
+            waiter = inbox.waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                inbox.waiter = None
+        message = inbox.get_nowait()
+        if self.read_paused and inbox.empty():
+            self.read_paused = False
+            self.transport.resume_reading()
+        return message
 
     # Flow control: a gate of its own only while paused.
 

@@ -290,6 +290,9 @@ def test_every_attribute_uvicorns_protocol_sets_is_a_slot() -> None:
 def test_uvicorn_uses_the_queue_gate_and_buffer_only_as_replaced() -> None:
     source = inspect.getsource(WSProtocol)
     assert set(re.findall(r"self\.queue\.(\w+)", source)) == {"put_nowait", "get", "empty"}
+    # get() only in receive(), which LeanWSProtocol overrides.
+    assert source.count("self.queue.get()") == 1
+    assert "self.queue.get()" in inspect.getsource(WSProtocol.receive)
     assert set(re.findall(r"self\.writable\.(\w+)", source)) == {"wait", "set", "clear"}
     # clear() only when the transport pauses, which LeanWSProtocol overrides.
     assert "self.writable.clear()" in inspect.getsource(WSProtocol.pause_writing)
