@@ -50,6 +50,8 @@ async def app(scope: Any, receive: Any, send: Any) -> None:
     if path == "/flood":
         await _flood(send, key)
         return
+    if path == "/late":
+        await asyncio.sleep(0.3)  # reads nothing for a while
     while True:
         message = await receive()
         if message["type"] == "websocket.disconnect":
@@ -210,6 +212,19 @@ def quiet_server() -> Iterator[ServerThread]:
     running = ServerThread(app, ws_ping_interval=0).start()
     yield running
     running.stop()
+
+
+async def test_reading_pauses_until_the_application_takes_a_message(
+    server: ServerThread,
+) -> None:
+    async with connect(f"{server.url}/late") as ws:
+        for word in ("one", "two", "three"):
+            await ws.send(word)
+        await asyncio.sleep(0.1)
+        (protocol,) = server.websockets()
+        assert protocol.read_paused  # a message waits: the transport reads no more
+        assert [await ws.recv() for _ in range(3)] == ["one", "two", "three"]
+        assert not protocol.read_paused and protocol.queue.empty()
 
 
 async def test_a_slow_reader_pauses_the_sender_and_an_abrupt_disconnect_ends_it(
