@@ -22,4 +22,4 @@ RUN DEBUG=true python manage.py collectstatic --noinput -v0 \
 USER 10001
 EXPOSE 8000
 # The Procfile's web line; sh expands ${WEB_BIND} and ${PORT} as the Procfile's runner does.
-CMD ["sh", "-c", "uvicorn --host ${WEB_BIND:-0.0.0.0} --port ${PORT:-8000} --lifespan off --no-access-log --no-proxy-headers --ws wsproto --ws-per-message-deflate false --timeout-graceful-shutdown 10 --log-level warning config.asgi:application"]
+CMD ["sh", "-c", "uvicorn --host ${WEB_BIND:-0.0.0.0} --port ${PORT:-8000} --lifespan off --no-access-log --no-proxy-headers --ws realtime.server_ws:LeanWSProtocol --ws-per-message-deflate false --timeout-graceful-shutdown 10 --log-level warning config.asgi:application"]

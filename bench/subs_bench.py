@@ -5,7 +5,9 @@
 
 Measures (a) targeted notifications (likes: delivered vs sent, latency from the
 notification's createdAt to receipt), (b) a broadcast by the most-followed author to
-every online follower, (c) server memory per idle socket. The clients (bench/load/
+every online follower, (c) server memory per idle socket, (d) the connect rate and the
+servers' CPU (/proc utime + stime) per delivered event over the targeted phase and over
+each broadcast post. The clients (bench/load/
 subs.mjs) are the graphql-ws library, each signed in as a different user.
 """
 
@@ -122,6 +124,21 @@ def delivery_quantiles(
                 lower, below = bound, count
         report[name] = value
     return report
+
+
+def _cpu(servers: list[common.Server]) -> float:
+    """utime + stime of every server process (uvicorn's workers too), in seconds."""
+    return sum(server.cpu_seconds() for server in servers)
+
+
+def _cpu_per_event(seconds: float, delivered: int) -> dict[str, float | int]:
+    """Server CPU over a phase (the mutations that caused the events included, and the
+    phase's idle waits) per event the clients received."""
+    return {
+        "server_cpu_ms": round(seconds * 1000, 1),
+        "delivered": delivered,
+        "cpu_ms_per_delivered_event": round(seconds * 1000 / max(delivered, 1), 3),
+    }
 
 
 def plan(args: argparse.Namespace) -> dict[str, Any]:
@@ -263,6 +280,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"  {json.dumps(event)[:400]}", flush=True)
             if event["phase"] == "connected":
                 report["connect_seconds"] = event["seconds"]
+                report["connect_rate_per_s"] = round(
+                    event["connected"] / max(event["seconds"], 0.001), 1
+                )
                 # Every socket carries two subscriptions; wait until all are running.
                 wanted = 2 * event["connected"]
                 deadline = time.monotonic() + 60
@@ -288,9 +308,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 delivered_before = {
                     kind: _delivery_buckets(servers, kind) for kind in ("notification", "post")
                 }
+                cpu_mark = _cpu(servers)
                 driver.stdin.write("go\n")
                 driver.stdin.flush()
+            elif event["phase"] == "broadcast_post_start":
+                cpu_mark = _cpu(servers)
+            elif event["phase"] == "broadcast_post":
+                report.setdefault("broadcast_cpu", []).append(
+                    _cpu_per_event(_cpu(servers) - cpu_mark, event["delivered"])
+                )
+                print(f"  server CPU (post {event['post']}): {report['broadcast_cpu'][-1]}")
             elif event["phase"] in ("targeted", "broadcast"):
+                if event["phase"] == "targeted":
+                    report["targeted_cpu"] = _cpu_per_event(
+                        _cpu(servers) - cpu_mark, event["delivered"]
+                    )
+                    print(f"  server CPU (targeted): {report['targeted_cpu']}", flush=True)
                 kind = "notification" if event["phase"] == "targeted" else "post"
                 server_side = delivery_quantiles(
                     delivered_before[kind], _delivery_buckets(servers, kind)

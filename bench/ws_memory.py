@@ -56,15 +56,13 @@ def procfile_web_options() -> list[str]:
     line = next(
         x for x in (common.ROOT / "Procfile").read_text().splitlines() if x.startswith("web:")
     )
-    words = line.split()[2:]
+    words = line.split()[2:-1]  # without `uvicorn` and the application
     options, skip = [], False
     for word in words:
         if skip:
             skip = False
         elif word in ("--host", "--port"):
             skip = True
-        elif not word.startswith("--") and ":" in word:
-            continue  # the application
         else:
             options.append(word)
     return options
@@ -344,7 +342,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--frames", type=int, default=1, help="tracemalloc frames per trace")
     parser.add_argument("--app", choices=sorted(APPS), default="ours")
     parser.add_argument(
-        "--ws", choices=("websockets", "websockets-sansio", "wsproto"), default=None
+        "--ws",
+        default=None,
+        help="uvicorn's --ws: websockets, websockets-sansio, wsproto or an import string",
     )
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default=None)
     parser.add_argument("--out", type=Path, default=None)

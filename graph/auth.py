@@ -53,18 +53,20 @@ def _expiry(token: str) -> float:
     return float(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"])
 
 
-def token_claims(token: str) -> AccessClaims:
+def token_claims(token: str, *, remember: bool = True) -> AccessClaims:
     """The claims of a valid access token of a session still signed in (raises
     InvalidAccessToken). The signature is checked once per token; the session on every
     call, in this process's memory (social/revocations.py), so a sign-out anywhere
-    stops the token at once without a query per request."""
+    stops the token at once without a query per request. `remember=False` (a socket,
+    which presents its token once) reads the cache but adds nothing to it."""
     key = (token, getattr(settings, "JWT_SIGNING_KEY", None) or settings.SECRET_KEY)
     known = _verified.get(key)
     if known is not None and time.time() < known[1]:
         claims = known[0]
     else:
         claims = access_token_claims(token=token)  # raises InvalidAccessToken
-        _verified.put(key, (claims, _expiry(token)))
+        if remember:
+            _verified.put(key, (claims, _expiry(token)))
     if revocations.is_revoked(claims.session_key):
         raise InvalidAccessToken("the session is signed out")
     return claims
@@ -75,12 +77,12 @@ def token_user_id(token: str) -> int:
     return token_claims(token).user_id
 
 
-def context_for_token(token: str | None, context: Context) -> Context:
+def context_for_token(token: str | None, context: Context, *, remember: bool = True) -> Context:
     """Fills `context` from a bearer token; a bad token is recorded as `auth_error`."""
     if token is None:
         return context
     try:
-        claims = token_claims(token)
+        claims = token_claims(token, remember=remember)
     except InvalidAccessToken:
         context.auth_error = INVALID_TOKEN_MESSAGE
         return context

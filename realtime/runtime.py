@@ -301,7 +301,11 @@ class WithRuntime:
         if app is None:
             raise ValueError(f"No application for a {kind} scope")
         await runtime().start()
-        return await app(scope, receive, send)
+        call = app(scope, receive, send)
+        # This frame lives as long as the socket: it must not keep the scope (the
+        # handshake's headers) that the application itself lets go.
+        del scope, receive, send
+        return await call
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

@@ -152,7 +152,10 @@ class Socket:
             await self.send({"type": "websocket.close"})  # before accept: HTTP 403
             return
         offered = self.scope.get("subprotocols") or []
-        protocol = next((p for p in offered if p in (TRANSPORT_WS, LEGACY_WS)), None)
+        # The client's first choice we speak, as our own string: this frame lives as long
+        # as the socket, and keeps neither the request's list nor its strings.
+        protocol = next((k for p in offered for k in (TRANSPORT_WS, LEGACY_WS) if p == k), None)
+        del offered
         await self.send({"type": "websocket.accept", "subprotocol": protocol})
         WEBSOCKETS_OPEN.inc()
         self.runtime.memory.connection_opened()
@@ -172,6 +175,7 @@ class Socket:
                     break
                 if self.state != CLOSED:
                     await self._receive(message)
+                del message  # not held while the socket idles
         except Exception:
             logger.exception("WebSocket handler failed")
             self.close(CLOSE_INTERNAL_ERROR, "Internal error")
@@ -344,6 +348,7 @@ class Socket:
                 self.write({"type": "connection_error", "payload": {"message": rejected.reason}})
             self.close(rejected.code, "Forbidden" if rejected.code == 4403 else rejected.reason)
             return
+        self.scope = _after_sign_in(self.scope)
         if self.state == CLOSED:
             return
         if self.timer is not None:
@@ -367,7 +372,9 @@ class Socket:
             # A token in connection_init wins over the session cookie.
             if not revocations.is_loaded():
                 await _apart(_load_revocations())
-            context_for_token(bearer_token(raw) if isinstance(raw, str) else "", context)
+            # Not kept in the process's token cache: a socket presents its token once.
+            token = bearer_token(raw) if isinstance(raw, str) else ""
+            context_for_token(token, context, remember=False)
             user_id = context.viewer_id
             active = None if user_id is None else await _apart(_active_user(user_id))
             if context.auth_error is not None or active is None:
@@ -551,6 +558,13 @@ def _scheme(scope: Any, headers: dict[bytes, bytes]) -> str:
         if value is not None and value.split(",", 1)[0].strip() == secure:
             return "https"
     return "http"
+
+
+def _after_sign_in(scope: Any) -> dict[str, Any]:
+    """What a socket still reads of its scope once signed in: the client's address for the
+    rate limits (graph/security/ratelimit.py), not the handshake's headers and the rest."""
+    forwarded = tuple((k, v) for k, v in scope.get("headers") or () if k == b"x-forwarded-for")
+    return {"client": scope.get("client"), "headers": forwarded}
 
 
 def _text(value: bytes | None) -> str | None:

@@ -224,6 +224,7 @@ emit({ phase: "targeted", ...targeted });
 phase = "broadcast";
 const broadcasts = [];
 for (let i = 0; i < (config.broadcast?.posts ?? 0); i++) {
+  emit({ phase: "broadcast_post_start", post: i + 1 });
   const sentAt = now();
   const result = await gql(config.broadcast.token, POST, {
     body: `Broadcast ${i + 1} to every follower, run ${Math.round(sentAt)}`,
@@ -245,6 +246,7 @@ for (let i = 0; i < (config.broadcast?.posts ?? 0); i++) {
     all_arrived_ms: latencies.length ? Math.round(Math.max(...latencies)) : null,
     ...summary(latencies),
   });
+  emit({ phase: "broadcast_post", post: i + 1, delivered: latencies.length });
   if (i + 1 < config.broadcast.posts) await sleep(config.broadcast.gapMs ?? 1000);
 }
 emit({ phase: "broadcast", broadcasts });

@@ -115,6 +115,12 @@ def test_subscription_bench_delivers_everything_on_a_tiny_server(tmp_path: Path)
     assert report["broadcast_server_commit_to_delivery"]["count"] == broadcast["expected"]
     # Garbage-collector pauses per phase, from the servers' /metrics.
     assert {"gen0_count", "gen2_seconds", "gen2_over_100ms"} <= set(report["broadcast_gc_pauses"])
+    # The connect rate, and the servers' CPU per delivered event per phase and post.
+    assert report["connect_rate_per_s"] > 0, report
+    assert report["targeted_cpu"]["delivered"] == 3, report
+    (post_cpu,) = report["broadcast_cpu"]
+    assert post_cpu["delivered"] == broadcast["expected"], report
+    assert post_cpu["cpu_ms_per_delivered_event"] >= 0, report
 
 
 def test_delivery_quantiles_interpolate_within_buckets() -> None:

@@ -1,10 +1,14 @@
 """A socket's credential is decided as on HTTP: an `authorization` in connection_init,
 even an empty one, is judged alone and never falls back to the session cookie."""
 
+from collections.abc import Callable
+
 import pytest
 from channels.db import database_sync_to_async
 
+from graph import auth
 from realtime.broker import Broker
+from social.models import User
 from tests.factories import make_user
 from tests.websocket.client import TRANSPORT_WS, WSClient
 
@@ -21,3 +25,19 @@ async def test_unusable_authorization_does_not_fall_back_to_the_cookie(
     ws = WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
     answer = await ws.init({"authorization": authorization})
     assert answer["type"] == "closed" and answer["code"] == 4403
+
+
+async def test_a_sockets_token_is_verified_without_an_entry_in_the_token_cache(
+    event_broker: Broker, token_for: Callable[[User], str]
+) -> None:
+    # Each socket presents its token once: an entry would only hold memory per socket.
+    alice = await database_sync_to_async(make_user)("alice")
+    token = token_for(alice)
+    before = len(auth._verified)
+    ws = WSClient(TRANSPORT_WS)
+    await ws.connect(token)
+    assert len(auth._verified) == before
+    # HTTP keeps its cache: the same token over HTTP is remembered.
+    await database_sync_to_async(auth.token_claims)(token)
+    assert len(auth._verified) == before + 1
+    await ws.close()
