@@ -4,7 +4,8 @@
         --clients 1000 --out bench/results/subs-1000.json
 
 Measures (a) targeted notifications (likes: delivered vs sent, latency from the
-notification's createdAt to receipt), (b) a broadcast by the most-followed author to
+notification's createdAt to receipt), (b) a broadcast by the most-followed author (or,
+with --broadcast-followers N, the least-followed author with at least N followers) to
 every online follower, (c) server memory per idle socket, (d) the connect rate and the
 servers' CPU (/proc utime + stime) per delivered event over the targeted phase and over
 each broadcast post. The clients (bench/load/
@@ -146,8 +147,15 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
     from social.models import Follow, Like, Post, User
 
     rng = random.Random(args.seed)
-    author = User.objects.order_by("-follower_count", "pk").first()
-    assert author is not None, "seed the database first"
+    if args.broadcast_followers:
+        author = (
+            User.objects.filter(follower_count__gte=args.broadcast_followers)
+            .order_by("follower_count", "pk")
+            .first()
+        )
+    else:
+        author = User.objects.order_by("-follower_count", "pk").first()
+    assert author is not None, "seed the database first (or ask for fewer followers)"
     followers = list(
         Follow.objects.filter(followee=author).order_by("pk").values_list("follower_id", flat=True)
     )
@@ -218,6 +226,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--targeted", type=int, default=300, help="notifications to send")
     parser.add_argument("--rate", type=int, default=20, help="targeted mutations per second")
     parser.add_argument("--broadcasts", type=int, default=3, help="posts by the popular author")
+    parser.add_argument(
+        "--broadcast-followers",
+        type=int,
+        default=0,
+        help="broadcast from the least-followed author with at least this many followers "
+        "(0: the most-followed)",
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--server", choices=("daphne", "uvicorn"), default="daphne")
     parser.add_argument("--ws-options", default="", help="extra uvicorn options, space-separated")

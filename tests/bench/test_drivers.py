@@ -19,6 +19,9 @@ from social.models import User
 from social.seed import SeedConfig, seed
 from social.services.tokens import access_token_issue
 
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
+
 ROOT = Path(__file__).resolve().parents[2]
 LOAD = ROOT / "bench" / "load"
 

@@ -9,9 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.services import redis_url
 from tests.websocket import servers
 from tests.websocket.test_multiprocess import _server_url
+
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ["--users", "12", "--posts-per-user", "1", "--follows-per-user", "3", "--seed", "1"]

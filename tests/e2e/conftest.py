@@ -144,3 +144,12 @@ def register(server: LiveServer, username: str, password: str) -> dict[str, Any]
     payload = result["data"]["register"]
     assert payload["errors"] == [], payload
     return payload
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Each test's server runs on the embedded default (its env drops DATABASE_URL and
+    # REDIS_URL): the same in both passes of .ci/run, which runs them in its first only.
+    folder = Path(__file__).parent
+    for item in items:
+        if folder in item.path.parents:
+            item.add_marker(pytest.mark.own_servers)

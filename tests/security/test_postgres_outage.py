@@ -19,6 +19,9 @@ import pytest
 from tests.postgres_server import PostgresServer, own_postgres_server
 from tests.websocket.servers import free_port, migrate, server_env, start_web, stop, wait_ready
 
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
+
 QUERY = '{ user(username: "nobody") { username } }'
 # Seconds each outage lasts beyond the requests made during it; one cycle per entry.
 OUTAGES = [0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.5]

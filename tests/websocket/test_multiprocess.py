@@ -17,6 +17,9 @@ from graph.pagination import encode_cursor
 from tests.services import postgres_url, redis_url
 from tests.websocket import servers
 
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
+
 NOTIFICATION_ADDED = (
     "subscription ($after: String) { notificationAdded(after: $after) { cursor "
     "unreadNotificationCount notification { kind actor { username } } } }"

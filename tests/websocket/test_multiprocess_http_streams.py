@@ -6,9 +6,14 @@ import http.client
 import json
 import time
 
+import pytest
+
 from graph.pagination import encode_cursor
 from tests.websocket import servers
 from tests.websocket.test_multiprocess import FOLLOW, two_servers  # noqa: F401
+
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
 
 QUERY = (
     "subscription ($after: String) { notificationAdded(after: $after) "

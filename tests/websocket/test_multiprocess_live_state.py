@@ -4,12 +4,17 @@ count and the resumable home feed cross processes (the fixture is test_multiproc
 import asyncio
 import contextlib
 
+import pytest
+
 from tests.websocket import servers
 from tests.websocket.test_multiprocess import (
     CREATE_POST,
     FOLLOW,
     two_servers,  # noqa: F401 (a fixture)
 )
+
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
 
 UNREAD = "subscription { unreadNotificationCountChanged }"
 MARK_ALL_READ = "mutation { markNotificationsRead { errors { code } } }"

@@ -20,6 +20,9 @@ from tests.services import redis_url
 from tests.websocket import servers
 from tests.websocket.test_multiprocess import _server_url
 
+# Its servers run on databases of their own: the same in both passes of .ci/run.
+pytestmark = pytest.mark.own_servers
+
 LOGIN = """
 mutation ($login: String!) {
   login(input: {login: $login, password: "a-long-test-password-9"}) { accessToken refreshToken }
