@@ -76,9 +76,8 @@ class _Seat:
         self.runtime = runtime()
         if self.user_id is None:
             return
-        self.runtime.signed_in.add(self, self.user_id, session_key)
-        self.held = True
-        if context.token_expires_at is not None:
+        self.held = self.runtime.signed_in.add(self, self.user_id, session_key)
+        if self.held and context.token_expires_at is not None:
             delay = max(0.0, context.token_expires_at - time.time())
             self.timer = asyncio.get_running_loop().call_later(delay, self._expired)
 
@@ -97,7 +96,6 @@ class _Seat:
         if self.timer is not None:
             self.timer.cancel()
         self.runtime.signed_in.discard(self, self.user_id, self.session_key)
-        self.runtime.broker.connection_close(self.user_id)
 
 
 def _signed_out_result(reason: str) -> ExecutionResult:
@@ -214,13 +212,10 @@ class StreamingGraphQLView(AsyncGraphQLView):
         if isinstance(prepared, HttpResponseBase):
             return prepared
         data, context, session_key = prepared
-        if context.viewer_id is not None:
-            limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
-            if not runtime().broker.connection_open(context.viewer_id, limit):
-                return error_response(
-                    f"Too many connections: at most {limit} per user.", TOO_MANY, 429
-                )
         seat = _Seat(context, session_key)
+        if context.viewer_id is not None and not seat.held:
+            limit = settings.WS_MAX_CONNECTIONS_PER_USER
+            return error_response(f"Too many connections: at most {limit} per user.", TOO_MANY, 429)
         try:
             results: Any = _refused(context.auth_error) if context.auth_error else None
             results = results or await self.schema.stream(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -32,60 +31,11 @@ UNREAD = "unread"
 SESSIONS_REVOKED = broker.SESSIONS_REVOKED
 
 
-@dataclass(eq=False)
-class NotificationAdded:
-    """A notification row was committed for `recipient_id` (at `committed_at`, epoch s)."""
-
-    notification_id: int
-    recipient_id: int
-    committed_at: float | None = None
-
-
-@dataclass(eq=False)
-class PostAdded:
-    """A post was committed; `local_users` are this process's recipients.
-
-    One object per process is shared by all its subscriptions, so `shared` lets
-    the GraphQL layer load the post once for all of them.
-    """
-
-    post_id: int
-    local_users: list[int]
-    committed_at: float | None = None
-    shared: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(eq=False)
-class UnreadChanged:
-    """The unread count of `local_users` (this process's among the recipients) may have
-    changed; one object per process, shared by their subscriptions."""
-
-    local_users: list[int]
-    committed_at: float | None = None
-
-
-def event_from_message(message: dict[str, Any], *, local_users: list[int]) -> object:
-    committed_at = message.get("at")
-    committed_at = float(committed_at) if isinstance(committed_at, int | float) else None
-    if message.get("kind") == NOTIFICATION:
-        return NotificationAdded(
-            notification_id=int(message["id"]),
-            recipient_id=int(message["users"][0]),
-            committed_at=committed_at,
-        )
-    if message.get("kind") == UNREAD:
-        return UnreadChanged(local_users=local_users, committed_at=committed_at)
-    return PostAdded(post_id=int(message["id"]), local_users=local_users, committed_at=committed_at)
-
-
-def _stamped(message: dict[str, Any]) -> dict[str, Any]:
-    # Called after the commit: the delivery metric measures from here.
-    return {**message, "at": round(time.time(), 4)}
-
-
-def _publish(kind: str, message: dict[str, Any]) -> None:
+def _publish(message: dict[str, Any]) -> None:
+    kind = message["kind"]
     try:
-        broker.publish(message)
+        # Stamped after the commit: the delivery metric measures from here.
+        broker.publish({**message, "at": round(time.time(), 4)})
     except Exception:
         # Delivery is best-effort: the row is stored and clients catch up with `after`
         # (or are resynchronised when the broker reconnects).
@@ -104,8 +54,8 @@ def publish_notifications(notifications: Sequence[Notification]) -> None:
 
     def send() -> None:
         for message in messages:
-            _publish(NOTIFICATION, _stamped(message))
-        _publish(UNREAD, _stamped(unread))
+            _publish(message)
+        _publish(unread)
 
     if messages:
         transaction.on_commit(send)
@@ -117,7 +67,7 @@ def publish_unread_changed(recipient_ids: Collection[int]) -> None:
     mute, withdrawn. One message for all of them, however many."""
     users = sorted(set(recipient_ids))
     if users:
-        transaction.on_commit(lambda: _publish(UNREAD, _stamped({"kind": UNREAD, "users": users})))
+        transaction.on_commit(lambda: _publish({"kind": UNREAD, "users": users}))
 
 
 def home_feed_recipients(*, author_id: int) -> list[int]:
@@ -137,7 +87,7 @@ def publish_post_created(post: Post) -> None:
         except Exception:
             logger.exception("could not read the recipients of post %s", post_id)
             return
-        _publish(POST, _stamped({"kind": POST, "id": post_id, "users": users}))
+        _publish({"kind": POST, "id": post_id, "users": users})
 
     transaction.on_commit(send)
 
@@ -158,7 +108,7 @@ def publish_sessions_revoked(*, keys: Sequence[str], user_id: int, everywhere: b
 
     def send() -> None:
         revocations.remember(sessions)
-        _publish(SESSIONS_REVOKED, _stamped(message))
+        _publish(message)
 
     if keys or everywhere:
         transaction.on_commit(send)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -50,12 +50,20 @@ def channel_name() -> str:
     return str(getattr(settings, "EVENTS_CHANNEL", "") or "social:events")
 
 
-@dataclass(frozen=True)
-class Resync:
-    """Events may have been lost (Redis was down): subscriptions that can, read again."""
+@dataclass(eq=False, slots=True)
+class Event:
+    """One published event as this process hands it to its subscriptions: one object for
+    all of them, so that what they load (`shared`) is loaded once."""
+
+    kind: str
+    id: int  # the notification's or the post's
+    local_users: list[int]  # this process's recipients
+    committed_at: float | None = None
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
-RESYNC = Resync()
+# Events may have been lost (Redis was down): subscriptions that can, read again.
+RESYNC = Event("resync", 0, [])
 
 
 class Broker:
@@ -73,7 +81,6 @@ class Broker:
         self.channel = channel_name()
         # A list per user (two or three records), not a set: ~200 bytes less per socket.
         self.subscriptions: dict[int, list[Any]] = defaultdict(list)
-        self.connections: dict[int, int] = defaultdict(int)
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pubsub: Any = None
@@ -116,20 +123,6 @@ class Broker:
     def subscription_count(self) -> int:
         return sum(len(s) for s in self.subscriptions.values())
 
-    def connection_open(self, user_id: int, limit: int) -> bool:
-        """Counts a socket of `user_id` on this process; False (not counted) over `limit`."""
-        if self.connections[user_id] >= limit:
-            return False
-        self.connections[user_id] += 1
-        return True
-
-    def connection_close(self, user_id: int) -> None:
-        left = self.connections.get(user_id, 0) - 1
-        if left > 0:
-            self.connections[user_id] = left
-        else:
-            self.connections.pop(user_id, None)
-
     def dispatch(self, message: dict[str, Any]) -> None:
         """Hands one published event to the local subscriptions it names."""
         kind = message.get("kind")
@@ -151,11 +144,16 @@ class Broker:
         ]
         if not matched:
             return
-        # One event object per process, shared by its subscriptions (one load for all).
-        from notifications.events import event_from_message  # it imports this module
-
-        event = event_from_message(message, local_users=sorted({x.user_id for x in matched}))
-        self.deliver(event, matched)
+        at = message.get("at")
+        self.deliver(
+            Event(
+                str(kind),
+                int(message.get("id") or 0),
+                sorted({x.user_id for x in matched}),
+                float(at) if isinstance(at, int | float) else None,
+            ),
+            matched,
+        )
 
     def resync_all(self) -> None:
         listeners = [x for subscribers in self.subscriptions.values() for x in subscribers]
@@ -249,21 +247,13 @@ def reload_revocations() -> None:
 
 # Publishing (sync: called from transaction.on_commit) ------------------------
 
-_publisher_lock = threading.Lock()
-_publisher: redis.Redis | None = None
-_publisher_url = ""
 
-
+@functools.cache
 def _redis_publisher(url: str) -> redis.Redis:
-    global _publisher, _publisher_url
-    with _publisher_lock:
-        if _publisher is None or _publisher_url != url:
-            # Short timeouts: a Redis outage must not hold a mutation up for long.
-            _publisher = redis.Redis.from_url(
-                url, socket_connect_timeout=0.5, socket_timeout=1.0, retry_on_timeout=False
-            )
-            _publisher_url = url
-        return _publisher
+    # Short timeouts: a Redis outage must not hold a mutation up for long.
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=0.5, socket_timeout=1.0, retry_on_timeout=False
+    )
 
 
 def publish(message: dict[str, Any]) -> None:

@@ -34,10 +34,10 @@ from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import encode_cursor
 from graph.types.notifications import NotificationEvent, NotificationType
 from graph.types.posts import PostEdge, PostType
-from notifications.events import NOTIFICATION, POST, UNREAD, NotificationAdded, PostAdded
+from notifications.events import NOTIFICATION, POST, UNREAD
 from notifications.selectors import REPLAY_PAGE, NotificationView, notifications_after, unread_count
 from observability.metrics import EVENT_DELIVERY_SECONDS, EVENTS_DELIVERED
-from realtime.broker import RESYNC
+from realtime.broker import RESYNC, Event
 from realtime.db import subscription_db
 from social.media.storage import request_origin
 from social.reads import posts as post_reads
@@ -159,13 +159,13 @@ async def subscribe(
     start: Callable[[Live], Awaitable[None]] | None = None
     if stream == "notifications":
         live.sent = SentIds(after_id or 0)
-        start = _replay_notifications if after_id is not None else _start_id
+        start = _replay if after_id is not None else _start_id
     elif stream == "edges":
         live.sent = SentIds(0)
         # Without a cursor nothing is replayed but after a resync, from the moment of
         # subscribing.
         live.position = position or (timezone.now(), 0)
-        start = _replay_edges if position is not None else None
+        start = _replay if position is not None else None
     elif stream == "unread":
         start = _first_count
     # Subscribed first: whatever commits from here on is buffered, then read.
@@ -343,12 +343,54 @@ def _notification_event(notification: NotificationView, unread: int) -> Notifica
     )
 
 
+def _edge(view: PostView) -> PostEdge:
+    cursor = encode_cursor(HOME_CURSOR_KIND, [view.created_at, view.id])
+    return PostEdge(cursor=cursor, node=cast(PostType, view))
+
+
+# One replay page: (id, payload) of each row, and whether more may follow.
+Page = tuple[list[tuple[int, Any]], bool]
+
+
 @subscription_db
-def _replay_page(
-    viewer_id: int, after_id: int, shape: PostShape
-) -> tuple[list[NotificationView], int, int]:
+def _notifications_page(viewer_id: int, after_id: int, shape: PostShape) -> Page:
     views, read = notifications_after(recipient_id=viewer_id, after_id=after_id, shape=shape)
-    return views, read, unread_count(recipient_id=viewer_id)
+    unread = unread_count(recipient_id=viewer_id)
+    return [(v.id, _notification_event(v, unread)) for v in views], read == REPLAY_PAGE
+
+
+_posts_for_viewers = subscription_db(post_reads.post_for_viewers)
+_home_replay_page = subscription_db(post_reads.home_replay_page)
+
+
+async def _edges_page(live: Live) -> Page:
+    assert live.position is not None and live.shape is not None
+    views, full = await _home_replay_page(
+        viewer_id=live.user_id, after=live.position, shape=live.shape, size=REPLAY_PAGE
+    )
+    for view in views:
+        live.position = max(live.position, (view.created_at, view.id))
+    return [(view.id, _edge(view)) for view in views], full
+
+
+async def _replay(live: Live) -> None:
+    """Sends what was committed after the subscription's position, page by page, oldest
+    first, each row once (a resync reads the same way)."""
+    sent = live.sent
+    assert sent is not None and live.shape is not None
+    more = True
+    while more and live.sink is not None:
+        if live.stream == "edges":
+            rows, more = await _edges_page(live)
+        else:
+            rows, more = await _notifications_page(live.user_id, sent.high, live.shape)
+        pairs = []
+        for pk, payload in rows:
+            if pk not in sent:
+                sent.add(pk)
+                EVENTS_DELIVERED.labels(kind=live.kind).inc()
+                pairs.append((live, payload))
+        await _send(pairs)
 
 
 async def _start_id(live: Live) -> None:
@@ -358,28 +400,12 @@ async def _start_id(live: Live) -> None:
     live.sent.high = await _runtime().loaders.latest_ids.load(live.user_id)
 
 
-async def _replay_notifications(live: Live) -> None:
+async def _notification(event: Event, live: Live) -> NotificationEvent | None:
     sent = live.sent
-    assert sent is not None and live.shape is not None
-    while live.sink is not None:
-        views, read, unread = await _replay_page(live.user_id, sent.high, live.shape)
-        pairs = []
-        for view in views:
-            if view.id not in sent:
-                sent.add(view.id)
-                EVENTS_DELIVERED.labels(kind=NOTIFICATION).inc()
-                pairs.append((live, _notification_event(view, unread)))
-        await _send(pairs)
-        if read < REPLAY_PAGE:
-            return
-
-
-async def _notification(event: Any, live: Live) -> NotificationEvent | None:
-    sent = live.sent
-    if not isinstance(event, NotificationAdded) or sent is None or event.notification_id in sent:
+    if sent is None or event.id in sent:
         return None
     notification, unread = await _runtime().loaders.notifications.load(
-        (event.notification_id, live.user_id, live.shape, live.flags)
+        (event.id, live.user_id, live.shape, live.flags)
     )
     if notification is None or notification.id in sent:
         return None
@@ -388,11 +414,7 @@ async def _notification(event: Any, live: Live) -> NotificationEvent | None:
     return _notification_event(notification, unread)
 
 
-_posts_for_viewers = subscription_db(post_reads.post_for_viewers)
-_home_replay_page = subscription_db(post_reads.home_replay_page)
-
-
-async def _post_for(event: PostAdded, live: Live) -> PostView | None:
+async def _post_for(event: Event, live: Live) -> PostView | None:
     """This viewer's post; the first subscription to ask loads it for all.
 
     `private`: the selection reaches the database (a connection), whose reads depend on
@@ -404,7 +426,7 @@ async def _post_for(event: PostAdded, live: Live) -> PostView | None:
     task = tasks.get(shape)
     if task is None:
         task = asyncio.ensure_future(
-            _posts_for_viewers(post_id=event.post_id, viewer_ids=event.local_users, shape=shape)
+            _posts_for_viewers(post_id=event.id, viewer_ids=event.local_users, shape=shape)
         )
         tasks[shape] = task
     # Shielded: one cancelled subscriber must not cancel the load its siblings await.
@@ -415,43 +437,17 @@ async def _post_for(event: PostAdded, live: Live) -> PostView | None:
     return dataclasses.replace(view)
 
 
-async def _post(event: Any, live: Live) -> PostView | None:
+async def _post(event: Event, live: Live) -> PostView | None:
     # Live only (the home feed itself is the catch-up), so a resync reads nothing.
-    if not isinstance(event, PostAdded):
-        return None
     post = await _post_for(event, live)
     if post is not None:
         _delivered(POST, event.committed_at)
     return post
 
 
-def _edge(view: PostView) -> PostEdge:
-    cursor = encode_cursor(HOME_CURSOR_KIND, [view.created_at, view.id])
-    return PostEdge(cursor=cursor, node=cast(PostType, view))
-
-
-async def _replay_edges(live: Live) -> None:
+async def _post_edge(event: Event, live: Live) -> PostEdge | None:
     sent = live.sent
-    assert sent is not None and live.shape is not None and live.position is not None
-    while live.sink is not None:
-        views, full = await _home_replay_page(
-            viewer_id=live.user_id, after=live.position, shape=live.shape, size=REPLAY_PAGE
-        )
-        pairs = []
-        for view in views:
-            live.position = max(live.position, (view.created_at, view.id))
-            if view.id not in sent:
-                sent.add(view.id)
-                EVENTS_DELIVERED.labels(kind=POST).inc()
-                pairs.append((live, _edge(view)))
-        await _send(pairs)
-        if not full:
-            return
-
-
-async def _post_edge(event: Any, live: Live) -> PostEdge | None:
-    sent = live.sent
-    if not isinstance(event, PostAdded) or sent is None or event.post_id in sent:
+    if sent is None or event.id in sent:
         return None
     post = await _post_for(event, live)
     if post is None or post.id in sent:
@@ -485,7 +481,7 @@ async def _first_count(live: Live) -> None:
     await _send([(live, live.last)])
 
 
-async def _count(event: Any, live: Live) -> int | None:
+async def _count(event: Event, live: Live) -> int | None:
     # A burst (a mark-all heard as many events) is read once per batch: equal counts send
     # nothing.
     count = await _unread(live)
@@ -493,7 +489,7 @@ async def _count(event: Any, live: Live) -> int | None:
         return None
     live.last = count
     if event is not RESYNC:
-        _delivered(UNREAD, getattr(event, "committed_at", None))
+        _delivered(UNREAD, event.committed_at)
     return count
 
 
@@ -503,7 +499,7 @@ async def _recount(live: Live) -> None:
         await _send([(live, payload)])
 
 
-PAYLOADS: dict[str, Callable[[Any, Live], Awaitable[Any]]] = {
+PAYLOADS: dict[str, Callable[[Event, Live], Awaitable[Any]]] = {
     "notifications": _notification,
     "posts": _post,
     "edges": _post_edge,
@@ -511,7 +507,7 @@ PAYLOADS: dict[str, Callable[[Any, Live], Awaitable[Any]]] = {
 }
 # What it runs when events may have been lost (Redis was away).
 RESYNCS: dict[str, Callable[[Live], Awaitable[None]]] = {
-    "notifications": _replay_notifications,
-    "edges": _replay_edges,
+    "notifications": _replay,
+    "edges": _replay,
     "unread": _recount,
 }

@@ -129,17 +129,26 @@ def _discard(index: dict[Any, Held], key: Any, holder: Any) -> None:
 
 
 class SignedIn:
-    """This process's signed-in sockets and streams by session key and by user, to end them
-    when their session is signed out (on any process: social/revocations.py)."""
+    """This process's signed-in sockets and streams by session key and by user: to end them
+    when their session is signed out (on any process: social/revocations.py), and to count a
+    user's connections."""
 
     def __init__(self) -> None:
         self.by_session: dict[str, Held] = {}
         self.by_user: dict[int, Held] = {}
 
-    def add(self, holder: Any, user_id: int, session_key: str | None) -> None:
+    def count(self, user_id: int) -> int:
+        return len(_holders(self.by_user, user_id))
+
+    def add(self, holder: Any, user_id: int, session_key: str | None) -> bool:
+        """Adds a connection of `user_id`; False (not added) if they have
+        WS_MAX_CONNECTIONS_PER_USER on this process already."""
+        if self.count(user_id) >= int(settings.WS_MAX_CONNECTIONS_PER_USER):
+            return False
         _add(self.by_user, user_id, holder)
         if session_key:
             _add(self.by_session, session_key, holder)
+        return True
 
     def discard(self, holder: Any, user_id: int, session_key: str | None) -> None:
         _discard(self.by_user, user_id, holder)

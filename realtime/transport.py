@@ -226,9 +226,6 @@ class Socket:
             self.timer.cancel()
         self._end_operations()
         self._forget_sign_in()
-        if self.user_id is not None:
-            self.runtime.broker.connection_close(self.user_id)
-            self.user_id = None
         self.runtime.keep_alive.discard(self)
         WEBSOCKETS_OPEN.dec()
         self.runtime.memory.connection_closed()
@@ -381,22 +378,17 @@ class Socket:
                 log_ws_event("rejected", connection_id=self.log_id(), reason="invalid token")
                 raise Rejected(CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE)
         if user_id is not None:
-            limit = int(settings.WS_MAX_CONNECTIONS_PER_USER)
-            if not self.runtime.broker.connection_open(user_id, limit):
+            key = context.session_key
+            if key is not None and revocations.is_revoked(key):
+                # Signed out while this socket was being let in.
+                raise Rejected(CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE)
+            if not self.runtime.signed_in.add(self, user_id, key):
+                limit = settings.WS_MAX_CONNECTIONS_PER_USER
                 raise Rejected(CLOSE_TOO_MANY, f"Too many connections: at most {limit} per user.")
-            self.user_id = user_id
-            self._remember_sign_in(context.session_key, context.token_expires_at)
+            self.user_id, self.session_key = user_id, key
+            if context.token_expires_at is not None:
+                self.runtime.expiries.add(context.token_expires_at, self)
         log_ws_event("connection_init", connection_id=self.log_id(), user_id=user_id)
-
-    def _remember_sign_in(self, session_key: str | None, expires_at: float | None) -> None:
-        assert self.user_id is not None
-        if session_key is not None and revocations.is_revoked(session_key):
-            # Signed out while this socket was being let in.
-            raise Rejected(CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE)
-        self.session_key = session_key
-        self.runtime.signed_in.add(self, self.user_id, session_key)
-        if expires_at is not None:
-            self.runtime.expiries.add(expires_at, self)
 
     def expired(self) -> None:
         """Its access token expired (realtime.runtime.Expiries)."""

@@ -10,7 +10,7 @@ import pytest
 
 from realtime import transport
 from realtime.broker import Broker
-from realtime.runtime import KEEP_ALIVE_SLICE, Runtime
+from realtime.runtime import KEEP_ALIVE_SLICE, Runtime, runtime
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
@@ -151,7 +151,7 @@ async def test_the_token_of_a_deactivated_user_closes_with_4403(
         assert answer["type"] == "connection_error"
         answer = await client.receive()
     assert answer["type"] == "closed" and answer["code"] == 4403, answer
-    assert event_broker.connections == {}
+    assert runtime().signed_in.by_user == {}
 
 
 async def test_a_keep_alive_round_is_spread_over_the_interval(settings: Any) -> None:

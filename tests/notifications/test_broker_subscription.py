@@ -51,7 +51,7 @@ async def test_events_reach_only_the_subscriptions_of_their_kind_and_users() -> 
     assert heard == []
     events.dispatch({"kind": "post", "id": 1, "users": [7]})
     assert len(heard) == 1 and set(heard[0][1]) == {first, second}
-    assert heard[0][0].post_id == 1 and heard[0][0].local_users == [7]
+    assert heard[0][0].id == 1 and heard[0][0].local_users == [7]
     events.resync_all()
     assert heard[-1][0] is RESYNC and set(heard[-1][1]) == {first, second, other}
 

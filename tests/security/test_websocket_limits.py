@@ -8,6 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from realtime.broker import Broker
+from realtime.runtime import runtime
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
@@ -122,7 +123,7 @@ async def test_connections_per_user_over_the_limit_are_refused(
 
     # A slot freed is a slot to take.
     await first.close()
-    await until(lambda: event_broker.connections[alice.pk] == 1)
+    await until(lambda: runtime().signed_in.count(alice.pk) == 1)
     again = WSClient(protocol)
     await again.connect(token_for(alice))
     await again.close()

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 
 from graph.pagination import encode_cursor
 from realtime.broker import Broker
+from realtime.runtime import runtime
 from social.models import User
 from tests.factories import make_follow, make_like, make_post, make_user
 from tests.websocket.client import (
@@ -246,13 +247,13 @@ async def test_disconnect_leaves_no_subscription_or_task(
     await client.subscribe("2", HOME_FEED)
     await subscribed(event_broker, 2)
     assert event_broker.subscription_count() == 2
-    assert event_broker.connections[alice.pk] == 1
+    assert runtime().signed_in.count(alice.pk) == 1
 
     await client.close()
     await until(lambda: event_broker.subscription_count() == 0)
 
     assert event_broker.subscriptions == {}
-    assert event_broker.connections == {}
+    assert runtime().signed_in.by_user == {}
     # A read the process's subscriptions share, or a replay after the broker (re)connected,
     # may still be finishing: it ends on its own (a record that ended sends nothing).
     await until(
