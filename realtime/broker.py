@@ -1,16 +1,9 @@
-"""The process-wide event broker: one Redis pub/sub connection, fanned out in memory.
+"""The process's event broker: one Redis subscription to one channel, fanned out in memory.
 
-Every server process holds one `Broker` (its realtime.runtime.Runtime's). It keeps ONE
-Redis subscription to a single channel and hands each message, with the local
-subscriptions of the users it names, to realtime.delivery. A channel-layer round trip per socket
-(channels-redis groups, or a pub/sub channel per consumer) broke at 1,000-3,000
-subscribers on two processes; this costs one Redis message per event per
-process, whatever the number of sockets.
-
-Without REDIS_URL (the embedded default) the broker fans out in-process only.
-When Redis drops, the broker reconnects with backoff and then tells every local
-subscription to resynchronise, so a subscription that can re-read the database
-(notificationAdded) misses nothing that was published meanwhile.
+Each message reaches realtime.delivery with the local subscriptions of the users it names:
+one Redis message per event per process, whatever the number of sockets. Without REDIS_URL
+(the embedded default) events stay in the process. When Redis drops, the broker reconnects
+with backoff, then tells every subscription to resynchronise (read again what it missed).
 """
 
 from __future__ import annotations
@@ -67,10 +60,8 @@ RESYNC = Event("resync", 0, [])
 
 
 class Broker:
-    """Local subscriptions by user id, fed by one Redis subscription (or in-process).
-
-    `deliver(event, listeners)` (realtime.delivery.deliver, set by the runtime) is handed
-    each event with the local subscriptions it concerns, on the event loop."""
+    """Local subscriptions by user id; `deliver(event, listeners)` (the runtime's
+    Deliveries.deliver) gets each event with those it concerns, on the event loop."""
 
     def __init__(
         self, redis_url: str, loop: asyncio.AbstractEventLoop, deliver: Callable[..., None]
@@ -79,7 +70,7 @@ class Broker:
         self.loop = loop
         self.deliver = deliver
         self.channel = channel_name()
-        # A list per user (two or three records), not a set: ~200 bytes less per socket.
+        # A list per user (two or three records): smaller than a set.
         self.subscriptions: dict[int, list[Any]] = defaultdict(list)
         self.ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -95,11 +86,8 @@ class Broker:
             self._task = self.loop.create_task(self._listen(), name="event-broker")
 
     async def register(self, listener: Any) -> None:
-        """Registers a subscription and waits (briefly) for Redis to be subscribed.
-
-        Registration happens before the caller reads any backlog, so an event committed
-        while the backlog is read is delivered (or buffered) too, never lost.
-        """
+        """Registers a subscription, before it reads anything (an event committed meanwhile
+        is buffered, not lost), and waits briefly for Redis to be subscribed."""
         self.subscriptions[listener.user_id].append(listener)
         SUBSCRIPTIONS_ACTIVE.inc()
         try:
@@ -257,10 +245,8 @@ def _redis_publisher(url: str) -> redis.Redis:
 
 
 def publish(message: dict[str, Any]) -> None:
-    """Sends one event to every process (Redis) or to this process's subscriptions.
-
-    Raises on a Redis failure; notifications.events logs it and carries on.
-    """
+    """Sends one event to every process (Redis) or to this process's subscriptions; raises
+    on a Redis failure."""
     url: str = settings.REDIS_URL
     if url:
         _redis_publisher(url).publish(channel_name(), json.dumps(message, separators=(",", ":")))
@@ -268,14 +254,5 @@ def publish(message: dict[str, Any]) -> None:
     from realtime.runtime import current_runtime
 
     runtime = current_runtime()
-    if runtime is None:
-        return
-    broker = runtime.broker
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is broker.loop:
-        broker.dispatch(message)
-    else:
-        broker.loop.call_soon_threadsafe(broker.dispatch, message)
+    if runtime is not None:  # from the thread that committed, or on the loop itself
+        runtime.broker.loop.call_soon_threadsafe(runtime.broker.dispatch, message)

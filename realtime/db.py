@@ -1,9 +1,6 @@
-"""The database thread of the live side: one thread per process that keeps its connection.
-
-Through a pooled connection per call, each read waited in the pool's queue behind every HTTP
-request of the process (targeted notifications 2.5 s late at p50, bench/RESULTS.md). This
-thread takes one connection and keeps it; a connection that breaks is replaced on the next
-call, as Django does between requests.
+"""The database thread of the live side: one thread per process that keeps its connection,
+so that its reads never wait in the pool's queue behind the HTTP requests (bench/RESULTS.md,
+"Subscription latency tuning"). A connection that breaks is replaced on the next call.
 """
 
 from __future__ import annotations
@@ -39,10 +36,8 @@ class _KeepingConnection(SyncToAsync[P, R]):
         try:
             return super().thread_handler(loop, *args, **kwargs)
         except (OperationalError, InterfaceError):
-            # A kept connection is not health-checked (with the pool, Django leaves that to
-            # the pool, and this one is never given back): if it broke while idle (a
-            # PostgreSQL restart, a terminated backend), the call runs again on a new one.
-            # These calls only read, so running one twice changes nothing.
+            # A kept connection is not health-checked (the pool would, but it is never given
+            # back): if it broke while idle, the call, which only reads, runs again.
             if not _broken():
                 raise
             return super().thread_handler(loop, *args, **kwargs)
@@ -55,8 +50,8 @@ class _KeepingConnection(SyncToAsync[P, R]):
 
 
 class LiveDatabase:
-    """The thread itself (one per Runtime: one per process). One worker: the calls are
-    short, CPU-bound under the GIL, and each holds a connection."""
+    """The thread itself (one per Runtime). One worker: the calls are short, CPU-bound under
+    the GIL, and each holds a connection."""
 
     def __init__(self) -> None:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="subscription-db")
@@ -85,17 +80,14 @@ class LiveDatabase:
 
 def _pooled() -> bool:
     # From the settings, not `connections[...]`: on the event loop that would make a
-    # connection object for each socket's task context (2.4 KB per idle socket, traced).
+    # connection object in each socket's task context.
     return bool(settings.DATABASES["default"].get("OPTIONS", {}).get("pool"))
 
 
 def subscription_db(func: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
-    """`func`, which only reads, run on the live side's database thread.
-
-    Only with a connection pool: without one there is no queue to wait in, and SQLite
-    (whose in-memory test database lets one thread in at a time) keeps the calls on
-    Channels' database thread, with the writes of the same process.
-    """
+    """`func`, which only reads, run on the live side's database thread; without a pool
+    there is no queue to wait in, and SQLite's in-memory test database lets one thread in,
+    so the calls stay on Channels' database thread."""
     shared = database_sync_to_async(func)
 
     @functools.wraps(func)

@@ -1,8 +1,6 @@
-"""Database reads of the live side, shared by every subscription on this process.
-
-Requests that arrive while a read runs wait for the next read, which serves all of them at
-once (`live_notifications`: a fixed number of queries however many): under load the batches
-grow instead of the queue (bench/RESULTS.md, "Subscription latency tuning").
+"""Database reads of the live side, shared by every subscription on this process: keys
+asked for while a read runs wait for the next read, which serves them all at once, so under
+load the batches grow instead of the queue (bench/RESULTS.md, "Subscription latency tuning").
 """
 
 from __future__ import annotations

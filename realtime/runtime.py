@@ -2,9 +2,8 @@
 
 One `Runtime` per process (per event loop: each async test runs its own) owns the broker,
 the deliveries, the keep-alive loop, the token expiries, the database thread, the loaders,
-the garbage-collection care and the signed-in sockets and streams. config/asgi.py starts it
-(`WithRuntime`) at the lifespan's startup or on the first request or socket (the Procfile
-runs uvicorn with `--lifespan off`); tests create and close one (tests/websocket/fixtures.py).
+the garbage-collection care and the signed-in sockets and streams. `WithRuntime` starts it
+(config/asgi.py); tests create and close one (tests/websocket/fixtures.py).
 """
 
 from __future__ import annotations
@@ -98,8 +97,8 @@ class KeepAlive:
                 handler.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
 
 
-# An index's value is the one holder of its key (nearly always), or a set of them: a set per
-# socket was ~250 bytes, twice (user and session), for every idle socket.
+# An index's value is the one holder of its key (nearly always), or a set of them: no set
+# per idle socket.
 Held = Any
 
 
@@ -167,9 +166,8 @@ class SignedIn:
 
 
 class Expiries:
-    """When the signed-in sockets' access tokens expire: one timer for the earliest, not a
-    timer per socket (~500 bytes each). Weak references: a socket that closed is forgotten
-    with its last reference, and its entry is skipped when its time comes."""
+    """When the signed-in sockets' access tokens expire: one timer for the earliest, not one
+    per socket. A socket that closed is forgotten with its last reference (weak references)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -224,7 +222,7 @@ class Runtime:
         self.closed = False
 
     async def start(self) -> None:
-        """Listens for events (revocations must reach a process that only serves HTTP) and
+        """Listens for events (revocations reach a process that only serves HTTP too) and
         starts the garbage-collection care; idempotent."""
         if self.started:
             return

@@ -74,7 +74,7 @@ NEW, INITIALISING, READY, CLOSED = range(4)
 
 async def _apart(coroutine: Any) -> Any:
     """Awaits `coroutine` in a task of its own context: asgiref's thread hop sets a context
-    variable, which would otherwise stay in the socket's own context (~140 bytes each)."""
+    variable, which would otherwise stay in the socket's own context."""
     return await asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
 
 
