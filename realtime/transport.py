@@ -107,14 +107,6 @@ def _dumps(message: Any) -> str:
     return json.dumps(message, separators=(",", ":"))
 
 
-class Rejected(Exception):
-    """connection_init refused: the close code and reason."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(reason)
-        self.code, self.reason = code, reason
-
-
 class Socket:
     """One WebSocket of either protocol, from the handshake to the disconnect."""
 
@@ -239,10 +231,7 @@ class Socket:
     def _end_operations(self) -> None:
         ops, self.ops = self.ops, {}
         for op in ops.values():
-            if isinstance(op, delivery.Live):
-                delivery.end(op)
-            else:
-                op.cancel()
+            _end(op)
 
     def write(self, message: Any) -> None:
         self._write_message({"type": "websocket.send", "text": _dumps(message)})
@@ -338,12 +327,12 @@ class Socket:
             else:
                 self.close(CLOSE_BAD_MESSAGE, "Invalid connection init payload")
             return
-        try:
-            await self._sign_in(payload or {})
-        except Rejected as rejected:
+        rejected = await self._sign_in(payload or {})
+        if rejected is not None:
+            code, reason = rejected
             if self.legacy:
-                self.write({"type": "connection_error", "payload": {"message": rejected.reason}})
-            self.close(rejected.code, "Forbidden" if rejected.code == 4403 else rejected.reason)
+                self.write({"type": "connection_error", "payload": {"message": reason}})
+            self.close(code, "Forbidden" if code == CLOSE_FORBIDDEN else reason)
             return
         self.scope = _after_sign_in(self.scope)
         if self.state == CLOSED:
@@ -358,7 +347,8 @@ class Socket:
                 self.write({"type": "ka"})  # as strawberry's own keep-alive: one at once
             self.runtime.keep_alive.add(self)
 
-    async def _sign_in(self, params: dict[str, Any]) -> None:
+    async def _sign_in(self, params: dict[str, Any]) -> tuple[int, str] | None:
+        """Signs the socket in; the close code and reason if it is refused."""
         user = self.scope.get("user")  # from the session cookie (websocket_application)
         signed_in = user is not None and user.is_authenticated and user.is_active
         user_id = user.pk if signed_in and not user.is_suspended else None
@@ -376,19 +366,20 @@ class Socket:
             active = None if user_id is None else await _apart(_active_user(user_id))
             if context.auth_error is not None or active is None:
                 log_ws_event("rejected", connection_id=self.log_id(), reason="invalid token")
-                raise Rejected(CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE)
+                return CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE
         if user_id is not None:
             key = context.session_key
             if key is not None and revocations.is_revoked(key):
                 # Signed out while this socket was being let in.
-                raise Rejected(CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE)
+                return CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE
             if not self.runtime.signed_in.add(self, user_id, key):
                 limit = settings.WS_MAX_CONNECTIONS_PER_USER
-                raise Rejected(CLOSE_TOO_MANY, f"Too many connections: at most {limit} per user.")
+                return CLOSE_TOO_MANY, f"Too many connections: at most {limit} per user."
             self.user_id, self.session_key = user_id, key
             if context.token_expires_at is not None:
                 self.runtime.expiries.add(context.token_expires_at, self)
         log_ws_event("connection_init", connection_id=self.log_id(), user_id=user_id)
+        return None
 
     def expired(self) -> None:
         """Its access token expired (realtime.runtime.Expiries)."""
@@ -401,12 +392,10 @@ class Socket:
 
     async def _stop(self, message: dict[str, Any]) -> None:
         op = self.ops.pop(message.get("id"), None)  # type: ignore[arg-type]
-        if isinstance(op, delivery.Live):
-            delivery.end(op)
-        elif op is not None:
-            op.cancel()
-        if op is not None and self.legacy:
-            self.write({"type": "complete", "id": message.get("id")})
+        if op is not None:
+            _end(op)
+            if self.legacy:
+                self.write({"type": "complete", "id": message.get("id")})
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         if self.state != READY:
@@ -468,10 +457,9 @@ class Socket:
             else:
                 try:
                     document = parsed_document(query, {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
+                    refused = refusal(document, name, variables)
                 except GraphQLError as error:
-                    self._pre_execution_error(op_id, [error])
-                    return
-                refused = refusal(document, name, variables)
+                    refused = error
                 if refused is not None:
                     self._pre_execution_error(op_id, [refused])
                     return
@@ -517,6 +505,14 @@ class Socket:
 
 async def _one(result: Any) -> Any:
     yield result
+
+
+def _end(op: Any) -> None:
+    """Ends an operation: a subscription's record, or the task of one still running."""
+    if isinstance(op, delivery.Live):
+        delivery.end(op)
+    else:
+        op.cancel()
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

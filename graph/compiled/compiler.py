@@ -514,7 +514,7 @@ class Compiler:
                 f" LIMIT {size + 1}"
             )
         else:
-            rows = self.merged_rows(source, after, size)
+            rows = self.merged_rows(source, after, size, keys=keys, order=order)
         aggregated = ", ".join(aggregates)
         cursors = f", {cursor_column} AS cur" if cursor in aggregated else ""
         return (
@@ -523,7 +523,7 @@ class Compiler:
             f" ({rows}) {row}) {ranked}) {page})"
         )
 
-    def merged_rows(self, source: _Source, after: str, size: int) -> str:
+    def merged_rows(self, source: _Source, after: str, size: int, *, keys: str, order: str) -> str:
         """The page of a per-author source: each author's first size + 1 rows by the keys
         alone (index-only on (author, created_at, id): every visibility rule of a feed
         reads only the post's author), merged and cut to size + 1, then those rows read
@@ -532,8 +532,6 @@ class Compiler:
         top, whole = self.alias("t"), self.alias("p")
         direction = "DESC" if source.descending else "ASC"
         count_ = len(source.keys)
-        keys = ", ".join(f"{key.expr} AS ck{i}" for i, key in enumerate(source.keys))
-        order = ", ".join(f"{key.expr} {direction}" for key in source.keys)
         merged_order = ", ".join(f"{top}.ck{i} {direction}" for i in range(count_))
         key_columns = ", ".join(f"{top}.ck{i}" for i in range(count_))
         return (
