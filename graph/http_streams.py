@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import weakref
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -70,7 +69,6 @@ class _Seat:
         self.session_key = session_key
         self.ended = asyncio.Event()
         self.reason = "Signed out"
-        self.timer: asyncio.TimerHandle | None = None
         self.held = False
         # Kept: the seat may be given back from a finalizer, outside the event loop.
         self.runtime = runtime()
@@ -78,14 +76,14 @@ class _Seat:
             return
         self.held = self.runtime.signed_in.add(self, self.user_id, session_key)
         if self.held and context.token_expires_at is not None:
-            delay = max(0.0, context.token_expires_at - time.time())
-            self.timer = asyncio.get_running_loop().call_later(delay, self._expired)
+            self.runtime.expiries.add(context.token_expires_at, self)
 
     def sign_out(self, reason: str) -> None:
         """Its session was signed out (realtime.runtime.SignedIn)."""
         self.ended.set()
 
-    def _expired(self) -> None:
+    def expired(self) -> None:
+        """Its access token expired (realtime.runtime.Expiries)."""
         self.reason = "Access token expired"
         self.ended.set()
 
@@ -93,8 +91,6 @@ class _Seat:
         if not self.held or self.user_id is None:
             return
         self.held = False
-        if self.timer is not None:
-            self.timer.cancel()
         self.runtime.signed_in.discard(self, self.user_id, self.session_key)
 
 
