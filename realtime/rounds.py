@@ -1,5 +1,4 @@
-"""Work on many members spread over an interval in slices, from one timer (no task). No
-Django or app import: realtime/server_ws.py is loaded before Django is set up."""
+"""Rounds of work from one timer. No Django or app import: uvicorn loads server_ws.py first."""
 
 import asyncio
 import math

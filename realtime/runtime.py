@@ -40,9 +40,7 @@ class KeepAlive(Rounds):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.handlers: dict[Any, None] = {}
         # The interval read at each round (tests override it); 25 sockets a slice.
-        super().__init__(
-            loop, self.handlers, self._send, lambda: settings.WS_KEEPALIVE_INTERVAL, 25
-        )
+        super().__init__(loop, self.handlers, self.send, lambda: settings.WS_KEEPALIVE_INTERVAL, 25)
 
     def add(self, handler: Any) -> None:
         self.handlers[handler] = None
@@ -53,12 +51,11 @@ class KeepAlive(Rounds):
         if not self.handlers:
             self.stop()  # no socket left: no timer left either
 
-    def _send(self, handler: Any) -> None:
+    def send(self, handler: Any) -> None:
         try:
             handler.keep_alive()
         except Exception as error:
-            # Mostly a peer that left while its disconnect is still queued: one line, no
-            # traceback (a client fleet reconnecting at once logged thousands).
+            # Mostly peers gone, disconnects still queued: no traceback (they come in thousands).
             logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
             self.handlers.pop(handler, None)
             with contextlib.suppress(Exception):

@@ -251,10 +251,9 @@ class LeanWSProtocol(WSProtocol):
         ):
             self.pending_ping_payload = None
 
-    def ping(self, now: float, tolerance: float) -> None:
+    def ping(self, payload: bytes, now: float, tolerance: float) -> None:
         """The server's round reached this socket: a ping, or 1011 if the last one is
-        still unanswered after the ping timeout, each due `tolerance` early (a socket's
-        place in a round may move by a slice)."""
+        still unanswered after the ping timeout."""
         if not self.handshake_complete or self.close_sent or self.transport.is_closing():
             return
         since = now - self.ping_sent_at
@@ -265,9 +264,9 @@ class LeanWSProtocol(WSProtocol):
             return
         if since < float(self.ping_interval or 0) - tolerance:
             return
-        self.pending_ping_payload = struct.pack("!I", random.getrandbits(32))
+        self.pending_ping_payload = payload
         self.ping_sent_at = now
-        self.transport.write(self.conn.send(events.Ping(payload=self.pending_ping_payload)))
+        self.transport.write(self.conn.send(events.Ping(payload=payload)))
 
 
 class ServerPings(Rounds):
@@ -275,15 +274,17 @@ class ServerPings(Rounds):
 
     def __init__(self, protocol: LeanWSProtocol) -> None:
         interval, timeout = float(protocol.ping_interval or 0), protocol.ping_timeout
-        # A pending ping is checked once a round: rounds come at least as often as the timeout.
+        # A pending ping is checked once a round: rounds come at least as often as the
+        # timeout, and a socket's place in a round may move by a slice (the tolerance).
         step = min(interval, timeout) if timeout else interval
         super().__init__(protocol.loop, protocol.connections, self._ping, lambda: step, PING_SLICE)
 
     def taken(self) -> list[Any]:
+        self.payload = struct.pack("!I", random.getrandbits(32))  # one a round
         return [c for c in self.members if isinstance(c, LeanWSProtocol)]  # not HTTP ones
 
     def _ping(self, protocol: LeanWSProtocol) -> None:
-        protocol.ping(self.loop.time(), tolerance=self.delay)
+        protocol.ping(self.payload, self.loop.time(), tolerance=self.delay)
 
 
 _pings: weakref.WeakKeyDictionary[Any, ServerPings] = weakref.WeakKeyDictionary()

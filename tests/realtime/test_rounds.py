@@ -59,7 +59,7 @@ class _Socket(LeanWSProtocol):
     def __init__(self) -> None:
         self.pinged: list[float] = []
 
-    def ping(self, now: float, tolerance: float) -> None:
+    def ping(self, payload: bytes, now: float, tolerance: float) -> None:
         self.pinged.append(tolerance)
 
 
