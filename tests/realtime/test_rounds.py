@@ -11,7 +11,7 @@ from tests.websocket.client import until
 
 
 def _rounds(members: Any, visited: list[Any], size: int = 2) -> Rounds:
-    return Rounds(asyncio.get_running_loop(), members, visited.append, lambda: 0.1, size)
+    return Rounds(asyncio.get_running_loop(), members, visited.append, lambda: 0.4, size)
 
 
 async def test_a_round_skips_who_left_and_the_next_takes_who_came() -> None:
