@@ -23,6 +23,7 @@ from realtime.db import LiveDatabase
 from realtime.delivery import Deliveries
 from realtime.loaders import LiveLoaders
 from realtime.memory import Maintenance
+from realtime.rounds import Rounds
 from social import revocations
 
 logger = logging.getLogger(__name__)
@@ -30,67 +31,30 @@ logger = logging.getLogger(__name__)
 # How a socket whose keep-alive cannot be sent is closed.
 KEEP_ALIVE_FAILED = 4500
 
-# Sockets pinged in one go by the keep-alive loop; each slice comes 1/Nth of the interval
-# after the last.
-KEEP_ALIVE_SLICE = 25
 
-
-class KeepAlive:
-    """One loop per process sends every signed-in socket its keep-alive message (a task
-    per socket held a coroutine, a timer and a task each), so that proxies keep idle sockets
-    open; uvicorn's own WebSocket pings close the ones whose peer vanished."""
+class KeepAlive(Rounds):
+    """Every signed-in socket's keep-alive message once an interval, so that proxies keep
+    idle sockets open (uvicorn's WebSocket pings close the ones whose peer vanished)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
         self.handlers: dict[Any, None] = {}
-        self.task: asyncio.Task[None] | None = None
-
-    def stop(self) -> None:
-        self.handlers.clear()
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
+        # The interval read at each round (tests override it); 25 sockets a slice.
+        super().__init__(loop, self.handlers, self.send, lambda: settings.WS_KEEPALIVE_INTERVAL, 25)
 
     def add(self, handler: Any) -> None:
         self.handlers[handler] = None
-        if self.task is None or self.task.done():
-            self.task = self.loop.create_task(self._run(), name="ws-keep-alive")
+        self.start()
 
     def discard(self, handler: Any) -> None:
         self.handlers.pop(handler, None)
-        # No socket left to ping: no task left either (none to cancel after its loop ended).
-        if not self.handlers and self.task is not None and not self.loop.is_closed():
-            self.task.cancel()
-            self.task = None
+        if not self.handlers:
+            self.stop()  # no socket left: no timer left either
 
-    async def _run(self) -> None:
-        while self.handlers:
-            interval = float(settings.WS_KEEPALIVE_INTERVAL)
-            if interval <= 0:
-                self.handlers.clear()
-                break
-            # A round is spread over the interval, KEEP_ALIVE_SLICE sockets at a time:
-            # pinging thousands back to back held the event loop for ~150 ms each
-            # interval, the p99 of a targeted notification (bench/RESULTS.md).
-            handlers = list(self.handlers)
-            slices = [
-                handlers[start : start + KEEP_ALIVE_SLICE]
-                for start in range(0, len(handlers), KEEP_ALIVE_SLICE)
-            ]
-            for chunk in slices:
-                await asyncio.sleep(interval / len(slices))
-                for handler in chunk:
-                    if handler in self.handlers:  # else it left meanwhile
-                        await self._send(handler)
-        if self.task is asyncio.current_task():
-            self.task = None
-
-    async def _send(self, handler: Any) -> None:
+    def send(self, handler: Any) -> None:
         try:
-            await handler.keep_alive()
+            handler.keep_alive()
         except Exception as error:
-            # Mostly a peer that left while its disconnect is still queued: one line, no
-            # traceback (a client fleet reconnecting at once logged thousands).
+            # Mostly peers gone, disconnects still queued: no traceback (they come in thousands).
             logger.info("WebSocket keep-alive failed (%s); closing", type(error).__name__)
             self.handlers.pop(handler, None)
             with contextlib.suppress(Exception):

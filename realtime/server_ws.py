@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import random
 import struct
 import weakref
@@ -35,6 +34,8 @@ from typing import Any, cast
 from uvicorn.protocols.websockets.wsproto_impl import WebsocketBuffer, WSProtocol
 from wsproto import ConnectionType, WSConnection, events
 from wsproto.connection import ConnectionState
+
+from realtime.rounds import Rounds
 
 # Sockets pinged in one go; the slices of a round are spread over the interval.
 PING_SLICE = 100
@@ -268,43 +269,22 @@ class LeanWSProtocol(WSProtocol):
         self.transport.write(self.conn.send(events.Ping(payload=payload)))
 
 
-class ServerPings:
-    """Keep-alive pings for every WebSocket of one uvicorn server: a round each interval,
-    PING_SLICE sockets at a time spread over it (one timer, none per socket)."""
+class ServerPings(Rounds):
+    """Keep-alive pings for every WebSocket of one uvicorn server, PING_SLICE at a time."""
 
     def __init__(self, protocol: LeanWSProtocol) -> None:
-        self.loop = protocol.loop
-        self.connections = protocol.connections
-        self.interval = float(protocol.ping_interval or 0)
-        timeout = protocol.ping_timeout
+        interval, timeout = float(protocol.ping_interval or 0), protocol.ping_timeout
         # A pending ping is checked once a round: rounds come at least as often as the
-        # timeout, and a socket's place in a round may move by a slice.
-        self.step = min(self.interval, timeout) if timeout else self.interval
-        self.round: list[LeanWSProtocol] = []
-        self.delay = self.step
-        self.payload = b""
-        self.timer: asyncio.TimerHandle | None = None
+        # timeout, and a socket's place in a round may move by a slice (the tolerance).
+        step = min(interval, timeout) if timeout else interval
+        super().__init__(protocol.loop, protocol.connections, self._ping, lambda: step, PING_SLICE)
 
-    def start(self) -> None:
-        if self.timer is None:
-            self.timer = self.loop.call_later(self.step, self._tick)
+    def taken(self) -> list[Any]:
+        self.payload = struct.pack("!I", random.getrandbits(32))  # one a round
+        return [c for c in self.members if isinstance(c, LeanWSProtocol)]  # not HTTP ones
 
-    def _tick(self) -> None:
-        self.timer = None
-        if not self.round:
-            self.round = [c for c in self.connections if isinstance(c, LeanWSProtocol)]
-            if not self.round:
-                return  # started again by the next accept
-            slices = math.ceil(len(self.round) / PING_SLICE)
-            self.delay = self.step / slices
-            self.payload = struct.pack("!I", random.getrandbits(32))
-        chunk = self.round[-PING_SLICE:]
-        del self.round[-PING_SLICE:]
-        now = self.loop.time()
-        for protocol in chunk:
-            if protocol in self.connections:
-                protocol.ping(self.payload, now, self.delay)
-        self.timer = self.loop.call_later(self.delay, self._tick)
+    def _ping(self, protocol: LeanWSProtocol) -> None:
+        protocol.ping(self.payload, self.loop.time(), tolerance=self.delay)
 
 
 _pings: weakref.WeakKeyDictionary[Any, ServerPings] = weakref.WeakKeyDictionary()

@@ -284,8 +284,8 @@ class Socket:
         finally:
             self.backlog = None
 
-    async def keep_alive(self) -> None:
-        """The keep-alive the process's loop sends (realtime.runtime.KeepAlive)."""
+    def keep_alive(self) -> None:
+        """The keep-alive the process's rounds send (realtime.runtime.KeepAlive)."""
         self.write({"type": "ka" if self.legacy else "ping"})
 
     async def _receive(self, message: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
-"""What an idle WebSocket costs: one keep-alive loop per process, no timer or task per socket
-beyond the application's own, none per subscription (realtime/transport.py)."""
+"""What an idle WebSocket costs: one round of keep-alives per process, no timer or task per
+socket beyond the application's own, none per subscription (realtime/transport.py)."""
 
 import asyncio
 import json
@@ -10,7 +10,7 @@ import pytest
 
 from realtime import transport
 from realtime.broker import Broker
-from realtime.runtime import KEEP_ALIVE_SLICE, Runtime, runtime
+from realtime.runtime import Runtime, runtime
 from social.models import User
 from tests.factories import make_user
 from tests.websocket import fixtures
@@ -24,7 +24,7 @@ token_for = fixtures.token_for
 
 NOTIFICATION_ADDED = "subscription { notificationAdded { cursor } }"
 HOME_FEED = "subscription { homeFeedPostAdded { body } }"
-SHARED = {"ws-keep-alive", "event-broker", "live-read"}
+SHARED = {"event-broker", "live-read"}
 
 
 def _pending() -> set[asyncio.Task[Any]]:
@@ -43,22 +43,29 @@ async def _users(count: int) -> list[User]:
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
-async def test_one_loop_sends_every_socket_its_keep_alives(
-    protocol: str, settings: Any, event_broker: Broker, token_for: Callable[[User], str]
+async def test_one_round_sends_every_socket_its_keep_alives(
+    protocol: str,
+    settings: Any,
+    live_runtime: Runtime,
+    event_broker: Broker,
+    token_for: Callable[[User], str],
 ) -> None:
     settings.WS_KEEPALIVE_INTERVAL = 0.1
     ping = "ping" if protocol == TRANSPORT_WS else "ka"
     clients = [WSClient(protocol) for _ in range(3)]
     for client, user in zip(clients, await _users(3), strict=True):
         await client.connect(token_for(user))
+    before = _pending()
     for client in clients:
         assert [await _keep_alive(client), await _keep_alive(client)] == [ping, ping]
-    assert [t.get_name() for t in _pending()].count("ws-keep-alive") == 1
+    # One timer for them all, no task.
+    assert len(live_runtime.keep_alive.handlers) == 3 and live_runtime.keep_alive.timer
+    assert _pending() <= before
 
     for client in clients:
         await client.close()
-    # No socket left: no keep-alive loop left either.
-    assert "ws-keep-alive" not in {t.get_name() for t in _pending()}
+    # No socket left: no keep-alive timer left either.
+    assert not live_runtime.keep_alive.handlers and live_runtime.keep_alive.timer is None
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -112,7 +119,7 @@ class _Handler:
     def close(self, code: int, reason: str) -> None:
         self.closed.append(code)
 
-    async def keep_alive(self) -> None:
+    def keep_alive(self) -> None:
         if self.fails:
             raise ConnectionResetError("peer gone")
         self.sent += 1
@@ -132,7 +139,7 @@ async def test_a_socket_whose_keep_alive_cannot_be_sent_is_closed_and_forgotten(
     # Its neighbour is still pinged.
     assert alive.sent >= 2
     loop.discard(alive)
-    assert loop.task is None
+    assert loop.timer is None
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -157,12 +164,12 @@ async def test_the_token_of_a_deactivated_user_closes_with_4403(
 async def test_a_keep_alive_round_is_spread_over_the_interval(settings: Any) -> None:
     settings.WS_KEEPALIVE_INTERVAL = 0.2
     loop = Runtime(asyncio.get_running_loop()).keep_alive
-    handlers = [_Handler(fails=False) for _ in range(4 * KEEP_ALIVE_SLICE)]
+    handlers = [_Handler(fails=False) for _ in range(4 * loop.size)]
     for handler in handlers:
         loop.add(handler)
     # A quarter of the interval in, only the first slice has had its keep-alive.
     await asyncio.sleep(0.07)
-    assert sum(h.sent for h in handlers) == KEEP_ALIVE_SLICE
+    assert sum(h.sent for h in handlers) == loop.size == 25
     # Then the others, slice by slice: every socket has its keep-alive.
     for _ in range(100):
         if all(h.sent for h in handlers):
@@ -171,4 +178,4 @@ async def test_a_keep_alive_round_is_spread_over_the_interval(settings: Any) -> 
     assert all(h.sent for h in handlers)
     for handler in handlers:
         loop.discard(handler)
-    assert loop.task is None
+    assert loop.timer is None
