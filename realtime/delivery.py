@@ -75,33 +75,28 @@ class SentIds:
         self.high = max(self.high, pk)
 
 
+@dataclasses.dataclass(eq=False, slots=True, weakref_slot=True)
 class Live:
     """One subscription on this process. `sink` is the socket (realtime.transport) that
     renders and writes its results, or a `Stream`; `pending` buffers events while it
     starts or replays (None when it is live)."""
 
-    __slots__ = ("__weakref__", "document", "flags", "kind", "last", "op_id", "operation_name",
-                 "pending", "position", "private", "sent", "shape", "sink", "stream", "user_id",
-                 "variables", "wakes")  # fmt: skip
-
-    def __init__(
-        self,
-        sink: Any,
-        op_id: str = "",
-        document: Any = None,
-        operation_name: str | None = None,
-        variables: dict[str, Any] | None = None,
-    ) -> None:
-        self.sink, self.op_id, self.document = sink, op_id, document
-        self.operation_name, self.variables = operation_name, variables or None
-        self.kind, self.stream, self.user_id = "", "", 0
-        self.shape: PostShape | None = None
-        self.flags = self.private = False
-        self.sent: SentIds | None = None
-        self.position: tuple[datetime, int] | None = None
-        self.last: int | None = None
-        self.wakes: float | None = None  # when a timed mute of its user's ends (unread)
-        self.pending: list[Any] | None = []
+    sink: Any
+    op_id: str = ""
+    document: Any = None
+    operation_name: str | None = None
+    variables: dict[str, Any] | None = None
+    kind: str = ""
+    stream: str = ""
+    user_id: int = 0
+    shape: PostShape | None = None
+    flags: bool = False
+    private: bool = False
+    sent: SentIds | None = None
+    position: tuple[datetime, int] | None = None
+    last: int | None = None
+    wakes: float | None = None  # when a timed mute of its user's ends (unread)
+    pending: list[Any] | None = dataclasses.field(default_factory=list)
 
     def expired(self) -> None:
         """A timed mute ended (realtime.runtime.Expiries): the count may have grown."""

@@ -463,7 +463,7 @@ class Socket:
                 if refused is not None:
                     self._pre_execution_error(op_id, [refused])
                     return
-                live = context.live = delivery.Live(self, op_id, document, name, variables)
+                live = context.live = delivery.Live(self, op_id, document, name, variables or None)
                 results = await schema.subscribe(query, variables, context, operation_name=name)
             first = True
             async for result in results:

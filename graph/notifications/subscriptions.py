@@ -15,9 +15,10 @@ from typing import Any
 import strawberry
 
 from graph.context import Info
-from graph.errors import bad_user_input, unauthenticated
+from graph.errors import bad_user_input
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import decode_cursor
+from graph.permissions import require_viewer_id
 from graph.types.notifications import NotificationEvent
 from graph.types.posts import PostEdge, PostType
 from graph.types.selection import post_shape, reaches_database, selected_paths, shows_flags
@@ -36,13 +37,6 @@ def _home_position(after: str) -> tuple[datetime, int]:
         return post_reads.cursor_position(values)
     except (ValueError, TypeError, OverflowError) as exc:
         raise bad_user_input("`after` is not a valid cursor for this list.") from exc
-
-
-def _viewer_id(info: Info) -> int:
-    viewer_id = info.context.viewer_id
-    if viewer_id is None:
-        raise unauthenticated()
-    return viewer_id
 
 
 async def _live(info: Info, stream: str, viewer_id: int, **state: Any) -> AsyncGenerator[Any, None]:
@@ -68,7 +62,7 @@ class NotificationSubscription:
     async def notification_added(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[NotificationEvent, None]:
-        viewer_id = _viewer_id(info)
+        viewer_id = require_viewer_id(info)
         after_id = None
         if after is not None:
             # A bad cursor, or another user's, is refused before anything is subscribed.
@@ -86,7 +80,7 @@ class NotificationSubscription:
         "Requires sign-in."
     )
     async def home_feed_post_added(self, info: Info) -> AsyncGenerator[PostType, None]:
-        viewer_id = _viewer_id(info)
+        viewer_id = require_viewer_id(info)
         paths = selected_paths(info)
         shape, private = post_shape(paths, ""), reaches_database(paths)
         async for post in _live(info, "posts", viewer_id, shape=shape, private=private):
@@ -100,7 +94,7 @@ class NotificationSubscription:
     async def home_feed_edge_added(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[PostEdge, None]:
-        viewer_id = _viewer_id(info)
+        viewer_id = require_viewer_id(info)
         # A bad cursor is refused before anything is subscribed.
         position = None if after is None else _home_position(after)
         paths = selected_paths(info)
@@ -114,5 +108,5 @@ class NotificationSubscription:
         "(read on one, cleared on all)."
     )
     async def unread_notification_count_changed(self, info: Info) -> AsyncGenerator[int, None]:
-        async for count in _live(info, "unread", _viewer_id(info)):
+        async for count in _live(info, "unread", require_viewer_id(info)):
             yield count
