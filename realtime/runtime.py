@@ -61,70 +61,48 @@ class KeepAlive(Rounds):
                 handler.close(KEEP_ALIVE_FAILED, "Keep-alive failed")
 
 
-# An index's value is the one holder of its key (nearly always), or a set of them: no set
-# per idle socket.
-Held = Any
-
-
-def _add(index: dict[Any, Held], key: Any, holder: Any) -> None:
-    held = index.get(key)
-    if held is None:
-        index[key] = holder
-    elif isinstance(held, set):
-        held.add(holder)
-    elif held is not holder:
-        index[key] = {held, holder}
-
-
-def _holders(index: dict[Any, Held], key: Any) -> set[Any]:
-    held = index.get(key)
-    return set() if held is None else set(held) if isinstance(held, set) else {held}
-
-
-def _discard(index: dict[Any, Held], key: Any, holder: Any) -> None:
-    held = index.get(key)
-    if held is holder:
-        del index[key]
-    elif isinstance(held, set):
-        held.discard(holder)
-        if len(held) == 1:
-            index[key] = held.pop()
+def _drop(index: dict[Any, tuple[Any, ...]], key: Any, holder: Any) -> None:
+    left = tuple(held for held in index.get(key, ()) if held is not holder)
+    if left:
+        index[key] = left
+    else:
+        index.pop(key, None)
 
 
 class SignedIn:
     """This process's signed-in sockets and streams by session key and by user: to end them
     when their session is signed out (on any process: social/revocations.py), and to count a
-    user's connections."""
+    user's connections. Tuples: smaller than a set or a list for the one holder of most keys."""
 
     def __init__(self) -> None:
-        self.by_session: dict[str, Held] = {}
-        self.by_user: dict[int, Held] = {}
+        self.by_session: dict[str, tuple[Any, ...]] = {}
+        self.by_user: dict[int, tuple[Any, ...]] = {}
 
     def count(self, user_id: int) -> int:
-        return len(_holders(self.by_user, user_id))
+        return len(self.by_user.get(user_id, ()))
 
     def add(self, holder: Any, user_id: int, session_key: str | None) -> bool:
         """Adds a connection of `user_id`; False (not added) if they have
         WS_MAX_CONNECTIONS_PER_USER on this process already."""
         if self.count(user_id) >= int(settings.WS_MAX_CONNECTIONS_PER_USER):
             return False
-        _add(self.by_user, user_id, holder)
+        self.by_user[user_id] = (*self.by_user.get(user_id, ()), holder)
         if session_key:
-            _add(self.by_session, session_key, holder)
+            self.by_session[session_key] = (*self.by_session.get(session_key, ()), holder)
         return True
 
     def discard(self, holder: Any, user_id: int, session_key: str | None) -> None:
-        _discard(self.by_user, user_id, holder)
+        _drop(self.by_user, user_id, holder)
         if session_key:
-            _discard(self.by_session, session_key, holder)
+            _drop(self.by_session, session_key, holder)
 
     def signed_out(self, keys: list[str], user_id: int | None) -> None:
         """A revocation arrived (on the event loop): end what it names."""
         targets: set[Any] = set()
         for key in keys:
-            targets |= _holders(self.by_session, key)
+            targets.update(self.by_session.get(key, ()))
         if user_id is not None:
-            targets |= _holders(self.by_user, user_id)
+            targets.update(self.by_user.get(user_id, ()))
         for holder in targets:
             holder.sign_out("Signed out")
 
