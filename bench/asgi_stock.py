@@ -5,4 +5,4 @@ from django.core.handlers.asgi import ASGIHandler
 
 from config.asgi import application
 
-application.inner.application_mapping["http"] = ASGIHandler()
+application.apps["http"] = ASGIHandler()
