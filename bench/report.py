@@ -160,7 +160,8 @@ def main(argv: list[str]) -> None:
                 f"{seeded['posts_per_user']} posts in {seeded['seconds']} s"
             )
     big, small = _load(results / "http-big.json"), _load(results / "http-small.json")
-    extra = [_load(results / name) for name in ("http-wsgi.json", "http-tuning.json")]
+    names = ("http-servers.json", "http-wsgi.json", "http-tuning.json")
+    extra = [_load(results / name) for name in names]
     for report in (big, small, *extra):
         if report:
             out += ["", *http_table(report)]

@@ -52,7 +52,10 @@ if [[ $ONLY == *http* ]]; then
 fi
 if [[ $ONLY == *subs* ]]; then
   for n in 1000 5000 10000; do
+    # The Procfile's server: uvicorn with the lean WebSocket protocol class (section 14.1).
     "$PY" -m bench.subs_bench --database "$PG/bench_big" --redis "$REDIS" --clients "$n" \
+      --server uvicorn \
+      "--ws-options=--ws=realtime.server_ws:LeanWSProtocol --ws-per-message-deflate=false" \
       --out "$OUT/subs-$n.json"
   done
 fi
