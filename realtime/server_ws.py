@@ -278,6 +278,7 @@ class ServerPings(Rounds):
         # timeout, and a socket's place in a round may move by a slice (the tolerance).
         step = min(interval, timeout) if timeout else interval
         super().__init__(protocol.loop, protocol.connections, self._ping, lambda: step, PING_SLICE)
+        self.payload = b""  # the round's ping payload, new with each round (taken())
 
     def taken(self) -> list[Any]:
         self.payload = struct.pack("!I", random.getrandbits(32))  # one a round
