@@ -162,7 +162,7 @@ async def subscribe(
         live.position = position or (timezone.now(), 0)
         start = _replay if position is not None else None
     elif stream == "unread":
-        start = _first_count
+        start = _recount  # its first count: a change committed meanwhile is buffered, and read
     # Subscribed first: whatever commits from here on is buffered, then read.
     runtime = _runtime()
     await runtime.broker.register(live)
@@ -470,15 +470,9 @@ async def _unread(live: Live) -> int:
     return count
 
 
-async def _first_count(live: Live) -> None:
-    # Subscribed first, then counted: a change committed meanwhile is buffered, and read.
-    live.last = await _unread(live)
-    await _send([(live, live.last)])
-
-
 async def _count(event: Event, live: Live) -> int | None:
     # A burst (a mark-all heard as many events) is read once per batch: equal counts send
-    # nothing.
+    # nothing (the first count, `last` None, is always sent).
     count = await _unread(live)
     if count == live.last:
         return None
