@@ -111,5 +111,13 @@ async def until(condition: Callable[[], bool], timeout: float = 5) -> None:
 
 
 async def subscribed(broker: Broker, count: int) -> None:
-    """Waits until `count` subscriptions are registered with the broker and it is ready."""
-    await until(lambda: broker.subscription_count() >= count and broker.ready.is_set())
+    """Waits until `count` subscriptions are registered with the broker, it is ready, and
+    they are live: their start (a replay, or the resync of a broker that became ready after
+    they registered) is done, so it cannot read what the test commits next."""
+
+    def live() -> bool:
+        listeners = [x for subscribers in broker.subscriptions.values() for x in subscribers]
+        started = all(x.pending is None for x in listeners)
+        return len(listeners) >= count and broker.ready.is_set() and started
+
+    await until(live)
