@@ -7,7 +7,7 @@ import pytest
 
 from graph.ids import global_id
 from notifications.models import Notification
-from social.models import Block, Follow, Post, User
+from social.models import Block, Follow, FollowRequest, Post, User
 from social.services.blocks import block_create
 from tests.conftest import GqlCall
 from tests.factories import make_follow, make_like, make_post, make_user
@@ -158,6 +158,21 @@ class TestBlockedActionsThroughTheApi:
         assert reply == {"post": None, "errors": [{"field": "replyTo", "code": "BLOCKED"}]}
         assert not Follow.objects.exists()
         assert Post.objects.count() == 1
+        assert not Notification.objects.exists()
+
+    @pytest.mark.parametrize("ann_blocks", [True, False])
+    def test_asking_to_follow_a_locked_account_across_a_block_is_blocked(
+        self, gql: GqlCall, ann_blocks: bool
+    ) -> None:
+        """A locked account takes a request, not a follow: refused alike, nothing stored."""
+        ann, lena = make_user("ann"), make_user("lena", is_locked=True)
+        if ann_blocks:
+            block_create(blocker=ann, blocked=lena)
+        else:
+            block_create(blocker=lena, blocked=ann)
+        result = gql(FOLLOW_REQUESTED, {"id": _uid(lena)}, as_user=ann)["data"]["followUser"]
+        assert result == {"user": None, "errors": [{"field": "userId", "code": "BLOCKED"}]}
+        assert not FollowRequest.objects.exists() and not Follow.objects.exists()
         assert not Notification.objects.exists()
 
 
