@@ -155,6 +155,26 @@ def test_sending_back_the_current_avatar_with_other_changes_keeps_it(
     assert Media.objects.filter(pk=item.pk, is_avatar=True).exists()
 
 
+def test_sending_back_the_uploaded_avatars_own_url_keeps_it(
+    gql: GqlCall, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """avatarUrl is the upload's thumbnail URL: a form that sends it back unchanged must not
+    replace the upload with a URL to its own deleted thumbnail."""
+    settings.MEDIA_BASE_URL = "https://cdn.example.com"
+    ann = make_user("ann")
+    item = an_upload(ann)
+    first = gql(PROFILE, {"input": {"avatarMediaId": gid(item)}}, as_user=ann)
+    shown = first["data"]["updateProfile"]["user"]
+    assert shown["avatarUrl"].startswith("https://cdn.example.com/")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = gql(
+            PROFILE, {"input": {"avatarUrl": shown["avatarUrl"], "bio": "new"}}, as_user=ann
+        )
+    assert again["data"]["updateProfile"] == {"user": shown, "errors": []}
+    assert User.objects.get(pk=ann.pk).bio == "new"
+    assert {item.file, item.thumbnail} <= stored_names()
+
+
 @pytest.mark.parametrize("case", ["someone_elses", "attached", "garbage"])
 def test_avatar_media_id_must_be_an_unattached_upload_of_the_viewer(
     gql: GqlCall, case: str
