@@ -155,9 +155,15 @@ def _argument(
 
 def _cursor_value(value: Any, field: "Field[Any, Any]") -> Any:
     try:
-        return field.get_prep_value(value)
+        prepared = field.get_prep_value(value)
     except (ValueError, TypeError, ValidationError) as exc:
         raise Fallback from exc
+    # Cursors made here hold ids as numbers. An id written as a string escapes decode_cursor's
+    # range check ("99999999999999999999" is no bigint) and the notifications list refuses
+    # it: the normal executor answers such a cursor as it does.
+    if isinstance(prepared, int) and not isinstance(value, int):
+        raise Fallback("after")
+    return prepared
 
 
 class Compiler:

@@ -29,6 +29,15 @@ def _load_notification(info: Info, pk: int) -> NotificationView | None:
     )
 
 
+def notification_cursor_id(after: str) -> int:
+    """The notification id in a `notifications` cursor (also notificationAdded's `after`);
+    BAD_USER_INPUT for anything else, a well-formed cursor holding a string included."""
+    (after_id,) = decode_cursor(CURSOR_KIND, after, 1)
+    if not isinstance(after_id, int):
+        raise bad_user_input("`after` is not a valid cursor for this list.")
+    return after_id
+
+
 def _key(notification: NotificationView) -> tuple[int]:
     return (notification.id,)
 
@@ -45,11 +54,7 @@ class NotificationQuery:
     ) -> NotificationConnection:
         viewer_id = require_viewer_id(info)
         size = page_size(first)
-        after_id = None
-        if after is not None:
-            (after_id,) = decode_cursor(CURSOR_KIND, after, 1)
-            if not isinstance(after_id, int):
-                raise bad_user_input("`after` is not a valid cursor for this list.")
+        after_id = None if after is None else notification_cursor_id(after)
         views = notification_page(
             recipient_id=viewer_id,
             unread_only=bool(unread_only),

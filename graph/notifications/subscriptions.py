@@ -16,7 +16,7 @@ import strawberry
 
 from graph.context import Info
 from graph.errors import bad_user_input
-from graph.notifications.queries import CURSOR_KIND
+from graph.notifications.queries import notification_cursor_id
 from graph.pagination import decode_cursor
 from graph.permissions import require_viewer_id
 from graph.types.notifications import NotificationEvent
@@ -66,7 +66,7 @@ class NotificationSubscription:
         after_id = None
         if after is not None:
             # A bad cursor, or another user's, is refused before anything is subscribed.
-            after_id = int(decode_cursor(CURSOR_KIND, after, 1)[0])
+            after_id = notification_cursor_id(after)
             if await _is_another_users(notification_id=after_id, recipient_id=viewer_id):
                 raise bad_user_input("`after` is a cursor of another user's notifications.")
         paths = selected_paths(info)

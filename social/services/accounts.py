@@ -84,6 +84,13 @@ def _avatar_url_errors(url: str) -> list[FieldError]:
     return []
 
 
+def _is_uploaded_avatars_url(user: User, url: str) -> bool:
+    """Whether `url` is the URL avatarUrl shows for the user's uploaded avatar (its
+    thumbnail's, on whatever host or signed): that avatar sent back, not a new one."""
+    thumb = (user.avatar_json or {}).get("thumb")
+    return bool(thumb) and url.split("?", 1)[0].endswith(f"/{thumb}")
+
+
 def user_register(
     *, username: str, email: str, password: str, display_name: str | None = None
 ) -> User:
@@ -184,7 +191,7 @@ def user_update_profile(
     avatar_media_id: int | None = None,
 ) -> User:
     """Changes the given fields; None leaves a field as it is, "" clears avatarUrl.
-    `avatar_media_id` (one of the user's uploads) becomes the avatar; any avatarUrl
+    `avatar_media_id` (one of the user's uploads) becomes the avatar; any other avatarUrl
     replaces an uploaded avatar, whose files go after the commit.
     Unlocking accepts every pending follow request, in the same transaction."""
     errors: list[FieldError] = []
@@ -200,6 +207,8 @@ def user_update_profile(
         errors += _text_errors("bio", bio, BIO_MAX_LENGTH)
         user.bio = bio
         changed.append("bio")
+    if avatar_url is not None and _is_uploaded_avatars_url(user, avatar_url.strip()):
+        avatar_url = None  # unchanged: replacing the upload would point at its deleted files
     if avatar_url is not None:
         avatar_url = avatar_url.strip()
         if avatar_url:

@@ -126,13 +126,14 @@ def avatar_set(*, user: User, media_id: int) -> list[str]:
         raise ValidationFailed(
             field="avatarMediaId", code=ErrorCode.NOT_FOUND, message="That upload does not exist."
         )
-    if media.post_id is not None or media.is_avatar:
+    if media.post_id is not None:
         raise ValidationFailed(
             field="avatarMediaId",
             code=ErrorCode.INVALID,
             message="That upload is already in use.",
         )
-    replaced = avatar_remove(user=user)
+    # The current avatar given again (a profile form sends it back with every save): kept.
+    replaced = [] if media.is_avatar else avatar_remove(user=user)
     media.is_avatar = True
     media.save(update_fields=["is_avatar"])
     user.avatar_json = media.as_json()

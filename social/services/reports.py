@@ -18,8 +18,10 @@ def _post_errors(*, reporter: User, target: User, post_ids: Collection[int]) -> 
         message = f"Choose at most {REPORT_POSTS_MAX} posts."
         return [FieldError("postIds", ErrorCode.INVALID, message)]
     # Locked: a post deleted meanwhile cannot fail the report's insert after this check.
+    # A block either way is set aside: blocking whoever one reports, before or after, is
+    # the usual way, and the posts seen before it are still theirs to report.
     found = Post.objects.select_for_update(of=("self",)).filter(
-        posts_q(viewer_id=reporter.pk), pk__in=post_ids, author_id=target.pk
+        posts_q(viewer_id=reporter.pk, blocks=False), pk__in=post_ids, author_id=target.pk
     )
     if len(found.values_list("pk", flat=True)) != len(post_ids):
         return [FieldError("postIds", ErrorCode.INVALID, "Choose posts of the reported user.")]

@@ -130,13 +130,24 @@ async def test_reconnecting_with_the_last_cursor_misses_nothing(
     await again.close()
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        _cursor(1)[:-2] + "xx",
+        # Well-formed cursors of the right kind whose id is not an integer: refused as the
+        # notifications query refuses them, not an internal error (nor taken as "12").
+        encode_cursor("notifications", ["x"]),
+        encode_cursor("notifications", ["12"]),
+    ],
+    ids=["garbage", "string-id", "numeric-string-id"],
+)
 async def test_a_bad_cursor_is_refused(
-    event_broker: Broker, token_for: Callable[[User], str]
+    after: str, event_broker: Broker, token_for: Callable[[User], str]
 ) -> None:
     alice = await database_sync_to_async(make_user)("alice")
     client = WSClient()
     await client.connect(token_for(alice))
-    await client.subscribe("1", NOTIFICATION_ADDED, {"after": _cursor(1)[:-2] + "xx"})
+    await client.subscribe("1", NOTIFICATION_ADDED, {"after": after})
     message = await client.receive()
     payload = message["payload"]
     errors = payload if isinstance(payload, list) else payload.get("errors", [payload])

@@ -127,3 +127,40 @@ def test_an_unexpected_error_in_a_compiled_field_is_masked_like_any_other(
     assert {e["extensions"]["code"] for e in answer["errors"]} == {"INTERNAL_SERVER_ERROR"}
     # A non-null root field takes the whole data with it, as in the normal executor.
     assert run("{ publicFeed { edges { cursor } } }")["data"] is None
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999", "-99999999999999999999"])
+def test_a_cursor_id_beyond_a_bigint_is_bad_user_input_as_with_the_normal_executor(
+    both: Any, world: World, pk: str
+) -> None:
+    """A cursor's id written as a string of a number too large for PostgreSQL's bigint:
+    BAD_USER_INPUT as with the normal executor, never an internal error."""
+    query = """query Q($after: String) {
+      publicFeed(first: 2, after: $after) { edges { cursor } }
+      user(username: "alice") {
+        posts(first: 2, after: $after) { edges { cursor } }
+        followers(first: 2, after: $after) { edges { cursor } }
+      }
+      notifications(first: 2, after: $after) { edges { cursor } }
+    }"""
+    for kind in ("public", "posts", "followers"):
+        after = encode_cursor(kind, ["2026-01-01T00:00:00+00:00", pk])
+        answer = both(query, {"after": after}, viewer=world.alice)
+        codes = {error["extensions"]["code"] for error in answer.get("errors", [])}
+        assert codes == {"BAD_USER_INPUT"}, answer
+    answer = both(query, {"after": encode_cursor("notifications", [pk])}, viewer=world.alice)
+    assert {error["extensions"]["code"] for error in answer["errors"]} == {"BAD_USER_INPUT"}
+
+
+def test_a_cursor_id_written_as_a_string_reads_as_with_the_normal_executor(
+    both: Any, world: World
+) -> None:
+    """notifications refuses a string id ("12"); post lists take it: both executors alike."""
+    query = """query Q($after: String) {
+      notifications(first: 2, after: $after) { edges { cursor } }
+    }"""
+    answer = both(query, {"after": encode_cursor("notifications", ["12"])}, viewer=world.alice)
+    assert [error["extensions"]["code"] for error in answer["errors"]] == ["BAD_USER_INPUT"]
+    query = "query Q($after: String) { publicFeed(first: 2, after: $after) { edges { cursor } } }"
+    after = encode_cursor("public", ["2099-01-01T00:00:00+00:00", "12"])
+    assert "errors" not in both(query, {"after": after}, viewer=world.alice)

@@ -138,6 +138,43 @@ def test_an_avatar_upload_sets_avatar_and_avatar_url_and_replacing_it_deletes_th
     assert {second.file, second.thumbnail}.isdisjoint(stored_names())
 
 
+def test_sending_back_the_current_avatar_with_other_changes_keeps_it(
+    gql: GqlCall, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A profile form sends avatarMediaId = avatar.id with every save: the current avatar is
+    the viewer's own upload, so the save succeeds and the picture and its files stay."""
+    ann = make_user("ann")
+    item = an_upload(ann)
+    first = gql(PROFILE, {"input": {"avatarMediaId": gid(item)}}, as_user=ann)
+    shown = first["data"]["updateProfile"]["user"]
+    with django_capture_on_commit_callbacks(execute=True):
+        again = gql(PROFILE, {"input": {"avatarMediaId": gid(item), "bio": "new bio"}}, as_user=ann)
+    assert again["data"]["updateProfile"] == {"user": shown, "errors": []}
+    assert User.objects.get(pk=ann.pk).bio == "new bio"
+    assert {item.file, item.thumbnail} <= stored_names()
+    assert Media.objects.filter(pk=item.pk, is_avatar=True).exists()
+
+
+def test_sending_back_the_uploaded_avatars_own_url_keeps_it(
+    gql: GqlCall, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """avatarUrl is the upload's thumbnail URL: a form that sends it back unchanged must not
+    replace the upload with a URL to its own deleted thumbnail."""
+    settings.MEDIA_BASE_URL = "https://cdn.example.com"
+    ann = make_user("ann")
+    item = an_upload(ann)
+    first = gql(PROFILE, {"input": {"avatarMediaId": gid(item)}}, as_user=ann)
+    shown = first["data"]["updateProfile"]["user"]
+    assert shown["avatarUrl"].startswith("https://cdn.example.com/")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = gql(
+            PROFILE, {"input": {"avatarUrl": shown["avatarUrl"], "bio": "new"}}, as_user=ann
+        )
+    assert again["data"]["updateProfile"] == {"user": shown, "errors": []}
+    assert User.objects.get(pk=ann.pk).bio == "new"
+    assert {item.file, item.thumbnail} <= stored_names()
+
+
 @pytest.mark.parametrize("case", ["someone_elses", "attached", "garbage"])
 def test_avatar_media_id_must_be_an_unattached_upload_of_the_viewer(
     gql: GqlCall, case: str

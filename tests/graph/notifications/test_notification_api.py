@@ -138,3 +138,12 @@ def test_node_shows_a_notification_only_to_its_recipient(gql: GqlCall) -> None:
     assert gql(NODE, {"id": gid}, as_user=alice)["data"]["node"] == {"id": gid, "kind": "FOLLOW"}
     assert gql(NODE, {"id": gid}, as_user=bob)["data"]["node"] is None
     assert gql(NODE, {"id": gid})["data"]["node"] is None
+
+
+def test_an_empty_list_of_ids_marks_nothing_read(gql: GqlCall) -> None:
+    """Only `ids: null` means all of them: `[]` names no notification."""
+    alice = make_user("alice")
+    make_follow(make_user("bob"), alice)
+    result = gql(MARK_READ, {"ids": []}, as_user=alice)
+    assert result["data"]["markNotificationsRead"] == {"unreadNotificationCount": 1, "errors": []}
+    assert not Notification.objects.filter(read_at__isnull=False).exists()

@@ -7,10 +7,10 @@ import pytest
 
 from graph.ids import global_id
 from notifications.models import Notification
-from social.models import Block, Follow, Post, User
+from social.models import Block, Follow, FollowRequest, Post, User
 from social.services.blocks import block_create
 from tests.conftest import GqlCall
-from tests.factories import make_follow, make_post, make_user
+from tests.factories import make_follow, make_like, make_post, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,11 @@ BLOCK = """mutation($id: ID!) { blockUser(userId: $id) {
   errors { field code } } }"""
 UNBLOCK = """mutation($id: ID!) { unblockUser(userId: $id) {
   user { username viewerBlocks } errors { field code } } }"""
+FOLLOW_REQUESTED = """mutation($id: ID!) { followUser(userId: $id) {
+  user { viewerFollowRequested } errors { field code } } }"""
+REQUESTS = "{ followRequests { edges { node { username } } } }"
+ACCEPT = """mutation($id: ID!) { acceptFollowRequest(userId: $id) {
+  user { username } errors { field code } } }"""
 BLOCKED_USERS = """query($first: Int, $after: String) { blockedUsers(first: $first, after: $after) {
   edges { cursor node { username viewerBlocks blocksViewer followerCount } }
   pageInfo { hasNextPage endCursor } } }"""
@@ -73,6 +78,28 @@ class TestBlockMutations:
             result = gql(UNBLOCK, {"id": _uid(bob)}, as_user=ann)["data"]["unblockUser"]
             assert result == {"user": {"username": "bob", "viewerBlocks": False}, "errors": []}
         assert not Block.objects.exists()
+
+    @pytest.mark.parametrize("blocker_is_target", [True, False])
+    def test_block_removes_follow_requests_both_ways(
+        self, gql: GqlCall, blocker_is_target: bool
+    ) -> None:
+        """The contract: blockUser "removes follows and follow requests both ways"."""
+        ann, lena = make_user("ann"), make_user("lena", is_locked=True)
+        asked = gql(FOLLOW_REQUESTED, {"id": _uid(lena)}, as_user=ann)["data"]["followUser"]
+        assert asked == {"user": {"viewerFollowRequested": True}, "errors": []}
+        blocker, blocked = (lena, ann) if blocker_is_target else (ann, lena)
+        result = gql(BLOCK, {"id": _uid(blocked)}, as_user=blocker)["data"]["blockUser"]
+        assert result["errors"] == []
+        requests = gql(REQUESTS, as_user=lena)["data"]["followRequests"]
+        assert requests == {"edges": []}
+        profile = gql('{ user(username: "lena") { viewerFollowRequested } }', as_user=ann)
+        assert profile["data"]["user"] == {"viewerFollowRequested": False}
+        # Nothing waits to be accepted once the block is lifted.
+        gql(UNBLOCK, {"id": _uid(blocked)}, as_user=blocker)
+        assert gql(REQUESTS, as_user=lena)["data"]["followRequests"] == {"edges": []}
+        accept = gql(ACCEPT, {"id": _uid(ann)}, as_user=lena)["data"]["acceptFollowRequest"]
+        assert accept == {"user": None, "errors": [{"field": "userId", "code": "NOT_FOUND"}]}
+        assert not Follow.objects.exists()
 
     @pytest.mark.parametrize("mutation", [BLOCK, UNBLOCK])
     def test_bad_input_writes_nothing(self, gql: GqlCall, mutation: str) -> None:
@@ -131,6 +158,21 @@ class TestBlockedActionsThroughTheApi:
         assert reply == {"post": None, "errors": [{"field": "replyTo", "code": "BLOCKED"}]}
         assert not Follow.objects.exists()
         assert Post.objects.count() == 1
+        assert not Notification.objects.exists()
+
+    @pytest.mark.parametrize("ann_blocks", [True, False])
+    def test_asking_to_follow_a_locked_account_across_a_block_is_blocked(
+        self, gql: GqlCall, ann_blocks: bool
+    ) -> None:
+        """A locked account takes a request, not a follow: refused alike, nothing stored."""
+        ann, lena = make_user("ann"), make_user("lena", is_locked=True)
+        if ann_blocks:
+            block_create(blocker=ann, blocked=lena)
+        else:
+            block_create(blocker=lena, blocked=ann)
+        result = gql(FOLLOW_REQUESTED, {"id": _uid(lena)}, as_user=ann)["data"]["followUser"]
+        assert result == {"user": None, "errors": [{"field": "userId", "code": "BLOCKED"}]}
+        assert not FollowRequest.objects.exists() and not Follow.objects.exists()
         assert not Notification.objects.exists()
 
 
@@ -329,3 +371,51 @@ def test_mentions_show_the_block_flags_when_selected(gql: GqlCall, db: None) -> 
         edges = gql(query, as_user=viewer)["data"]["publicFeed"]["edges"]
         mentions = edges[0]["node"]["mentions"]
         assert [(m["username"], m["viewerBlocks"], m["blocksViewer"]) for m in mentions] == expected
+
+
+NOTIFICATIONS = """query($unread: Boolean) {
+  notifications(first: 50, unreadOnly: $unread) { edges { node { kind actor { username } } } }
+  unreadNotificationCount }"""
+
+
+def _notifications(gql: GqlCall, viewer: User, unread: bool = False) -> dict[str, Any]:
+    data = gql(NOTIFICATIONS, {"unread": unread}, as_user=viewer)["data"]
+    return {
+        "listed": [(e["node"]["kind"], e["node"]["actor"]["username"])
+                   for e in data["notifications"]["edges"]],
+        "unread": data["unreadNotificationCount"],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("ann_blocks", [True, False])
+def test_a_block_hides_the_notifications_each_side_caused_the_other(
+    gql: GqlCall, db: None, ann_blocks: bool
+) -> None:
+    """Notifications from before the block: gone from the list, the unread count, unreadOnly
+    and node(id:) on both sides while it stands, and back when it is lifted."""
+    ann, bob, carol = make_user("ann"), make_user("bob"), make_user("carol")
+    anns, bobs = make_post(ann, "ann's"), make_post(bob, "bob's")
+    make_follow(bob, ann)
+    make_like(bob, anns)
+    make_post(bob, "hi @ann")
+    make_post(bob, "a reply", reply_to=anns)
+    make_like(ann, bobs)
+    make_follow(carol, ann)
+    before = {user.username: _notifications(gql, user) for user in (ann, bob)}
+    assert before["ann"]["unread"] == 5 and before["bob"]["unread"] == 1
+    from_bob = Notification.objects.filter(recipient=ann, actor=bob).first()
+    assert from_bob is not None
+    node_query = "query($id: ID!) { node(id: $id) { id } }"
+    node_id = {"id": global_id("Notification", from_bob.pk)}
+    assert gql(node_query, node_id, as_user=ann)["data"]["node"] == node_id
+
+    blocker, blocked = (ann, bob) if ann_blocks else (bob, ann)
+    block_create(blocker=blocker, blocked=blocked)
+
+    for unread in (False, True):
+        assert _notifications(gql, ann, unread) == {"listed": [("FOLLOW", "carol")], "unread": 1}
+        assert _notifications(gql, bob, unread) == {"listed": [], "unread": 0}
+    assert gql(node_query, node_id, as_user=ann)["data"]["node"] is None
+
+    gql(UNBLOCK, {"id": _uid(blocked)}, as_user=blocker)
+    assert {user.username: _notifications(gql, user) for user in (ann, bob)} == before

@@ -7,6 +7,7 @@ import pytest
 from graph.ids import global_id
 from social.models import Report, User
 from social.models.reports import REPORT_COMMENT_MAX_LENGTH
+from social.services.blocks import block_create
 from tests.factories import make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +88,42 @@ def test_a_missing_or_invisible_user_is_not_found(gql: Any, hidden: str) -> None
     payload = report(gql, alice, userId=user_id)
 
     assert codes(payload) == [("userId", "NOT_FOUND")]
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("alice_blocks", [True, False])
+def test_a_block_either_way_does_not_stop_a_report_of_the_users_posts(
+    gql: Any, alice_blocks: bool
+) -> None:
+    """Block then report (or be blocked by the troll first): the posts are still that user's
+    posts, which the contract lets a report name, and the moderators get them."""
+    alice, troll = make_user("alice"), make_user("troll")
+    post = make_post(troll, "harassment")
+    if alice_blocks:
+        block_create(blocker=alice, blocked=troll)
+    else:
+        block_create(blocker=troll, blocked=alice)
+
+    payload = report(
+        gql,
+        alice,
+        userId=global_id("User", troll.pk),
+        postIds=[global_id("Post", post.pk)],
+        reason="HARASSMENT",
+    )
+
+    assert payload == {"ok": True, "errors": []}
+    assert list(Report.objects.get().posts.values_list("pk", flat=True)) == [post.pk]
+
+
+def test_a_locked_accounts_post_the_reporter_may_not_see_is_invalid(gql: Any) -> None:
+    """Only the block is set aside: a locked account's post stays out of a stranger's reach."""
+    alice, lena = make_user("alice"), make_user("lena", is_locked=True)
+    post = make_post(lena, "for my followers")
+    payload = report(
+        gql, alice, userId=global_id("User", lena.pk), postIds=[global_id("Post", post.pk)]
+    )
+    assert codes(payload) == [("postIds", "INVALID")]
     assert not Report.objects.exists()
 
 

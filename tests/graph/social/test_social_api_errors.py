@@ -8,6 +8,7 @@ import pytest
 
 from graph.ids import global_id
 from social.models import Follow, Like, Post
+from social.services.moderation import user_suspend
 from tests.conftest import GqlCall
 from tests.factories import make_post, make_user
 
@@ -135,6 +136,39 @@ class TestBadInput:
         }
         assert list(Post.objects.values_list("pk", flat=True)) == [post.pk]
         assert not Like.objects.exists()
+
+    @pytest.mark.parametrize("hidden_by", ["locked", "suspended"])
+    def test_a_post_the_caller_may_not_see_is_not_found_never_forbidden(
+        self, gql: GqlCall, hidden_by: str
+    ) -> None:
+        """FORBIDDEN would confirm that the post exists: what the viewer may not see is
+        absent, for every mutation that names a post as for post(id:)."""
+        owner, bob = make_user(is_locked=hidden_by == "locked"), make_user()
+        post = make_post(owner, "not for bob")
+        if hidden_by == "suspended":
+            user_suspend(user=owner, moderator=make_user(is_staff=True))
+        pid = global_id("Post", post.pk)
+        assert gql("query($id: ID!) { post(id: $id) { id } }", {"id": pid}, as_user=bob) == {
+            "data": {"post": None}
+        }
+        answers = {
+            "editPost": gql(EDIT, {"input": {"id": pid, "body": "mine now"}}, as_user=bob),
+            "deletePost": gql(DELETE, {"id": pid}, as_user=bob),
+            "likePost": gql(LIKE, {"id": pid}, as_user=bob),
+            "unlikePost": gql(UNLIKE, {"id": pid}, as_user=bob),
+            "createPost": gql(CREATE, {"input": {"body": "hi", "replyTo": pid}}, as_user=bob),
+        }
+        field = {"editPost": "id", "deletePost": "id", "createPost": "replyTo"}
+        for name, answer in answers.items():
+            assert "errors" not in answer, answer
+            payload = answer["data"][name]
+            assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+                (field.get(name, "postId"), "NOT_FOUND")
+            ], name
+            assert payload.get("post", payload.get("deletedId")) is None, name
+        post.refresh_from_db()
+        assert post.body == "not for bob" and post.edited_at is None
+        assert Post.objects.count() == 1 and not Like.objects.exists()
 
     @pytest.mark.parametrize("kind", ["garbage", "post", "missing"])
     def test_unknown_users_are_not_found_in_the_payload(self, gql: GqlCall, kind: str) -> None:

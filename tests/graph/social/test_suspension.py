@@ -9,7 +9,10 @@ import pytest
 from graph.ids import global_id
 from social import revocations
 from social.models import Follow, Post, Session, User
+from social.services.blocks import block_create
+from social.services.follow_requests import follow_request_create
 from social.services.moderation import user_suspend, user_unsuspend
+from social.services.mutes import mute_create
 from tests.factories import PASSWORD, make_follow, make_like, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +175,55 @@ def test_suspending_twice_records_once(django_capture_on_commit_callbacks: Any) 
         "SUSPEND",
         "UNSUSPEND",
     ]
+
+
+USER_LISTS = """{
+  me {
+    followers(first: 10) { edges { node { username } } }
+    following(first: 10) { edges { node { username } } }
+  }
+  followRequests(first: 10) { edges { node { username } } }
+  blockedUsers(first: 10) { edges { node { username } } }
+  mutedUsers(first: 10) { edges { node { username } } }
+}"""
+
+
+def _listed(gql: Any, viewer: User) -> dict[str, list[str]]:
+    data = gql(USER_LISTS, as_user=viewer)["data"]
+    lists = {**data.pop("me"), **data}
+    return {name: [e["node"]["username"] for e in conn["edges"]] for name, conn in lists.items()}
+
+
+def test_suspended_accounts_leave_every_list_of_users_and_come_back(gql: Any) -> None:
+    """Gone for everyone: out of followers, following, followRequests, blockedUsers and
+    mutedUsers as out of search, each list with a visible user kept beside them."""
+    lena, moderator = make_user("lena", is_locked=True), make_user("mod", is_staff=True)
+    trolls = {
+        name: make_user(f"troll_{name}") for name in ("follower", "asker", "blocked", "muted")
+    }
+    kept = {name: make_user(f"kept_{name}") for name in ("follower", "asker", "blocked", "muted")}
+    for group in (trolls, kept):
+        Follow.objects.create(follower=group["follower"], followee=lena)  # approved
+        follow_request_create(requester=group["asker"], target=lena)
+        block_create(blocker=lena, blocked=group["blocked"])
+        mute_create(muter=lena, muted=group["muted"])
+        make_follow(lena, group["follower"])
+    before = _listed(gql, lena)
+    assert before == {
+        "followers": ["kept_follower", "troll_follower"],
+        "following": ["kept_follower", "troll_follower"],
+        "followRequests": ["troll_asker", "kept_asker"],
+        "blockedUsers": ["kept_blocked", "troll_blocked"],
+        "mutedUsers": ["kept_muted", "troll_muted"],
+    }
+
+    for troll in trolls.values():
+        user_suspend(user=troll, moderator=moderator)
+    assert _listed(gql, lena) == {
+        name: [username for username in listed if username.startswith("kept_")]
+        for name, listed in before.items()
+    }
+
+    for troll in trolls.values():
+        user_unsuspend(user=troll, moderator=moderator)
+    assert _listed(gql, lena) == before
