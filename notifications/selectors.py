@@ -284,9 +284,14 @@ def live_notifications(
     people = {head[_ACTOR] for head, _ in rows}
     post_ids: set[int] = set()
     locked: set[int] = set()
-    for _, post in rows:
+    # An actor was checked for blocks with its recipient when the notification was made:
+    # only others that a post shows (a parent's author, a mention) need the check.
+    blocks_checked = True
+    for head, post in rows:
         if post is not None:
-            people |= people_of(post)
+            shown = people_of(post)
+            blocks_checked = blocks_checked and shown <= {head[_ACTOR], head[4]}
+            people |= shown
             post_ids.update(posts_of(post))
             locked |= locked_of(post)
     seen = many_viewers(
@@ -295,6 +300,7 @@ def live_notifications(
         people=people,
         locked=locked,
         flags=flags,
+        blocks_checked=blocks_checked,
     )
     loaded = {}
     for head, base_post in rows:

@@ -12,10 +12,10 @@ change here plus its tests:
   `social_post p JOIN social_user u ON u.id = p.author_id` must meet for the viewer. Its
   SQL holds `%s` placeholders only (a literal percent written `%%`), filled in order by
   `params`: the compiled path turns each into a parameter of its own statement;
-- a live check (`hidden_pairs`, `hidden_post_pairs`): which viewers an event would reach
-  may not see which of the users (or posts by them) it shows, for the live side, which
-  reads an object once (`posts_sql(..., live=True)`: only what is hidden from everyone),
-  then shows it to many viewers, each through this check.
+- a live check (`hidden_pairs`, `blocked_pairs`, `hidden_post_pairs`): which viewers an
+  event would reach may not see which of the users (or posts by them) it shows, for the
+  live side, which reads an object once (`posts_sql(..., live=True)`: only what is hidden
+  from everyone), then shows it to many viewers, each through this check.
 
 The rules today: an inactive account (deactivated, or never activated) or a suspended one
 (a moderator's `suspended_at`) is gone for everyone, and so are its posts; unsuspending
@@ -23,10 +23,11 @@ brings both back as they were. A post's parent, mentions and notification actors
 the same rules as any other post or user: what the viewer may not see is absent.
 
 Blocks: a block, either way, hides each side's posts from the other (every list, thread,
-parent, `post`/`node`, live event), leaves each out of the other's user search, and hides
-the notifications each caused the other, stored or live, counted or listed, while it stands
-(`notifications_q`/`notifications_sql`); the profile itself stays, so a client can show the
-block.
+parent, `post`/`node`, live event), leaves each out of the other's lists of users (search,
+anyone's followers and following, a post's mentions, live ones included: `blocked_pairs`),
+and hides the notifications each caused the other, stored or live, counted or listed, while
+it stands (`notifications_q`/`notifications_sql`); the profile itself stays for a lookup of
+it (`user`, `node`, `blockedUsers`), so a client can show the block and undo it.
 
 Mutes: an unexpired mute hides the muted user's posts from the muter's feeds only
 (`feed=True`: home, public and hashtag feeds and live feed events), never from their
@@ -123,11 +124,12 @@ def _unlocked_q(*, viewer_id: int | None, author: str) -> Q:
     return q
 
 
-def users_q(*, viewer_id: int | None, prefix: str = "", search: bool = False) -> Q:
+def users_q(*, viewer_id: int | None, prefix: str = "", listed: bool = False) -> Q:
     """Users the viewer may see; `prefix` is the path to the user ("follower__").
-    `search`: the user search, which also leaves out users blocked either way."""
+    `listed`: a list of users (search, followers, following, mentions), which also leaves
+    out users blocked either way; a lookup of one (`user`, `node`) shows the profile."""
     visible = Q(**{f"{prefix}is_active": True, f"{prefix}suspended_at__isnull": True})
-    return visible & _unblocked_q(viewer_id, prefix) if search else visible
+    return visible & _unblocked_q(viewer_id, prefix) if listed else visible
 
 
 def unexpired_q() -> Q:
@@ -155,10 +157,10 @@ def posts_q(
     return visible
 
 
-def users_sql(*, user: str, search: bool = False) -> SqlFragment:
+def users_sql(*, user: str, listed: bool = False) -> SqlFragment:
     """`users_q` over the alias `user` of social_user."""
     visible = SqlFragment(f"({user}.is_active AND {user}.suspended_at IS NULL)")
-    if not search:
+    if not listed:
         return visible
     unblocked = _unblocked_sql(f"{user}.id")
     return SqlFragment(f"{visible.sql} AND {unblocked.sql}", unblocked.params)
@@ -277,6 +279,22 @@ def blocks_between_q(*, viewer_ids: Collection[int], user_ids: Collection[int]) 
     )
 
 
+def blocked_pairs(
+    *, viewer_ids: Collection[int], user_ids: Collection[int], blocks: Iterable[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """The (viewer, user) pairs with a block between them, either way, from the (blocker,
+    blocked) rows of `blocks_between_q`: the users left out of the viewers' lists of users
+    (`users_q(listed=True)`), and whose posts they may not see."""
+    viewers, users = set(viewer_ids), set(user_ids)
+    pairs = set()
+    for blocker, blocked in blocks:
+        if blocker in viewers and blocked in users:
+            pairs.add((blocker, blocked))
+        if blocked in viewers and blocker in users:
+            pairs.add((blocked, blocker))
+    return pairs
+
+
 def hidden_post_pairs(
     *,
     viewer_ids: Collection[int],
@@ -295,15 +313,10 @@ def hidden_post_pairs(
     pairs = hidden_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
     if not viewer_ids or not author_ids:
         return pairs
-    viewers, authors = set(viewer_ids), set(author_ids)
     if blocks is None:
-        between = blocks_between_q(viewer_ids=viewers, user_ids=authors)
+        between = blocks_between_q(viewer_ids=viewer_ids, user_ids=author_ids)
         blocks = Block.objects.filter(between).values_list("blocker_id", "blocked_id")
-    for blocker, blocked in blocks:
-        if blocker in viewers and blocked in authors:
-            pairs.add((blocker, blocked))
-        if blocked in viewers and blocker in authors:
-            pairs.add((blocked, blocker))
+    pairs |= blocked_pairs(viewer_ids=viewer_ids, user_ids=author_ids, blocks=blocks)
     if feed:
         pairs |= muted_pairs(viewer_ids=viewer_ids, user_ids=author_ids)
     pairs |= _locked_pairs(viewer_ids=viewer_ids, author_ids=author_ids, locked_ids=locked_ids)

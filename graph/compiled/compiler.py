@@ -209,9 +209,9 @@ class Compiler:
     def rule(self, fragment: SqlFragment) -> str:
         return spliced(fragment, viewer=self.viewer, value=self.constant)
 
-    def visible_user(self, user: str) -> str:
-        """The viewer may see the user row at alias `user`."""
-        return self.rule(users_sql(user=user))
+    def visible_user(self, user: str, *, listed: bool = False) -> str:
+        """The viewer may see the user row at alias `user` (`listed`: in a list of users)."""
+        return self.rule(users_sql(user=user, listed=listed))
 
     def visible_post(self, post: str, author: str, *, feed: bool = False) -> str:
         """The viewer may see the post row at `post`, whose author's row is at `author`."""
@@ -303,7 +303,7 @@ class Compiler:
                     f"'[' || coalesce((SELECT string_agg({kept}.j, ',' ORDER BY {kept}.position)"
                     f" FROM (SELECT {self.user(user, group)} AS j, {link}.position"
                     f" FROM {MENTIONS} {link} JOIN {USERS} {user} ON {user}.id = {link}.user_id"
-                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user)}"
+                    f" WHERE {link}.post_id = {p}.id AND {self.visible_user(user, listed=True)}"
                     f" ORDER BY {link}.position LIMIT {int(MAX_MENTIONS_PER_POST)}) {kept}), '')"
                     " || ']'"
                 )
@@ -694,7 +694,7 @@ class Compiler:
             select=f"{other}.*",
             body=(
                 f"FROM {FOLLOWS} {link} JOIN {USERS} {other} ON {other}.id = {link}.{shown}"
-                f" WHERE {link}.{own} = {user}.id AND {self.visible_user(other)}"
+                f" WHERE {link}.{own} = {user}.id AND {self.visible_user(other, listed=True)}"
             ),
             keys=(
                 _Key(f"{link}.created_at", "datetime", Follow._meta.get_field("created_at")),

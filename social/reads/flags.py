@@ -18,6 +18,7 @@ from social.reads.views import PostView, UserView
 from social.visibility import (
     VIEWER,
     SqlFragment,
+    blocked_pairs,
     blocks_between_q,
     hidden_pairs,
     hidden_post_pairs,
@@ -119,6 +120,8 @@ class ManyViewers:
     hidden_in_feed: frozenset[tuple[int, int]] = frozenset()
     blocks: frozenset[tuple[int, int]] = frozenset()  # (blocker, blocked), as `follows`
     requests: frozenset[tuple[int, int]] = frozenset()  # (requester, target), viewer requesting
+    # (viewer, user) left out of the viewer's lists of users (mentions): visibility.blocked_pairs
+    unlisted: frozenset[tuple[int, int]] = frozenset()
 
     def key(
         self, viewer_id: int, people: Collection[int], post_ids: Collection[int]
@@ -135,6 +138,7 @@ class ManyViewers:
             frozenset(u for u in people if (viewer_id, u) in self.blocks),
             frozenset(u for u in people if (u, viewer_id) in self.blocks),
             frozenset(u for u in people if (viewer_id, u) in self.requests),
+            frozenset(u for u in people if (viewer_id, u) in self.unlisted),
         )
 
 
@@ -146,22 +150,29 @@ def many_viewers(
     feed: bool = False,
     locked: Collection[int] | None = None,
     flags: bool = True,
+    blocks_checked: bool = False,
 ) -> ManyViewers:
     """`feed`: the posts are shown in a feed (visibility.posts_q), for `post_with_viewer`.
     `locked`: the locked accounts among `people`, as read (`locked_of`). Without `flags`
-    only what the viewers may not see is read; every flag reads false."""
+    only what the viewers may not see is read; every flag reads false; `blocks_checked`:
+    no block can stand between a viewer and the people shown to them (the caller knows)."""
     if not viewer_ids:
         return ManyViewers(frozenset(), frozenset())
     hidden = frozenset(hidden_pairs(viewer_ids=viewer_ids, user_ids=people))
     if not flags:
-        # As before blocks joined: a notification's actor was checked for blocks when it
-        # was written; only a locked author (known from the read) costs a query here.
+        # Only what the viewers may not see: the blocks between them and the people shown
+        # (one query, unless `blocks_checked`), and a locked author (known from the read).
+        rows: set[tuple[int, int]] = set()
+        if not blocks_checked:
+            between = Block.objects.filter(blocks_between_q(viewer_ids=viewer_ids, user_ids=people))
+            rows = set(between.values_list("blocker_id", "blocked_id"))
         hidden_posts = frozenset(
             hidden_post_pairs(
-                viewer_ids=viewer_ids, author_ids=people, blocks=(), locked_ids=locked
+                viewer_ids=viewer_ids, author_ids=people, blocks=rows, locked_ids=locked
             )
         )
-        return ManyViewers(frozenset(), frozenset(), hidden, hidden_posts)
+        unlisted = frozenset(blocked_pairs(viewer_ids=viewer_ids, user_ids=people, blocks=rows))
+        return ManyViewers(frozenset(), frozenset(), hidden, hidden_posts, unlisted=unlisted)
     likes = Like.objects.filter(user_id__in=viewer_ids, post_id__in=post_ids)
     follows = Follow.objects.filter(
         Q(follower_id__in=viewer_ids, followee_id__in=people)
@@ -204,6 +215,7 @@ def many_viewers(
         hidden_posts | mutes if feed else frozenset(),
         frozenset(found[3]),
         frozenset(found[4]),
+        frozenset(blocked_pairs(viewer_ids=viewer_ids, user_ids=people, blocks=found[3])),
     )
 
 
@@ -269,7 +281,11 @@ def post_with_viewer(
     if feed and (viewer_id, post.author_id) in flags.hidden_in_feed:
         return None
     parent = post.reply_to
-    mentions = (user_with_viewer(user, viewer_id, flags) for user in post.mentions)
+    mentions = (
+        user_with_viewer(user, viewer_id, flags)
+        for user in post.mentions
+        if (viewer_id, user.id) not in flags.unlisted
+    )
     return dataclasses.replace(
         post,
         author=author,

@@ -488,7 +488,7 @@ def _read_mentions(
     mutes = flag(flags.viewer_mutes, viewer_mutes_sql)
     blocks = flag(flags.viewer_blocks, viewer_blocks_sql)
     blocked = flag(flags.blocks_viewer, blocks_viewer_sql)
-    visible = users_sql(user="u")
+    visible = users_sql(user="u", listed=True)
     marks = ", ".join(["%s"] * len(post_ids))
     sql = (
         f"SELECT m.post_id, {', '.join(columns)} FROM {_MENTION} m "  # noqa: S608

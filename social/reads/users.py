@@ -115,10 +115,13 @@ def own_view(user: User) -> UserView:
 FOLLOW_ORDER = ("-created_at", "-id")
 
 
-def link_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> QuerySet[Any]:
+def link_rows(
+    queryset: QuerySet[Any], side: str, viewer_id: int | None, *, listed: bool = False
+) -> QuerySet[Any]:
     """The users at `side` of each link row (a follow, a block) as rows: `view_of`, then
-    the link's created_at and id."""
-    queryset = queryset.filter(users_q(viewer_id=viewer_id, prefix=f"{side}__"))
+    the link's created_at and id. `listed`: as visibility.users_q (anyone's follows; the
+    viewer's own blocks and mutes list whom they concern)."""
+    queryset = queryset.filter(users_q(viewer_id=viewer_id, prefix=f"{side}__", listed=listed))
     annotated, names = _values(queryset, viewer_id=viewer_id, prefix=f"{side}__")
     return annotated.values_list(*names, "created_at", "id")
 
@@ -126,12 +129,12 @@ def link_rows(queryset: QuerySet[Any], side: str, viewer_id: int | None) -> Quer
 def follower_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The user's followers as rows (`view_of`, then the link's created_at and id): page
     with FOLLOW_ORDER, reading the keys with `row_keys`."""
-    return link_rows(Follow.objects.filter(followee_id=user_id), "follower", viewer_id)
+    return link_rows(Follow.objects.filter(followee_id=user_id), "follower", viewer_id, listed=True)
 
 
 def following_rows(*, user_id: int, viewer_id: int | None) -> QuerySet[Any]:
     """The users the user follows, as `follower_rows`."""
-    return link_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id)
+    return link_rows(Follow.objects.filter(follower_id=user_id), "followee", viewer_id, listed=True)
 
 
 REQUEST_ORDER = ("created_at", "id")
@@ -170,7 +173,7 @@ def search_rows(*, query: str, viewer_id: int | None) -> QuerySet[Any]:
     # trigram indexes on User (user_username_trgm, user_display_name_trgm).
     matches = Q(username__icontains=query) | Q(display_name__icontains=query)
     ranked = (
-        User.objects.filter(users_q(viewer_id=viewer_id, search=True))
+        User.objects.filter(users_q(viewer_id=viewer_id, listed=True))
         .filter(matches)
         .annotate(
             search_rank=Case(

@@ -9,6 +9,7 @@ from notifications.models import Notification
 from notifications.selectors import NotificationView, latest_notification_ids, live_notifications
 from social.models import User
 from social.reads.views import PostShape
+from social.services.blocks import block_create
 from tests.factories import make_follow, make_like, make_post, make_user
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,19 @@ def test_latest_notification_ids(django_assert_num_queries: Any) -> None:
             **newest,
             carol.pk: 0,
         }
+
+
+@pytest.mark.parametrize("flags", [True, False])
+def test_a_live_notification_shows_its_recipient_nothing_of_whom_they_block(flags: bool) -> None:
+    """A mention by a third user, in a reply to the blocked: the parent reads null and the
+    blocked is left out of the mentions, with or without the flags' query."""
+    ann, bob, cat = make_user("ann"), make_user("bob"), make_user("cat")
+    bobs = make_post(bob, "bob's root")
+    block_create(blocker=ann, blocked=bob)
+    make_post(cat, "hi @ann and @bob", reply_to=bobs)
+    shape = PostShape(reply_to=PostShape(hashtags=False, mentions=None))
+    loaded = live_notifications(keys=_keys(ann), shape=shape, flags=flags)
+    ((notification, _),) = loaded.values()
+    assert notification.kind == "MENTION" and notification.post is not None
+    assert [user.username for user in notification.post.mentions] == ["ann"]
+    assert notification.post.reply_to is None

@@ -14,7 +14,9 @@ from graph.ids import global_id
 from notifications.models import Notification
 from social import visibility
 from social.reads import posts as read_posts
+from social.services.blocks import block_create
 from social.visibility import VIEWER, SqlFragment
+from tests.factories import make_follow, make_post, make_user
 from tests.graph.compiled.conftest import World
 
 Both = Callable[..., dict[str, Any]]
@@ -94,6 +96,23 @@ def test_every_viewer_reads_the_rules_alike(both: Both, world: World) -> None:
     assert {"dave", "frank"} & _usernames(signed_out) == set()
 
 
+def test_a_block_leaves_each_side_out_of_the_others_lists_of_users_alike(
+    both: Both, world: World
+) -> None:
+    ana, ben, cy = make_user("ana"), make_user("ben"), make_user("cy")
+    for one, other in ((ana, cy), (ben, cy), (cy, ana), (cy, ben)):
+        make_follow(one, other)
+    make_post(cy, "hi @ana and @ben #world")
+    block_create(blocker=ben, blocked=ana)
+    query = """query Lists($bob: String!) { user(username: $bob) {
+      followers(first: 50) { edges { node { username } } }
+      following(first: 50) { edges { node { username } } } }
+      hashtagFeed(tag: "world", first: 50) { edges { node { mentions { username } } } } }"""
+    for viewer, hidden in ((ana, {"ben"}), (ben, {"ana"}), (cy, set()), (None, set())):
+        answer = both(query, {"bob": "cy"}, viewer=viewer)
+        assert {"ana", "ben"} - _usernames(answer) == hidden
+
+
 def _replace_everywhere(monkeypatch: pytest.MonkeyPatch, original: Any, new: Any) -> None:
     """A rule changed in social/visibility.py, as every module that imported it sees it."""
     for module in list(sys.modules.values()):
@@ -126,16 +145,16 @@ def _hide_bob_from_alice(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
     def and_sql(first: SqlFragment, second: SqlFragment) -> SqlFragment:
         return SqlFragment(f"{first.sql} AND {second.sql}", first.params + second.params)
 
-    def new_users_q(*, viewer_id: int | None, prefix: str = "") -> Q:
-        rule = users_q(viewer_id=viewer_id, prefix=prefix)
+    def new_users_q(*, viewer_id: int | None, prefix: str = "", listed: bool = False) -> Q:
+        rule = users_q(viewer_id=viewer_id, prefix=prefix, listed=listed)
         return rule & ~Q(**{f"{prefix}pk": bob}) if viewer_id == alice else rule
 
     def new_posts_q(*, viewer_id: int | None, prefix: str = "", feed: bool = False) -> Q:
         rule = posts_q(viewer_id=viewer_id, prefix=prefix, feed=feed)
         return rule & ~Q(**{f"{prefix}author_id": bob}) if viewer_id == alice else rule
 
-    def new_users_sql(*, user: str) -> SqlFragment:
-        return and_sql(users_sql(user=user), hidden_sql(user))
+    def new_users_sql(*, user: str, listed: bool = False) -> SqlFragment:
+        return and_sql(users_sql(user=user, listed=listed), hidden_sql(user))
 
     def new_posts_sql(
         *, post: str, author: str, feed: bool = False, live: bool = False

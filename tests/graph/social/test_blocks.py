@@ -358,19 +358,42 @@ class TestBlockedUsers:
             assert len(page["edges"]) == first, captured
 
 
-def test_mentions_show_the_block_flags_when_selected(gql: GqlCall, db: None) -> None:
-    ann, bob, carol = make_user("ann"), make_user("bob"), make_user("carol")
-    make_post(carol, "hi @ann and @bob")
+LISTS = """{ user(username: "cat") {
+  followers(first: 50) { edges { node { username } } }
+  following(first: 50) { edges { node { username } } }
+  posts(first: 5) { edges { node { mentions { username viewerBlocks blocksViewer } } } } }
+  ann: user(username: "ann") { username viewerBlocks blocksViewer }
+  bob: user(username: "bob") { username viewerBlocks blocksViewer } }"""
+
+
+def test_a_block_leaves_each_side_out_of_the_others_lists_of_users(gql: GqlCall, db: None) -> None:
+    """The contract's "blocks hide both sides from each other": a post's mentions and
+    anyone's followers and following leave the other side out; a lookup of the profile
+    still shows it, with the flags, so a client can show the block and undo it."""
+    ann, bob, cat = make_user("ann"), make_user("bob"), make_user("cat")
+    for one, other in ((ann, cat), (bob, cat), (cat, ann), (cat, bob)):
+        make_follow(one, other)
+    make_post(cat, "hi @ann and @bob")
     block_create(blocker=ann, blocked=bob)
-    query = "{ publicFeed { edges { node { mentions { username viewerBlocks blocksViewer } } } } }"
-    for viewer, expected in (
-        (ann, [("ann", False, False), ("bob", True, False)]),
-        (bob, [("ann", False, True), ("bob", False, False)]),
-        (None, [("ann", False, False), ("bob", False, False)]),
+    for viewer, listed in (
+        (ann, ["ann"]),
+        (bob, ["bob"]),
+        (cat, ["ann", "bob"]),
+        (None, ["ann", "bob"]),
     ):
-        edges = gql(query, as_user=viewer)["data"]["publicFeed"]["edges"]
-        mentions = edges[0]["node"]["mentions"]
-        assert [(m["username"], m["viewerBlocks"], m["blocksViewer"]) for m in mentions] == expected
+        data = gql(LISTS, as_user=viewer)["data"]
+        user = data["user"]
+        for side in ("followers", "following"):
+            assert sorted(e["node"]["username"] for e in user[side]["edges"]) == listed
+        mentions = user["posts"]["edges"][0]["node"]["mentions"]
+        assert [m["username"] for m in mentions] == listed
+        assert not any(m["viewerBlocks"] or m["blocksViewer"] for m in mentions)
+        assert {data["ann"]["username"], data["bob"]["username"]} == {"ann", "bob"}
+    as_ann, as_bob = gql(LISTS, as_user=ann)["data"], gql(LISTS, as_user=bob)["data"]
+    assert (as_ann["bob"]["viewerBlocks"], as_ann["bob"]["blocksViewer"]) == (True, False)
+    assert (as_bob["ann"]["viewerBlocks"], as_bob["ann"]["blocksViewer"]) == (False, True)
+    blocked = gql("{ blockedUsers { edges { node { username } } } }", as_user=ann)["data"]
+    assert [e["node"]["username"] for e in blocked["blockedUsers"]["edges"]] == ["bob"]
 
 
 NOTIFICATIONS = """query($unread: Boolean) {
