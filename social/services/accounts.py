@@ -75,8 +75,9 @@ def _text_errors(field: str, value: str, max_length: int) -> list[FieldError]:
 
 
 def _avatar_url_errors(url: str) -> list[FieldError]:
-    if len(url) > AVATAR_URL_MAX_LENGTH:
-        return [FieldError("avatarUrl", ErrorCode.TOO_LONG, "Use at most 500 characters.")]
+    # Length and NUL first: URLValidator lets a NUL through in the path.
+    if errors := _text_errors("avatarUrl", url, AVATAR_URL_MAX_LENGTH):
+        return errors
     try:
         _https_url(url)
     except ValidationError:
