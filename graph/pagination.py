@@ -10,11 +10,11 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import DateTimeField, Model, Q, QuerySet
 from strawberry.relay import PageInfo
 
 from graph.errors import bad_user_input
@@ -88,6 +88,28 @@ def _after_filter(keys: Sequence[str], values: Sequence[Any]) -> Q:
     return bound & condition
 
 
+def _key_value(queryset: QuerySet[Any], key: str, value: Any) -> Any:
+    """A cursor's value for a date column as a UTC instant (`utc_instant`)."""
+    try:
+        field = queryset.model._meta.get_field(key.lstrip("-"))
+    except FieldDoesNotExist:
+        return value  # an annotation (search rank, username key), compared as given
+    if not isinstance(field, DateTimeField):
+        return value
+    moment = field.to_python(value)
+    if moment is None:
+        raise ValueError("not a date")
+    return utc_instant(moment)
+
+
+def utc_instant(moment: datetime) -> datetime:
+    """A cursor's date as a UTC instant (naive: already UTC). PostgreSQL refuses an offset
+    over 15:59 that Python takes (up to 23:59); OverflowError outside years 1-9999."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def keyset_page(
     queryset: QuerySet[M],
     *,
@@ -106,8 +128,11 @@ def keyset_page(
     if after is not None:
         values = decode_cursor(kind, after, len(keys))
         try:
+            values = [
+                _key_value(queryset, key, value) for key, value in zip(keys, values, strict=True)
+            ]
             queryset = queryset.filter(_after_filter(keys, values))
-        except (ValueError, TypeError, ValidationError) as exc:
+        except (ValueError, TypeError, OverflowError, ValidationError) as exc:
             raise bad_user_input("`after` is not a valid cursor for this list.") from exc
     return page_of(
         list(queryset[: size + 1]), size, kind=kind, keys=keys, after=after, read=key_values

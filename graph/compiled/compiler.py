@@ -20,7 +20,7 @@ from itertools import count
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Field
+from django.db.models import DateTimeField, Field
 from graphql import (
     FieldNode,
     GraphQLField,
@@ -35,7 +35,7 @@ from graph.compiled.visibility import cast_of, spliced
 from graph.errors import CodedError
 from graph.ids import parse_global_id
 from graph.internals import FieldGroup, node_of
-from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor
+from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, utc_instant
 from notifications.models import Notification
 from social.media.storage import media_url_prefix
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
@@ -154,10 +154,18 @@ def _argument(
 
 
 def _cursor_value(value: Any, field: "Field[Any, Any]") -> Any:
+    # A value PostgreSQL cannot take (a date offset over 15:59 or out of its years) falls
+    # back: the normal executor answers it as a bad cursor or an empty page, not as a
+    # database error.
     try:
+        if isinstance(field, DateTimeField):
+            moment = field.to_python(value)
+            if moment is None:
+                raise Fallback("after")
+            return utc_instant(moment)
         prepared = field.get_prep_value(value)
-    except (ValueError, TypeError, ValidationError) as exc:
-        raise Fallback from exc
+    except (ValueError, TypeError, OverflowError, ValidationError) as exc:
+        raise Fallback("after") from exc
     # Cursors made here hold ids as numbers. An id written as a string escapes decode_cursor's
     # range check ("99999999999999999999" is no bigint) and the notifications list refuses
     # it: the normal executor answers such a cursor as it does.

@@ -345,6 +345,9 @@ def cursor_position(values: Sequence[Any]) -> tuple[datetime, int]:
         raise ValueError("not a date")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    # As a UTC instant: PostgreSQL refuses an offset over 15:59 that Python takes (up to
+    # 23:59); OverflowError when that instant falls outside years 1-9999.
+    parsed = parsed.astimezone(UTC)
     if isinstance(pk, bool) or not isinstance(pk, (int, str)):
         raise ValueError("not an id")
     pk = int(pk)

@@ -163,3 +163,38 @@ def test_blank_or_wildcard_searches_match_nothing(gql: GqlCall, query: str) -> N
         "edges": [],
         "pageInfo": {"hasNextPage": False, "endCursor": None},
     }
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize(
+    ("field", "kind"),
+    [
+        ("blockedUsers", "blocked"),
+        ("mutedUsers", "muted"),
+        ("followRequests", "requests"),
+        ("publicFeed", "public"),
+        ("homeFeed", "home"),
+        ('user(username: "pager") { followers', "followers"),
+        ('user(username: "pager") { posts', "posts"),
+    ],
+)
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "2026-12-07T23:11:07"]
+)
+def test_a_cursor_date_out_of_the_databases_range_is_a_bad_cursor(
+    gql: GqlCall, settings: Any, compiled: bool, field: str, kind: str, moment: str
+) -> None:
+    """Python takes an offset up to 23:59 and any year 1-9999; PostgreSQL refuses an offset
+    over 15:59 and the UTC instant may fall outside those years: never an internal error,
+    whichever executor runs the list."""
+    from graph.pagination import encode_cursor
+
+    settings.GRAPHQL_COMPILED = compiled
+    viewer = make_user("pager")
+    make_post(viewer, "a post")
+    after = encode_cursor(kind, [moment, 5])
+    connection = "(after: $after) { edges { cursor } }"
+    query = "query($after: String) { " + field + connection + ("} }" if "{" in field else " }")
+    result = gql(query, {"after": after}, as_user=viewer)
+    codes = {error["extensions"]["code"] for error in result.get("errors", [])}
+    assert codes <= {"BAD_USER_INPUT"}, result
