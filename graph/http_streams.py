@@ -31,7 +31,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from graphql import GraphQLError, get_operation_ast
+from graphql import GraphQLError
 from strawberry.django.views import AsyncGraphQLView, TemporalHttpResponse
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, MULTIPART_SUBSCRIPTION_PROTOCOL
@@ -42,15 +42,14 @@ from graph.accept import TRANSPORTS, stream_transport
 from graph.auth import INVALID_TOKEN_MESSAGE, context_for_request, needs_csrf_check
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
-from graph.extensions import refusal
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
-from graph.security.documents import parsed_document
 from graph.views import (
     GraphQLView,
     _csrf_failure,
     error_response,
     failure_response,
+    operation_type,
     request_origin_of,
 )
 from realtime.runtime import runtime
@@ -147,21 +146,6 @@ async def _until_signed_out(results: Any, seat: _Seat, origin: str) -> AsyncGene
             await iterator.aclose()
 
 
-def _operation_type(data: GraphQLRequestData) -> OperationType | GraphQLError | None:
-    """The type of the operation the request names, or why it cannot run (a stream that
-    answers 200 has nowhere to say it); None: the schema will say what is wrong. Parsed
-    into the schema's document cache, so the stream's execution parses nothing."""
-    try:
-        document = parsed_document(data.query or "", {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
-    except GraphQLError as error:
-        return GraphQLError(error.message, extensions={"code": BAD_USER_INPUT})
-    refused = refusal(document, data.operation_name, data.variables)
-    if refused is not None:
-        return refused
-    operation = get_operation_ast(document, data.operation_name)
-    return None if operation is None else OperationType(operation.operation.value)
-
-
 def _may_stream_with_cookie(request: HttpRequest) -> bool:
     """A cookie GET (no CSRF token possible) streams only to a page of ours."""
     if request.headers.get("Sec-Fetch-Site") in ("same-origin", "none"):
@@ -253,7 +237,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
         if not revocations.is_loaded():
             revocations.load_recent()
         data = json_view.parse_http_body(json_view.request_adapter_class(request))
-        kind = _operation_type(data)
+        kind = operation_type(data)
         if isinstance(kind, GraphQLError):
             return error_response(kind.message, BAD_USER_INPUT, 400)
         if kind not in (None, OperationType.SUBSCRIPTION):

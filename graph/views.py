@@ -17,10 +17,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from graphql import GraphQLError, get_operation_ast
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.http import GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from config.asgi_http import request_body_limit, too_large_body
 from graph.accept import acceptable
@@ -28,6 +30,7 @@ from graph.auth import context_for_request, needs_csrf_check
 from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN
+from graph.extensions import refusal
 from graph.multipart import (
     CLIENT_PARSE_ERRORS,
     UPLOADS_DISABLED,
@@ -36,6 +39,7 @@ from graph.multipart import (
 )
 from graph.persisted import PersistedDocumentError, apply_cache_headers, resolve_query
 from graph.security.codes import INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
+from graph.security.documents import parsed_document
 from graph.security.errors import (
     UNAVAILABLE_MESSAGE,
     UNEXPECTED_MESSAGE,
@@ -145,6 +149,28 @@ _REQUEST_MEMBERS: dict[str, type] = {
 _KIND_NAMES: dict[type, str] = {str: "a string", dict: "an object"}
 
 
+def operation_type(data: GraphQLRequestData) -> OperationType | GraphQLError | None:
+    """The type of the operation the request names, or why it cannot run (a stream that
+    answers 200 has nowhere to say it); None: the schema will say what is wrong. Parsed
+    into the schema's document cache, so the stream's execution parses nothing."""
+    try:
+        document = parsed_document(data.query or "", {"max_tokens": settings.GRAPHQL_MAX_TOKENS})
+    except GraphQLError as error:
+        return GraphQLError(error.message, extensions={"code": BAD_USER_INPUT})
+    refused = refusal(document, data.operation_name, data.variables)
+    if refused is not None:
+        return refused
+    operation = get_operation_ast(document, data.operation_name)
+    return None if operation is None else OperationType(operation.operation.value)
+
+
+# JSON cannot carry a stream: a subscription asked for as JSON is told which transports can.
+SUBSCRIPTION_NEEDS_STREAM = (
+    "A subscription streams: open it over the WebSocket, or send it with Accept: "
+    'text/event-stream or multipart/mixed;subscriptionSpec="1.0".'
+)
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(StrawberryGraphQLView):
     """Bearer requests need no CSRF token; cookie-authenticated writes do (graph/auth.py).
@@ -237,6 +263,8 @@ class GraphQLView(StrawberryGraphQLView):
         return super().process_result(request, result)
 
     def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        if operation_type(kwargs["request_data"]) is OperationType.SUBSCRIPTION:
+            raise HTTPException(400, SUBSCRIPTION_NEEDS_STREAM)
         enable_compiled_path(kwargs["context"], kwargs["request_data"])
         try:
             return super().execute_single(*args, **kwargs)

@@ -56,6 +56,20 @@ def test_mutation_over_get_gets_405_and_runs_nothing(
     assert response["Allow"] == "POST"
 
 
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_a_subscription_asking_for_json_gets_400_that_says_how_to_stream(
+    client: Client, method: str
+) -> None:
+    """Not an INTERNAL_SERVER_ERROR ("Cannot return null for non-nullable field"): JSON
+    cannot carry a stream, so the answer names the transports that can."""
+    query = "subscription { unreadNotificationCountChanged }"
+    if method == "GET":
+        response = client.get("/graphql", {"query": query}, HTTP_ACCEPT="application/json")
+    else:
+        response = client.post("/graphql", {"query": query}, content_type="application/json")
+    _refused(response, 400, "text/event-stream")
+
+
 def test_query_over_get_works(client: Client) -> None:
     response = client.get("/graphql", {"query": "{ me { id } }"})
     assert response.status_code == 200
