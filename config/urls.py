@@ -4,9 +4,12 @@ from django.urls import include, path, re_path
 
 from graph.media.files import media_file
 from graph.schema import schema
-from graph.views import GraphQLView
+from graph.views import GraphQLView, bad_request
 from observability.views import healthz, metrics, readyz
 from social import admin_login
+
+# A request Django refuses before any view (a Host not served) still gets JSON on /graphql.
+handler400 = bad_request
 
 urlpatterns = [
     # Ahead of the admin's own view of this path: throttled, and signs the API sessions out.

@@ -16,6 +16,7 @@ from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLError, get_operation_ast
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
@@ -53,6 +54,18 @@ logger = logging.getLogger("graph.errors")
 def error_response(message: str, code: str, status: int, **extensions: Any) -> JsonResponse:
     error = {"message": message, "extensions": {"code": code, **extensions}}
     return JsonResponse({"data": None, "errors": [error]}, status=status)
+
+
+HOST_NOT_SERVED = "The Host header names a host this server does not answer to (ALLOWED_HOSTS)."
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponseBase:
+    """Django's handler400 (config/urls.py): what its checks refuse before any view (a Host
+    not in ALLOWED_HOSTS) is answered on /graphql in the GraphQL error shape too."""
+    if request.path.rstrip("/") != "/graphql":
+        return defaults.bad_request(request, exception)
+    message = HOST_NOT_SERVED if isinstance(exception, DisallowedHost) else "Bad request."
+    return error_response(message, BAD_USER_INPUT, 400)
 
 
 def _body_too_large(limit: int | None) -> HttpResponse:

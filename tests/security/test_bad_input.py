@@ -70,6 +70,15 @@ def test_a_subscription_asking_for_json_gets_400_that_says_how_to_stream(
     _refused(response, 400, "text/event-stream")
 
 
+@pytest.mark.parametrize("path", ["/graphql", "/graphql/"])
+def test_a_host_not_served_gets_400_in_the_graphql_error_shape(client: Client, path: str) -> None:
+    """Django's host check refuses it before the view: still JSON, not an HTML page."""
+    response = client.post(
+        path, {"query": "{ me { id } }"}, content_type="application/json", HTTP_HOST="evil.example"
+    )
+    _refused(response, 400, "Host")
+
+
 def test_query_over_get_works(client: Client) -> None:
     response = client.get("/graphql", {"query": "{ me { id } }"})
     assert response.status_code == 200
