@@ -1,6 +1,7 @@
 """Reading #hashtags and @mentions out of a post's body."""
 
 import re
+import unicodedata
 
 from social.models.posts import PostHashtag
 
@@ -15,6 +16,12 @@ HASHTAG_MAX_LENGTH: int = PostHashtag._meta.get_field("tag").max_length or 100
 # its tags and mentions count more than the whole node limit.
 MAX_HASHTAGS_PER_POST = 30
 MAX_MENTIONS_PER_POST = 20
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a reader would see: whitespace and invisible format characters only (a
+    zero-width space or joiner, a direction mark), which str.strip() leaves in."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
 def normalize_hashtag(tag: str) -> str:

@@ -18,6 +18,7 @@ from social.services import follow_requests, media
 from social.services.emails import send_verification_email
 from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.sessions import revoke_user_sessions
+from social.text import is_blank
 
 USERNAME_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 50
@@ -97,12 +98,12 @@ def user_register(
 ) -> User:
     username = username.strip()
     email = email.strip()
-    display_name = (display_name or "").strip() or username
-    errors = [
-        *_username_errors(username),
-        *_email_errors(email),
-        *_text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH),
-    ]
+    display_name = "" if is_blank(display_name or "") else (display_name or "").strip()
+    errors = [*_username_errors(username), *_email_errors(email)]
+    if display_name:
+        errors += _text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH)
+    # None given: the username, whose own errors say what is wrong with it.
+    display_name = display_name or username
     if not password:
         errors.append(FieldError("password", ErrorCode.REQUIRED, "Choose a password."))
     else:
@@ -198,7 +199,7 @@ def user_update_profile(
     errors: list[FieldError] = []
     changed: list[str] = []
     if display_name is not None:
-        display_name = display_name.strip()
+        display_name = "" if is_blank(display_name) else display_name.strip()
         if not display_name:
             errors.append(FieldError("displayName", ErrorCode.REQUIRED, "Enter a display name."))
         errors += _text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH)

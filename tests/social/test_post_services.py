@@ -57,6 +57,7 @@ class TestPostCreate:
         [
             ("", ErrorCode.REQUIRED),
             ("  \n\t ", ErrorCode.REQUIRED),
+            ("\u200b\u200d \u2060\u200f\ufeff", ErrorCode.REQUIRED),  # invisible only
             ("x" * 501, ErrorCode.TOO_LONG),
         ],
     )
@@ -68,6 +69,10 @@ class TestPostCreate:
         assert not Post.objects.exists()
         author.refresh_from_db()
         assert author.post_count == 0
+
+    def test_an_emoji_joined_by_zero_width_joiners_is_a_body(self) -> None:
+        post = post_create(author=make_user(), body="\U0001f469\u200d\U0001f4bb")
+        assert post.body == "\U0001f469\u200d\U0001f4bb"
 
     def test_five_hundred_characters_after_trimming_are_fine(self) -> None:
         post = post_create(author=make_user(), body=" " + "x" * 500 + " ")

@@ -86,6 +86,8 @@ def test_update_profile_changes_the_given_fields(gql: Any) -> None:
     [
         ({"displayName": "x" * 51}, ("displayName", "TOO_LONG")),
         ({"displayName": "   "}, ("displayName", "REQUIRED")),
+        # Invisible: zero-width space and joiner, a direction mark, a BOM.
+        ({"displayName": "\u200b\u200d \u200f\ufeff"}, ("displayName", "REQUIRED")),
         ({"bio": "b" * 301}, ("bio", "TOO_LONG")),
         ({"avatarUrl": "javascript:alert(1)"}, ("avatarUrl", "INVALID")),
         ({"avatarUrl": "JavaScript://%0aalert(1)"}, ("avatarUrl", "INVALID")),

@@ -47,6 +47,15 @@ def test_display_name_defaults_to_the_username(gql: Any) -> None:
     assert _register(gql)["user"]["displayName"] == "ann_1"
 
 
+def test_an_invisible_display_name_is_the_username(gql: Any) -> None:
+    assert _register(gql, displayName="\u200b\u2060")["user"]["displayName"] == "ann_1"
+
+
+def test_a_bad_username_is_reported_once_not_as_a_display_name_too(gql: Any) -> None:
+    # The display name defaults to the username: the client sent none to correct.
+    assert _codes(_register(gql, username="ann\x00")) == {("username", "INVALID")}
+
+
 def test_taken_username_is_case_insensitive(gql: Any) -> None:
     make_user("Ann_1")
     payload = _register(gql, username="aNN_1", email="other@example.com")
