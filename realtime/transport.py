@@ -422,8 +422,10 @@ class Socket:
                 self.close(CLOSE_DUPLICATE, f"Subscriber for {op_id} already exists")
                 return
             await self._stop({"id": op_id})
-        if len(self.ops) >= int(settings.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION):
-            error = {"message": "Subscription limit reached"}
+        limit = int(settings.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION)
+        if len(self.ops) >= limit:
+            reason = f"Subscription limit reached: at most {limit} per connection."
+            error = {"message": reason, "extensions": {"code": "TOO_MANY_REQUESTS"}}
             self.write({"id": op_id, "type": "error", "payload": error if self.legacy else [error]})
             return
         task = asyncio.get_running_loop().create_task(

@@ -97,7 +97,11 @@ async def test_subscriptions_over_the_limit_are_refused_with_an_error(
         await client.subscribe(op_id, SUBSCRIPTION)
     message = await client.receive()
     assert message["type"] == "error" and message["id"] == "3", message
-    assert "Subscription limit reached" in json.dumps(message["payload"])
+    error = message["payload"] if protocol == "graphql-ws" else message["payload"][0]
+    assert error == {
+        "message": "Subscription limit reached: at most 2 per connection.",
+        "extensions": {"code": "TOO_MANY_REQUESTS"},
+    }
     await until(lambda: event_broker.subscription_count() == 2)
     assert await client.nothing(0.1)
     assert event_broker.subscription_count() == 2
