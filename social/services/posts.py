@@ -125,7 +125,8 @@ def post_create(
 
 
 def post_edit(*, post: Post, editor: User, body: str) -> Post:
-    """Author only: replaces the body, sets edited_at, re-reads tags and mentions."""
+    """Author only: replaces the body, sets edited_at, re-reads tags and mentions. The same
+    body again (after trimming) changes nothing: the post was not edited."""
     if post.author_id != editor.pk:
         raise PermissionDenied("Only the author can edit this post.")
     body = _clean_body(body, may_be_empty=post.has_media)
@@ -133,6 +134,8 @@ def post_edit(*, post: Post, editor: User, body: str) -> Post:
         locked = Post.objects.select_for_update().filter(pk=post.pk).first()
         if locked is None:
             raise _not_found("id")
+        if locked.body == body:
+            return locked
         locked.body = body
         locked.edited_at = timezone.now()
         locked.save(update_fields=["body", "edited_at"])

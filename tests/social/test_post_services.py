@@ -131,6 +131,13 @@ class TestPostEditDelete:
         assert list(post.hashtag_links.values_list("tag", flat=True)) == ["new"]
         assert [m.user for m in post.mention_links.all()] == [bob]
 
+    def test_the_same_body_again_is_no_edit(self) -> None:
+        ann = make_user()
+        post = make_post(ann, "as it was")
+        assert post_edit(post=post, editor=ann, body="  as it was\n").edited_at is None
+        post.refresh_from_db()
+        assert post.edited_at is None
+
     def test_edit_with_a_bad_body_changes_nothing(self) -> None:
         ann = make_user()
         post = make_post(ann, "#keep")
