@@ -24,16 +24,23 @@ def is_blank(text: str) -> bool:
     return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
+def fold_tag(tag: str) -> str:
+    """A tag's one stored form: NFKC (a composed "é" and "e" with a combining accent, a
+    fullwidth letter and its ASCII one alike), then lower-cased."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", tag).lower())
+
+
 def normalize_hashtag(tag: str) -> str:
-    """A tag as stored: without a leading '#', lower-cased."""
-    return tag.strip().removeprefix("#").lower()
+    """A tag as stored: without a leading '#', folded (`fold_tag`)."""
+    return fold_tag(tag.strip().removeprefix("#"))
 
 
 def parse_hashtags(body: str) -> list[str]:
-    """Tags written as #tag (Unicode letters, digits, underscore), lower-cased, unique, in order."""
+    """Tags written as #tag (Unicode letters, digits, underscore), folded, unique, in order."""
     tags: list[str] = []
-    for match in _HASHTAG.finditer(body):
-        tag = match.group(1).lower()
+    # Composed first: a combining accent is no word character, and would end the tag.
+    for match in _HASHTAG.finditer(unicodedata.normalize("NFKC", body)):
+        tag = fold_tag(match.group(1))
         # Too long to be a tag anyone searches for; storing it would not fit the column.
         if len(tag) <= HASHTAG_MAX_LENGTH and tag not in tags:
             tags.append(tag)
