@@ -333,12 +333,14 @@ async def test_a_stream_ends_unauthenticated_when_its_token_expires(
 ) -> None:
     from social.services.tokens import access_token_issue
 
-    settings.ACCESS_TOKEN_TTL = timedelta(seconds=1)
+    # Long enough for the stream to subscribe first on a loaded machine (CI's second pass
+    # once timed out at 1 s: the token expired before the stream was subscribed).
+    settings.ACCESS_TOKEN_TTL = timedelta(seconds=3)
     alice = await database_sync_to_async(make_user)("alice")
     token = await database_sync_to_async(access_token_issue)(user=alice)
     stream = Stream(SSE, {"query": NOTIFICATION_ADDED}, **_bearer(token))
     await _subscribed(event_broker)
-    await stream.text(lambda t: "event: complete" in t, timeout=5)
+    await stream.text(lambda t: "event: complete" in t, timeout=8)
     [(_, result)] = [e for e in stream.events() if e[0] == "next"]
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert "expired" in result["errors"][0]["message"]
