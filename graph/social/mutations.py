@@ -27,7 +27,7 @@ from social.services import follows, likes, posts
 
 def _post(value: str | None, field: str, viewer_id: int, *, blocks: bool = True) -> Post:
     """The post behind a global ID, or NOT_FOUND on `field` (garbage and other types alike).
-    `blocks=False` for an action whose service answers BLOCKED (like, reply)."""
+    `blocks=False` for an action whose service decides across a block (like, unlike, reply)."""
     pk = pk_of(value, "Post")
     post = None if pk is None else visible_post(post_id=pk, viewer_id=viewer_id, blocks=blocks)
     if post is None:
@@ -141,10 +141,16 @@ class SocialMutation:
             blocks=False,
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Idempotent. Also takes back a like of a post a block now hides (the "
+        "payload's post is then null)."
+    )
     def unlike_post(self, info: Info, post_id: strawberry.ID) -> PostPayload:
         return _on_post(
-            info, post_id, lambda viewer, post: likes.like_delete(user=viewer, post=post)
+            info,
+            post_id,
+            lambda viewer, post: likes.like_delete(user=viewer, post=post),
+            blocks=False,
         )
 
     @strawberry.mutation(description="Idempotent. Following yourself is a SELF_ACTION error.")

@@ -7,6 +7,7 @@ from notifications.services import notify_liked, withdraw_like_notification
 from social.errors import ErrorCode, ValidationFailed
 from social.models import Like, Post, User
 from social.services.guards import ensure_not_blocked
+from social.visibility import blocked_between
 
 
 def _post_missing() -> ValidationFailed:
@@ -37,9 +38,13 @@ def like_create(*, user: User, post: Post) -> bool:
 
 
 def like_delete(*, user: User, post: Post) -> bool:
-    """Removes the like if there is one. True when a like was removed."""
+    """Removes the like if there is one. True when a like was removed. Across a block (the
+    post hidden from the user) the user's own like can still go; without one the post is
+    NOT_FOUND, as it is to them everywhere else."""
     with transaction.atomic():
         deleted, _ = Like.objects.filter(user=user, post=post).delete()
         if deleted:
             withdraw_like_notification(liker=user, post=post)
+        elif blocked_between(user_id=user.pk, other_ids=[post.author_id]):
+            raise _post_missing()
     return bool(deleted)

@@ -7,7 +7,7 @@ import pytest
 
 from graph.ids import global_id
 from notifications.models import Notification
-from social.models import Block, Follow, FollowRequest, Post, User
+from social.models import Block, Follow, FollowRequest, Like, Post, User
 from social.services.blocks import block_create
 from tests.conftest import GqlCall
 from tests.factories import make_follow, make_like, make_post, make_user
@@ -159,6 +159,29 @@ class TestBlockedActionsThroughTheApi:
         assert not Follow.objects.exists()
         assert Post.objects.count() == 1
         assert not Notification.objects.exists()
+
+    @pytest.mark.parametrize("ann_blocks", [True, False])
+    def test_a_like_given_before_a_block_can_still_be_taken_back(
+        self, gql: GqlCall, ann_blocks: bool
+    ) -> None:
+        ann, bob = make_user("ann"), make_user("bob")
+        liked, other = make_post(bob, "liked"), make_post(bob, "not liked")
+        make_like(ann, liked)
+        if ann_blocks:
+            block_create(blocker=ann, blocked=bob)
+        else:
+            block_create(blocker=bob, blocked=ann)
+        unlike = (
+            "mutation($id: ID!) { unlikePost(postId: $id) { post { id } errors { field code } } }"
+        )
+        taken_back = gql(unlike, {"id": _pid(liked)}, as_user=ann)["data"]["unlikePost"]
+        assert taken_back == {"post": None, "errors": []}  # hidden from ann: absent
+        assert not Like.objects.exists()
+        liked.refresh_from_db()
+        assert liked.like_count == 0
+        # Nothing of ann's on it: the post stays unknown to her, as everywhere else.
+        never = gql(unlike, {"id": _pid(other)}, as_user=ann)["data"]["unlikePost"]
+        assert never == {"post": None, "errors": [{"field": "postId", "code": "NOT_FOUND"}]}
 
     @pytest.mark.parametrize("ann_blocks", [True, False])
     def test_asking_to_follow_a_locked_account_across_a_block_is_blocked(
