@@ -91,3 +91,10 @@ def cmyk_jpeg(size: tuple[int, int] = (90, 70)) -> bytes:
     out = io.BytesIO()
     Image.new("CMYK", size, (0, 200, 200, 0)).save(out, "JPEG")
     return out.getvalue()
+
+
+def png_16bit_gray(size: tuple[int, int] = (60, 40), level: int = 32768) -> bytes:
+    """A 16-bit grayscale PNG (what scanners and photo editors export), mid-grey by default."""
+    out = io.BytesIO()
+    Image.new("I;16", size, level).save(out, "PNG")
+    return out.getvalue()

@@ -146,6 +146,9 @@ def _stored_rendition(image: Image.Image) -> Image.Image:
         image.mode == "P" and "transparency" in image.info
     )
     mode = "RGBA" if has_alpha else "RGB"
+    if image.mode.startswith("I"):
+        # 16-bit greyscale (PNG) holds 0-65535: converted as is, anything above 255 is white.
+        image = image.point(lambda value: value / 256, "L")
     if image.mode not in ("RGB", "RGBA", "L", "CMYK"):
         image = image.convert(mode)  # palettes and the rest resize well only as RGB(A)
     if max(image.size) > STORED_MAX_SIDE:

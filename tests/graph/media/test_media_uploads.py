@@ -135,6 +135,16 @@ def test_png_webp_and_gif_are_accepted_by_content(
     assert "icc_profile" not in stored.info and "exif" not in stored.info
 
 
+def test_a_16_bit_grayscale_png_keeps_its_tones(client: Client) -> None:
+    # Its samples run to 65,535: taken as 8-bit values, every grey above 255 came out white.
+    data = media_files.png_16bit_gray(level=32768)
+    media = _payload(upload(client, data, user=make_user()))["media"]
+    assert (media["width"], media["height"]) == (60, 40)
+    for url in (media["url"], media["thumbnailUrl"]):
+        red, green, blue = _fetch(client, url).convert("RGB").getpixel((10, 10))  # type: ignore[misc]
+        assert 120 <= red <= 136 and red == green == blue
+
+
 BAD_FILES = [
     ("text-renamed-jpg", b"just some text, honestly\n" * 10, "UNSUPPORTED_MEDIA"),
     ("truncated-jpeg", media_files.truncated_jpeg(), "UNSUPPORTED_MEDIA"),
