@@ -98,3 +98,14 @@ def png_16bit_gray(size: tuple[int, int] = (60, 40), level: int = 32768) -> byte
     out = io.BytesIO()
     Image.new("I;16", size, level).save(out, "PNG")
     return out.getvalue()
+
+
+def png_colour_key(mode: str = "RGB") -> bytes:
+    """A PNG whose transparency is one colour (a tRNS chunk, no alpha channel): black around
+    a square of colour, the black transparent."""
+    background, square = ((0, 0, 0), (255, 0, 0)) if mode == "RGB" else (0, 200)
+    image = Image.new(mode, (40, 40), background)
+    image.paste(square, (10, 10, 30, 30))
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=background)
+    return out.getvalue()
