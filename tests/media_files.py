@@ -91,3 +91,21 @@ def cmyk_jpeg(size: tuple[int, int] = (90, 70)) -> bytes:
     out = io.BytesIO()
     Image.new("CMYK", size, (0, 200, 200, 0)).save(out, "JPEG")
     return out.getvalue()
+
+
+def png_16bit_gray(size: tuple[int, int] = (60, 40), level: int = 32768) -> bytes:
+    """A 16-bit grayscale PNG (what scanners and photo editors export), mid-grey by default."""
+    out = io.BytesIO()
+    Image.new("I;16", size, level).save(out, "PNG")
+    return out.getvalue()
+
+
+def png_colour_key(mode: str = "RGB") -> bytes:
+    """A PNG whose transparency is one colour (a tRNS chunk, no alpha channel): black around
+    a square of colour, the black transparent."""
+    background, square = ((0, 0, 0), (255, 0, 0)) if mode == "RGB" else (0, 200)
+    image = Image.new(mode, (40, 40), background)
+    image.paste(square, (10, 10, 30, 30))
+    out = io.BytesIO()
+    image.save(out, "PNG", transparency=background)
+    return out.getvalue()

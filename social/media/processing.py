@@ -142,11 +142,16 @@ def _process(source: IO[bytes], image_format: str) -> ProcessedImage:
 def _stored_rendition(image: Image.Image) -> Image.Image:
     """The decoded image fitted to STORED_MAX_SIDE, turned as its EXIF orientation says, in
     sRGB (RGB or RGBA). Fitted first, in place: the full-size pixels are held once."""
+    # A palette, greyscale or RGB PNG may name one transparent colour (tRNS) instead of
+    # carrying an alpha channel; converted first, before resizing blends that colour away.
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
+        image.mode in ("P", "L", "RGB") and "transparency" in image.info
     )
     mode = "RGBA" if has_alpha else "RGB"
-    if image.mode not in ("RGB", "RGBA", "L", "CMYK"):
+    if image.mode.startswith("I"):
+        # 16-bit greyscale (PNG) holds 0-65535: converted as is, anything above 255 is white.
+        image = image.point(lambda value: value / 256, "L")
+    if image.mode not in ("RGB", "RGBA", "L", "CMYK") or (has_alpha and image.mode != "RGBA"):
         image = image.convert(mode)  # palettes and the rest resize well only as RGB(A)
     if max(image.size) > STORED_MAX_SIDE:
         # The bounds are a square, so fitting before turning gives the same size.

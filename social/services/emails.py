@@ -101,7 +101,8 @@ def _new_email_errors(*, user: User, email: str) -> ValidationFailed | None:
 
 def email_change(*, user: User, new_email: str, password: str) -> User:
     """Needs the password; the new address is unverified until its mailed token is used,
-    and the old address is told of the change."""
+    and the old address is told of the change. Only a new case of the same address keeps
+    its verification and mails nobody."""
     from social.services.accounts import password_confirm
 
     password_confirm(user=user, password=password, field="password")
@@ -110,6 +111,12 @@ def email_change(*, user: User, new_email: str, password: str) -> User:
     if error is not None:
         raise error
     if new_email == user.email:
+        return user
+    if new_email.lower() == user.email.lower():
+        # The same address re-spelled (addresses are one whatever their case, and so are
+        # their tokens): its verification stands and no one needs a mail.
+        user.email = new_email
+        user.save(update_fields=["email"])
         return user
     _verification_mail_budget(new_email)
     old_email = user.email

@@ -68,7 +68,8 @@ def report_remove_posts(*, report: Report, moderator: User) -> list[int]:
 def user_suspend(*, user: User, moderator: User, report: Report | None = None) -> bool:
     """Suspends the account: it is gone for everyone (social/visibility.py), cannot sign in,
     and is signed out of every session at once on every process. Nothing of it is deleted.
-    False when it was suspended already (nothing recorded)."""
+    False when it was suspended already: nothing is done then, but an open `report` about
+    it is closed as actioned, and that is recorded."""
     with transaction.atomic():
         # The account with everyone it follows or is followed by, in the global order
         # (social/services/guards.py): where the counters leave out suspended accounts,
@@ -76,6 +77,22 @@ def user_suspend(*, user: User, moderator: User, report: Report | None = None) -
         lock_user_and_partners(user_id=user.pk, partners=lambda: follow_partners(user.pk))
         now = timezone.now()
         if not User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(suspended_at=now):
+            # Several reports about one account, selected together or filed after: each
+            # leaves the queue with the suspension that answers it.
+            open_report = report is not None and (
+                Report.objects.select_for_update()
+                .filter(pk=report.pk, status=ReportStatus.OPEN)
+                .exists()
+            )
+            if report is not None and open_report:
+                _resolve(report, ReportStatus.ACTIONED)
+                _record(
+                    moderator=moderator,
+                    kind=ModeratorActionKind.SUSPEND,
+                    target_id=user.pk,
+                    report=report,
+                    detail="already suspended",
+                )
             return False
         user.suspended_at = now
         revoke_user_sessions(user_id=user.pk)

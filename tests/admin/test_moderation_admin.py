@@ -165,6 +165,31 @@ def test_suspend_and_unsuspend_are_recorded_and_sign_the_account_out(
     ) == [("moderator", "SUSPEND"), ("moderator", "UNSUSPEND")]
 
 
+def test_suspending_closes_every_selected_report_about_the_account(
+    staff_client: Client, moderator: User
+) -> None:
+    # Several people report one spammer; the moderator selects all their reports and
+    # suspends: none of them may stay open in the queue, each says what was done.
+    [first] = file_reports(1)
+    target = first.target
+    second = report_create(reporter=make_user("witness"), target=target, reason="SPAM")
+    third = report_create(reporter=make_user("latecomer"), target=target, reason="SPAM")
+
+    assert _act(staff_client, "suspend_targets", [first, second]).status_code == 200
+    # A report filed after the suspension, acted on later.
+    assert _act(staff_client, "suspend_targets", [third]).status_code == 200
+
+    target.refresh_from_db()
+    assert target.suspended_at is not None
+    statuses = {r.pk: r.status for r in Report.objects.filter(target=target)}
+    assert statuses == {first.pk: "ACTIONED", second.pk: "ACTIONED", third.pk: "ACTIONED"}
+    recorded = ModeratorAction.objects.filter(target=target, kind="SUSPEND")
+    assert sorted(recorded.values_list("report_id", flat=True)) == sorted(
+        [first.pk, second.pk, third.pk]
+    )
+    assert recorded.filter(detail="").count() == 1  # one suspension, two closed by it
+
+
 def test_the_action_record_is_read_only(staff_client: Client, moderator: User) -> None:
     [report] = file_reports(1)
     _act(staff_client, "dismiss", [report])

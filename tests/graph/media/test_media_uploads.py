@@ -135,6 +135,25 @@ def test_png_webp_and_gif_are_accepted_by_content(
     assert "icc_profile" not in stored.info and "exif" not in stored.info
 
 
+def test_a_16_bit_grayscale_png_keeps_its_tones(client: Client) -> None:
+    # Its samples run to 65,535: taken as 8-bit values, every grey above 255 came out white.
+    data = media_files.png_16bit_gray(level=32768)
+    media = _payload(upload(client, data, user=make_user()))["media"]
+    assert (media["width"], media["height"]) == (60, 40)
+    for url in (media["url"], media["thumbnailUrl"]):
+        red, green, blue = _fetch(client, url).convert("RGB").getpixel((10, 10))  # type: ignore[misc]
+        assert 120 <= red <= 136 and red == green == blue
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_png_with_a_transparent_colour_stays_transparent(client: Client, mode: str) -> None:
+    media = _payload(upload(client, media_files.png_colour_key(mode), user=make_user()))["media"]
+    stored = _fetch(client, media["url"])
+    assert stored.mode == "RGBA"
+    assert stored.getpixel((1, 1))[3] == 0  # type: ignore[index]
+    assert stored.getpixel((20, 20))[3] == 255  # type: ignore[index]
+
+
 BAD_FILES = [
     ("text-renamed-jpg", b"just some text, honestly\n" * 10, "UNSUPPORTED_MEDIA"),
     ("truncated-jpeg", media_files.truncated_jpeg(), "UNSUPPORTED_MEDIA"),
