@@ -119,6 +119,9 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        if change and "email" in form.changed_data:
+            # Nobody verified the new address (as after changeEmail, the user is asked to).
+            obj.email_verified_at = None
         super().save_model(request, obj, form, change)
         if deactivated:
             # Through the service: the user is signed out of every session at once.

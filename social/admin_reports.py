@@ -165,9 +165,10 @@ class ReportAdmin(ViewOnlyAdmin):
         description="Remove the reported posts (counters updated)", permissions=["moderate"]
     )
     def remove_reported_posts(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        # Open reports only, as Dismiss: a closed one stays as it was decided.
         removed = sum(
             len(report_remove_posts(report=report, moderator=self._moderator(request)))
-            for report in queryset
+            for report in queryset.filter(status=ReportStatus.OPEN)
         )
         self.message_user(request, f"Removed {removed} post(s).", messages.SUCCESS)
 

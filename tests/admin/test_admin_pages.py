@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -242,3 +243,21 @@ def test_the_admins_user_deletion_goes_through_the_service(
     assert revocations.is_revoked(key)
     friend.refresh_from_db()
     assert friend.following_count == Follow.objects.filter(follower=friend).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("changed", "verified"), [(["email"], False), (["bio"], True)])
+def test_an_email_changed_in_the_admin_is_unverified(
+    rf: Any, user_factory: Callable[..., User], changed: list[str], verified: bool
+) -> None:
+    from django.contrib import admin
+    from django.utils import timezone
+
+    member = user_factory("member")
+    member.email_verified_at = timezone.now()
+    member.save(update_fields=["email_verified_at"])
+    member.email, member.bio = "new@example.com", "new bio"
+    form = SimpleNamespace(changed_data=changed)
+    admin.site._registry[User].save_model(rf.post("/admin/"), member, form, change=True)
+    member.refresh_from_db()
+    assert (member.email_verified_at is not None) is verified

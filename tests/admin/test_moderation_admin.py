@@ -139,6 +139,20 @@ def test_removing_the_reported_posts_keeps_the_counts_exact(
     assert action.detail == "posts " + ", ".join(str(p.pk) for p in [*reported, reply])
 
 
+def test_removing_posts_leaves_a_closed_report_as_it_was_decided(
+    staff_client: Client, moderator: User
+) -> None:
+    [report] = file_reports(1)
+    assert _act(staff_client, "dismiss", [report]).status_code == 200
+
+    assert _act(staff_client, "remove_reported_posts", [report]).status_code == 200
+
+    report.refresh_from_db()
+    assert report.status == "DISMISSED"
+    assert Post.objects.filter(author=report.target).count() == 2
+    assert list(ModeratorAction.objects.values_list("kind", flat=True)) == ["DISMISS"]
+
+
 def test_suspend_and_unsuspend_are_recorded_and_sign_the_account_out(
     staff_client: Client, moderator: User, django_capture_on_commit_callbacks: Any
 ) -> None:
