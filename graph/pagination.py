@@ -10,7 +10,7 @@ import binascii
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -18,6 +18,7 @@ from django.db.models import DateTimeField, Model, Q, QuerySet
 from strawberry.relay import PageInfo
 
 from graph.errors import bad_user_input
+from social.reads.posts import utc_instant
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -88,26 +89,21 @@ def _after_filter(keys: Sequence[str], values: Sequence[Any]) -> Q:
     return bound & condition
 
 
-def _key_value(queryset: QuerySet[Any], key: str, value: Any) -> Any:
-    """A cursor's value for a date column as a UTC instant (`utc_instant`)."""
-    try:
-        field = queryset.model._meta.get_field(key.lstrip("-"))
-    except FieldDoesNotExist:
-        return value  # an annotation (search rank, username key), compared as given
-    if not isinstance(field, DateTimeField):
-        return value
+def cursor_date(field: DateTimeField, value: Any) -> datetime:
+    """A cursor's value for a date column as a UTC instant (`utc_instant`); ValueError,
+    ValidationError or OverflowError when it is none."""
     moment = field.to_python(value)
     if moment is None:
         raise ValueError("not a date")
     return utc_instant(moment)
 
 
-def utc_instant(moment: datetime) -> datetime:
-    """A cursor's date as a UTC instant (naive: already UTC). PostgreSQL refuses an offset
-    over 15:59 that Python takes (up to 23:59); OverflowError outside years 1-9999."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+def _key_value(queryset: QuerySet[Any], key: str, value: Any) -> Any:
+    try:
+        field = queryset.model._meta.get_field(key.lstrip("-"))
+    except FieldDoesNotExist:
+        return value  # an annotation (search rank, username key), compared as given
+    return cursor_date(field, value) if isinstance(field, DateTimeField) else value
 
 
 def keyset_page(

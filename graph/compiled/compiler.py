@@ -35,7 +35,7 @@ from graph.compiled.visibility import cast_of, spliced
 from graph.errors import CodedError
 from graph.ids import parse_global_id
 from graph.internals import FieldGroup, node_of
-from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, utc_instant
+from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, cursor_date, decode_cursor
 from notifications.models import Notification
 from social.media.storage import media_url_prefix
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
@@ -159,10 +159,7 @@ def _cursor_value(value: Any, field: "Field[Any, Any]") -> Any:
     # database error.
     try:
         if isinstance(field, DateTimeField):
-            moment = field.to_python(value)
-            if moment is None:
-                raise Fallback("after")
-            return utc_instant(moment)
+            return cursor_date(field, value)
         prepared = field.get_prep_value(value)
     except (ValueError, TypeError, OverflowError, ValidationError) as exc:
         raise Fallback("after") from exc

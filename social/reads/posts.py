@@ -334,6 +334,14 @@ def time_reader() -> Callable[[Any], Any]:
     return _keep if connection.vendor == "postgresql" else _aware
 
 
+def utc_instant(moment: datetime) -> datetime:
+    """A cursor's date as a UTC instant (naive: already UTC). PostgreSQL refuses an offset
+    over 15:59 that Python takes (up to 23:59); OverflowError outside years 1-9999."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def cursor_position(values: Sequence[Any]) -> tuple[datetime, int]:
     """A post list's cursor (date, id) as an aware date and an id; ValueError when it is
     not one. Touches no database connection (the live side checks cursors on its loop)."""
@@ -343,11 +351,7 @@ def cursor_position(values: Sequence[Any]) -> tuple[datetime, int]:
     parsed = parse_datetime(moment)
     if parsed is None:
         raise ValueError("not a date")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    # As a UTC instant: PostgreSQL refuses an offset over 15:59 that Python takes (up to
-    # 23:59); OverflowError when that instant falls outside years 1-9999.
-    parsed = parsed.astimezone(UTC)
+    parsed = utc_instant(parsed)
     if isinstance(pk, bool) or not isinstance(pk, (int, str)):
         raise ValueError("not an id")
     pk = int(pk)
