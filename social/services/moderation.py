@@ -31,15 +31,29 @@ def _resolve(report: Report, status: ReportStatus) -> None:
     report.save(update_fields=["status", "resolved_at"])
 
 
+def _close(
+    report: Report,
+    status: ReportStatus,
+    *,
+    moderator: User,
+    kind: ModeratorActionKind,
+    target_id: int,
+    detail: str = "",
+) -> None:
+    """Closes the report and records the action that closed it."""
+    _resolve(report, status)
+    _record(moderator=moderator, kind=kind, target_id=target_id, report=report, detail=detail)
+
+
 def report_dismiss(*, report: Report, moderator: User) -> None:
     """Closes the report with nothing done to the reported user."""
     with transaction.atomic():
-        _resolve(report, ReportStatus.DISMISSED)
-        _record(
+        _close(
+            report,
+            ReportStatus.DISMISSED,
             moderator=moderator,
             kind=ModeratorActionKind.DISMISS,
             target_id=report.target_id,
-            report=report,
         )
 
 
@@ -54,12 +68,12 @@ def report_remove_posts(*, report: Report, moderator: User) -> list[int]:
                 removed.append(post_delete(post=post, actor=post.author))
             except ValidationFailed:
                 continue  # deleted meanwhile by its author
-        _resolve(report, ReportStatus.ACTIONED)
-        _record(
+        _close(
+            report,
+            ReportStatus.ACTIONED,
             moderator=moderator,
             kind=ModeratorActionKind.REMOVE_POSTS,
             target_id=report.target_id,
-            report=report,
             detail="posts " + ", ".join(map(str, removed)) if removed else "no posts left",
         )
     return removed
@@ -79,18 +93,17 @@ def user_suspend(*, user: User, moderator: User, report: Report | None = None) -
         if not User.objects.filter(pk=user.pk, suspended_at__isnull=True).update(suspended_at=now):
             # Several reports about one account, selected together or filed after: each
             # leaves the queue with the suspension that answers it.
-            open_report = report is not None and (
+            if report is not None and (
                 Report.objects.select_for_update()
                 .filter(pk=report.pk, status=ReportStatus.OPEN)
                 .exists()
-            )
-            if report is not None and open_report:
-                _resolve(report, ReportStatus.ACTIONED)
-                _record(
+            ):
+                _close(
+                    report,
+                    ReportStatus.ACTIONED,
                     moderator=moderator,
                     kind=ModeratorActionKind.SUSPEND,
                     target_id=user.pk,
-                    report=report,
                     detail="already suspended",
                 )
             return False
