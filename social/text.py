@@ -18,10 +18,13 @@ MAX_HASHTAGS_PER_POST = 30
 MAX_MENTIONS_PER_POST = 20
 
 
-def is_blank(text: str) -> bool:
-    """Nothing a reader would see: whitespace and invisible format characters only (a
-    zero-width space or joiner, a direction mark), which str.strip() leaves in."""
-    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
+def trimmed(text: str) -> str:
+    """The text without its surrounding whitespace; "" when nothing in it is visible
+    (whitespace and invisible format characters only: a zero-width space or joiner, a
+    direction mark, which str.strip() leaves in)."""
+    if all(char.isspace() or unicodedata.category(char) == "Cf" for char in text):
+        return ""
+    return text.strip()
 
 
 def fold_tag(tag: str) -> str:

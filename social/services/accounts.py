@@ -18,7 +18,7 @@ from social.services import follow_requests, media
 from social.services.emails import send_verification_email
 from social.services.guards import follow_partners, lock_user_and_partners
 from social.services.sessions import revoke_user_sessions
-from social.text import is_blank
+from social.text import trimmed
 
 USERNAME_MAX_LENGTH = 30
 DISPLAY_NAME_MAX_LENGTH = 50
@@ -98,7 +98,7 @@ def user_register(
 ) -> User:
     username = username.strip()
     email = email.strip()
-    display_name = "" if is_blank(display_name or "") else (display_name or "").strip()
+    display_name = trimmed(display_name or "")
     errors = [*_username_errors(username), *_email_errors(email)]
     if display_name:
         errors += _text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH)
@@ -199,7 +199,7 @@ def user_update_profile(
     errors: list[FieldError] = []
     changed: list[str] = []
     if display_name is not None:
-        display_name = "" if is_blank(display_name) else display_name.strip()
+        display_name = trimmed(display_name)
         if not display_name:
             errors.append(FieldError("displayName", ErrorCode.REQUIRED, "Enter a display name."))
         errors += _text_errors("displayName", display_name, DISPLAY_NAME_MAX_LENGTH)

@@ -19,14 +19,14 @@ from social.services.guards import ensure_not_blocked
 from social.text import (
     MAX_HASHTAGS_PER_POST,
     MAX_MENTIONS_PER_POST,
-    is_blank,
     parse_hashtags,
     parse_mentions,
+    trimmed,
 )
 
 
 def _clean_body(body: str, *, may_be_empty: bool = False) -> str:
-    body = "" if is_blank(body) else body.strip()
+    body = trimmed(body)
     if not body and not may_be_empty:
         raise ValidationFailed(
             field="body", code=ErrorCode.REQUIRED, message="Write something first."
