@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower, Upper
+from django.db.models.lookups import Exact
 
 from social.models.counters import USER_COUNTERS, fields_to_save
 
@@ -18,10 +19,18 @@ username_validator = RegexValidator(
 )
 
 
+def same_ignoring_case(field: str, value: str) -> models.Q:
+    """`field` equals `value` but for case, through the case-insensitive unique index (lower()
+    of both): `iexact` compiles to UPPER() on PostgreSQL, which reads every user. Text beyond
+    ASCII is also compared as `iexact` compares it, so nothing matches that did not before."""
+    same = models.Q(Exact(Lower(field), Lower(models.Value(value))))
+    return same if value.isascii() else same & models.Q(**{f"{field}__iexact": value})
+
+
 class SocialUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
         # Admin and session logins match usernames case-insensitively, like the API.
-        return self.get(username__iexact=username)
+        return self.get(same_ignoring_case("username", username or ""))
 
 
 class User(AbstractUser):

@@ -7,6 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
 from social.models import Follow, FollowRequest, Mute, User
+from social.models.users import same_ignoring_case
 from social.reads import media as media_reads
 from social.reads.flags import (
     blocks_viewer_exists,
@@ -86,7 +87,8 @@ def user_view(*, user_id: int, viewer_id: int | None) -> UserView | None:
 def user_by_username(*, username: str, viewer_id: int | None) -> UserView | None:
     if "\x00" in username:  # no username has one, and PostgreSQL refuses it as a parameter
         return None
-    queryset = User.objects.filter(users_q(viewer_id=viewer_id), username__iexact=username.strip())
+    match = same_ignoring_case("username", username.strip())
+    queryset = User.objects.filter(users_q(viewer_id=viewer_id), match)
     annotated, names = _values(queryset, viewer_id=viewer_id)
     row = annotated.values_list(*names).first()
     return None if row is None else view_of(row, viewer_id)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 
 from social.errors import ErrorCode, FieldError, ValidationFailed
 from social.models import User
-from social.models.users import USERNAME_PATTERN
+from social.models.users import USERNAME_PATTERN, same_ignoring_case
 from social.ratelimits import attempt_count, attempt_refund
 from social.services import follow_requests, media
 from social.services.emails import send_verification_email
@@ -47,7 +47,7 @@ def _username_errors(username: str) -> list[FieldError]:
                 "Use 3-30 characters: letters, digits or underscores.",
             )
         ]
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(same_ignoring_case("username", username)).exists():
         return [FieldError("username", ErrorCode.TAKEN, "That username is taken.")]
     return []
 
@@ -61,7 +61,7 @@ def _email_errors(email: str) -> list[FieldError]:
         validate_email(email)
     except ValidationError:
         return [FieldError("email", ErrorCode.INVALID, "Enter a valid email address.")]
-    if User.objects.filter(email__iexact=email).exists():
+    if User.objects.filter(same_ignoring_case("email", email)).exists():
         return [FieldError("email", ErrorCode.TAKEN, "That email is already registered.")]
     return []
 
@@ -152,9 +152,9 @@ def user_authenticate(*, login: str, password: str, client_address: str | None =
     RATE_LIMITED, even with the right password, until the window ends.
     """
     login = login.strip()
-    field = "email__iexact" if "@" in login else "username__iexact"
+    match = same_ignoring_case("email" if "@" in login else "username", login)
     # No username or address holds a NUL, which PostgreSQL refuses as a parameter.
-    user = User.objects.filter(**{field: login}).first() if login and "\x00" not in login else None
+    user = User.objects.filter(match).first() if login and "\x00" not in login else None
     throttles = _login_throttles(login=login, user=user, client_address=client_address)
     # Counted before the password is checked, so concurrent guesses cannot all slip past.
     attempts = [attempt_count(scope=scope, key=key, rate=rate) for scope, key, rate in throttles]

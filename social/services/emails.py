@@ -10,6 +10,7 @@ from django.utils import timezone
 from social.errors import ErrorCode, ValidationFailed
 from social.mail import frontend_link, send_after_commit
 from social.models import User
+from social.models.users import same_ignoring_case
 from social.ratelimits import limit_hit
 
 EMAIL_MAX_LENGTH = 254
@@ -94,7 +95,7 @@ def _new_email_errors(*, user: User, email: str) -> ValidationFailed | None:
         validate_email(email)
     except ValidationError:
         return failed(ErrorCode.INVALID, "Enter a valid email address.")
-    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+    if User.objects.filter(same_ignoring_case("email", email)).exclude(pk=user.pk).exists():
         return failed(ErrorCode.TAKEN, "That email is already registered.")
     return None
 

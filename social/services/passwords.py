@@ -11,6 +11,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from social.errors import ErrorCode, ValidationFailed
 from social.mail import frontend_link, send_after_commit
 from social.models import Session, User
+from social.models.users import same_ignoring_case
 from social.ratelimits import limit_hit
 from social.services.accounts import password_confirm
 from social.services.sessions import revoke_user_sessions
@@ -86,7 +87,7 @@ def password_reset_request(*, email: str, client_address: str | None) -> None:
             message="Too many reset requests. Wait an hour and try again.",
         )
     user = (
-        User.objects.filter(email__iexact=email, is_active=True).first()
+        User.objects.filter(same_ignoring_case("email", email), is_active=True).first()
         # No address holds a NUL, which PostgreSQL refuses as a parameter.
         if email and "\x00" not in email
         else None

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from social.errors import ValidationFailed
 from social.models import User
+from social.models.users import same_ignoring_case
 from social.services.passwords import password_set
 
 MAX_TRIES = 3
@@ -36,7 +37,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> str:
         username = options["username"] or getpass.getuser()
-        user = User.objects.filter(username__iexact=username).first()
+        user = User.objects.filter(same_ignoring_case("username", username)).first()
         if user is None:
             raise CommandError(f"user '{username}' does not exist")
         self.stdout.write(f"Changing password for user '{user}'")
