@@ -39,9 +39,18 @@ from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, cursor_date, deco
 from notifications.models import Notification
 from social.media.storage import media_url_prefix
 from social.models import Follow, Like, Post, PostHashtag, PostMention, User
+from social.reads.flags import blocks_viewer_sql, follow_requested_sql, viewer_blocks_sql
 from social.services.media import MAX_MEDIA_PER_POST
 from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST, normalize_hashtag
-from social.visibility import NOW, SqlFragment, notifications_sql, now_param, posts_sql, users_sql
+from social.visibility import (
+    NOW,
+    SqlFragment,
+    notifications_sql,
+    now_param,
+    posts_sql,
+    users_sql,
+    viewer_mutes_sql,
+)
 
 POSTS = Post._meta.db_table
 USERS = User._meta.db_table
@@ -50,6 +59,13 @@ LIKES = Like._meta.db_table
 TAGS = PostHashtag._meta.db_table
 MENTIONS = PostMention._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
+# The viewer's flags on a user that the rule book writes as SQL (social/reads/flags.py).
+USER_FLAGS: dict[str, Callable[..., SqlFragment]] = {
+    "viewerMutes": viewer_mutes_sql,
+    "viewerBlocks": viewer_blocks_sql,
+    "blocksViewer": blocks_viewer_sql,
+    "viewerFollowRequested": follow_requested_sql,
+}
 
 
 class Fallback(Exception):
@@ -400,11 +416,19 @@ class Compiler:
                 return sql.integer(f"{u}.post_count")
             case "isLocked":
                 return sql.boolean(f"{u}.is_locked")
-            case "email":
+            case "email" | "emailVerified":
                 if not self.signed_in:
                     return "'null'"
-                email = sql.string(f"{u}.email")
-                return f"CASE WHEN {u}.id = {self.viewer()} THEN {email} ELSE 'null' END"
+                own = (
+                    sql.string(f"{u}.email")
+                    if name == "email"
+                    else sql.boolean(f"{u}.email_verified_at IS NOT NULL")
+                )
+                return f"CASE WHEN {u}.id = {self.viewer()} THEN {own} ELSE 'null' END"
+            case "viewerMutes" | "viewerBlocks" | "blocksViewer" | "viewerFollowRequested":
+                if not self.signed_in:
+                    return "'false'"
+                return sql.boolean(self.rule(USER_FLAGS[name](user=f"{u}.id")))
             case "viewerFollows" | "followsViewer":
                 if not self.signed_in:
                     return "'false'"

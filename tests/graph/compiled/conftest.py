@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from graph.compiled import plan_cache
-from social.models import Post, PostHashtag, User
+from social.models import FollowRequest, Mute, Post, PostHashtag, User
 from social.services.tokens import access_token_issue
 from tests.factories import make_follow, make_like, make_post, make_user
 
@@ -171,6 +171,18 @@ class World:
         )
         Post.objects.filter(pk=top[3].pk).update(has_media=True, media_json=[_image(3, "x")])
         User.objects.filter(pk=self.erin.pk).update(avatar_json=_image(4, "Erin"))
+        # The flags a profile's buttons read: mutes (one ended), a request to follow a locked
+        # account that follows alice, a verified email.
+        Mute.objects.create(muter=self.bob, muted=self.carol)
+        Mute.objects.create(
+            muter=self.alice, muted=self.erin, expires_at=datetime(2026, 1, 1, tzinfo=UTC)
+        )
+        self.gina = make_user("gina", is_locked=True)
+        make_follow(self.gina, self.alice)
+        FollowRequest.objects.create(requester=self.erin, target=self.gina)
+        User.objects.filter(pk=self.alice.pk).update(
+            email_verified_at=datetime(2026, 1, 1, tzinfo=UTC)
+        )
         self.viewers: list[User | None] = [None, self.alice, self.bob, self.erin]
 
 

@@ -18,7 +18,8 @@ POST_SCALARS = [
 USER_SCALARS = [
     "id", "username", "displayName", "bio", "avatarUrl", "dateJoined", "email",
     "followerCount", "followingCount", "postCount", "viewerFollows", "followsViewer",
-    "__typename",
+    "emailVerified", "isLocked", "viewerMutes", "viewerBlocks", "blocksViewer",
+    "viewerFollowRequested", "__typename",
 ]  # fmt: skip
 NOTIFICATION_SCALARS = ["id", "kind", "createdAt", "read", "__typename"]
 MEDIA_SCALARS = [
