@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations import AddIndex
+from django.db.migrations import AddIndex, AlterField
 from django.db.migrations.operations.base import Operation
 
 
@@ -39,3 +39,8 @@ class TrigramExtensionOnPostgres(_OnPostgresOnly, TrigramExtension):
 
 class AddIndexOnPostgres(_OnPostgresOnly, AddIndex):
     """An index only PostgreSQL can build (GIN): added to the state everywhere, built there."""
+
+
+class AlterFieldOnPostgres(_OnPostgresOnly, AlterField):
+    """A field change that only drops or adds its index: made on PostgreSQL, in the state
+    everywhere. SQLite would rebuild the table for it, and lose the counters' triggers."""

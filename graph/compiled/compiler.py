@@ -59,6 +59,10 @@ LIKES = Like._meta.db_table
 TAGS = PostHashtag._meta.db_table
 MENTIONS = PostMention._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
+# Keeps PostgreSQL from turning a list's per-row check into a join: a generic plan cannot know
+# that one user has 30,000 posts or followers, and would read and sort them all for a page;
+# this way it walks the list's index in order and stops at the page's end.
+PER_ROW = "OFFSET 0"
 # The viewer's flags on a user that the rule book writes as SQL (social/reads/flags.py).
 USER_FLAGS: dict[str, Callable[..., SqlFragment]] = {
     "viewerMutes": viewer_mutes_sql,
@@ -683,9 +687,9 @@ class Compiler:
         return _Source(
             select=f"{post}.*",
             body=(
-                f"FROM {POSTS} {post}{join.format(post=post)}"
-                f" JOIN {USERS} {author} ON {author}.id ="
-                f" {post}.author_id WHERE {visible} AND {where}"
+                f"FROM {POSTS} {post}{join.format(post=post)} WHERE {where} AND EXISTS (SELECT 1"
+                f" FROM {USERS} {author} WHERE {author}.id = {post}.author_id AND {visible}"
+                f" {PER_ROW})"
             ),
             keys=keys,
             descending=descending,
@@ -722,8 +726,9 @@ class Compiler:
         return _Source(
             select=f"{other}.*",
             body=(
-                f"FROM {FOLLOWS} {link} JOIN {USERS} {other} ON {other}.id = {link}.{shown}"
-                f" WHERE {link}.{own} = {user}.id AND {self.visible_user(other, listed=True)}"
+                f"FROM {FOLLOWS} {link} CROSS JOIN LATERAL (SELECT * FROM {USERS} {other}"
+                f" WHERE {other}.id = {link}.{shown} AND {self.visible_user(other, listed=True)}"
+                f" {PER_ROW}) {other} WHERE {link}.{own} = {user}.id"
             ),
             keys=(
                 _Key(f"{link}.created_at", "datetime", Follow._meta.get_field("created_at")),

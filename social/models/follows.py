@@ -4,10 +4,16 @@ from django.db import models
 
 class Follow(models.Model):
     follower = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="following_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="following_links",
+        db_index=False,  # follow_follower_idx leads with it
     )
     followee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follower_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follower_links",
+        db_index=False,  # follow_followee_idx leads with it
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
 

@@ -8,7 +8,10 @@ class Mute(models.Model):
     until `expires_at` (never, when null). The rule itself compares `expires_at` with the
     time of the read (social/visibility.py), so an expired row needs no job to end it."""
 
-    muter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # mute_unique_pair leads with it
+    muter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     notifications = models.BooleanField(default=True)
     # When the current mute began: muting again starts it anew.

@@ -12,13 +12,21 @@ POST_BODY_MAX_LENGTH = 500
 
 class Post(models.Model):
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="posts",
+        db_index=False,  # post_author_created_idx leads with it
     )
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     reply_to = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        db_index=False,  # post_replies_idx leads with it
     )
     # Stays true when the parent is deleted (reply_to becomes null): an orphaned reply is still
     # a reply, not a top-level post for the public feed.
@@ -67,7 +75,10 @@ class Post(models.Model):
 
 class Like(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="likes",
+        db_index=False,  # like_unique_user_post leads with it
     )
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="likes")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -84,7 +95,10 @@ class Like(models.Model):
 class PostHashtag(models.Model):
     """A #tag of a post, lower-cased, in order of appearance (position)."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="hashtag_links")
+    # hashtag_unique_per_post leads with it
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="hashtag_links", db_index=False
+    )
     tag = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField()
     # Copied from the post so the hashtag feed is one index range scan.
@@ -106,7 +120,10 @@ class PostHashtag(models.Model):
 class PostMention(models.Model):
     """An @username of a post that named an existing user, in order of appearance."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mention_links")
+    # mention_unique_per_post leads with it
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="mention_links", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentioned_in"
     )

@@ -9,10 +9,16 @@ class FollowRequest(models.Model):
     them: accepting turns it into a Follow, unlocking accepts them all."""
 
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_requests_sent"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follow_requests_sent",
+        db_index=False,  # follow_request_unique leads with it
     )
     target = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="follow_requests",
+        db_index=False,  # follow_request_target_idx leads with it
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
 
