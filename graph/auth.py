@@ -140,7 +140,8 @@ def context_for_request(request: HttpRequest, context: Context) -> Context:
 
 
 # The calls an auth link makes with a stale access token still in its headers: each takes
-# its credential from its input alone (logout only when given its refresh token).
+# its credential from its input alone (logout only when given its refresh token), beside
+# which only __typename may be asked.
 _SIGN_IN_FIELDS = frozenset({"login", "register", "refreshToken", "__typename"})
 
 
