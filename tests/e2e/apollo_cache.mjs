@@ -61,14 +61,20 @@ const mutation = (text) =>
   gql(`${text} ${text.includes("...P") ? POST + USER : text.includes("...U") ? USER : ""}`);
 
 // 1. Pages of 3, the author posting between pages: the same posts as one read before.
-const before = await client.query({ query: HOME, variables: { first: 100 }, fetchPolicy: "no-cache" });
+const before = await client.query({
+  query: HOME,
+  variables: { first: 100 },
+  fetchPolicy: "no-cache",
+});
 const snapshot = before.data.homeFeed.edges.map((edge) => edge.node.id);
 const feed = client.watchQuery({ query: HOME, variables: { first: 3 } });
 const watching = feed.subscribe(() => {});
 let page = (await feed.refetch()).data.homeFeed;
 let pages = 1;
 while (page.pageInfo.hasNextPage && pages < 50) {
-  await asAuthor(`mutation { createPost(input: {body: "between pages ${pages}"}) { errors { code } } }`);
+  await asAuthor("mutation ($b: String!) { createPost(input: {body: $b}) { errors { code } } }", {
+    b: `between pages ${pages}`,
+  });
   await feed.fetchMore({ variables: { first: 3, after: page.pageInfo.endCursor } });
   page = client.readQuery({ query: HOME, variables: { first: 3 } }).homeFeed;
   pages += 1;
@@ -100,13 +106,27 @@ async function step(name, text, variables) {
   await client.mutate({ mutation: mutation(text), variables });
   steps[name] = { requests: requests - sent, ...screens() };
 }
-await step("like", "mutation ($id: ID!) { likePost(postId: $id) { post { ...P } } }", { id: postId });
-await step("unlike", "mutation ($id: ID!) { unlikePost(postId: $id) { post { id likeCount viewerHasLiked } } }", { id: postId });
-const authorId = steps.like.profile.id;
-await step("unfollow", "mutation ($id: ID!) { unfollowUser(userId: $id) { user { ...U } } }", { id: authorId });
-await step("follow", "mutation ($id: ID!) { followUser(userId: $id) { user { ...U } } }", { id: authorId });
-await step("edit", 'mutation ($id: ID!) { editPost(input: {id: $id, body: "edited"}) { post { id body editedAt } } }', { id: own.id });
-await step("rename", 'mutation { updateProfile(input: {displayName: "Renamed"}) { user { id displayName } } }', {});
+const post = { id: postId };
+await step("like", "mutation ($id: ID!) { likePost(postId: $id) { post { ...P } } }", post);
+await step(
+  "unlike",
+  "mutation ($id: ID!) { unlikePost(postId: $id) { post { id likeCount viewerHasLiked } } }",
+  post,
+);
+const user = { id: steps.like.profile.id };
+await step("unfollow", "mutation ($id: ID!) { unfollowUser(userId: $id) { user { ...U } } }", user);
+await step("follow", "mutation ($id: ID!) { followUser(userId: $id) { user { ...U } } }", user);
+await step(
+  "edit",
+  `mutation ($id: ID!) { editPost(input: {id: $id, body: "edited"})
+     { post { id body editedAt } } }`,
+  { id: own.id },
+);
+await step(
+  "rename",
+  'mutation { updateProfile(input: {displayName: "Renamed"}) { user { id displayName } } }',
+  {},
+);
 
 // 3. What the cache shows at the end is what the server says now.
 const fresh = new ApolloClient({

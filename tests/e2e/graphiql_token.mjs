@@ -30,7 +30,9 @@ const result = { problems };
 
 // The response editor's text (innerText holds non-breaking spaces).
 const responseText = () =>
-  page.evaluate(() => document.querySelector(".graphiql-response .CodeMirror").CodeMirror.getValue());
+  page.evaluate(() =>
+    document.querySelector(".graphiql-response .CodeMirror").CodeMirror.getValue(),
+  );
 
 async function waitForResponse(needle) {
   await page.waitForFunction(
