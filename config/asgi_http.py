@@ -43,7 +43,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
-from graph.accept import prefers_stream
+from graph.accept import prefers_stream, refusal_content_type
 from social.caches import sized_lru_cache
 
 logger = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class OneHopHTTPHandler(ASGIHandler):
         except ValueError:
             announced = 0
         if limit is not None and announced > limit:
-            await self.send_too_large(send, limit)
+            await self.send_too_large(scope, send, limit)
             return
         try:
             body_file = await self.read_limited_body(receive, limit)
@@ -153,7 +153,7 @@ class OneHopHTTPHandler(ASGIHandler):
             return
         except BodyTooLarge:
             assert limit is not None
-            await self.send_too_large(send, limit)
+            await self.send_too_large(scope, send, limit)
             await self.drain(receive, limit * _DRAIN_FACTOR)
             return
         loop = asyncio.get_running_loop()
@@ -192,14 +192,16 @@ class OneHopHTTPHandler(ASGIHandler):
         body_file.seek(0)
         return body_file  # type: ignore[return-value]
 
-    async def send_too_large(self, send: Any, limit: int) -> None:
+    async def send_too_large(self, scope: Any, send: Any, limit: int) -> None:
         body = too_large_body(limit)
+        content_type = refusal_content_type(_header(scope, b"accept")).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", content_type),
+                    (b"vary", b"Accept"),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ],
@@ -268,14 +270,14 @@ class StreamHandler(ASGIHandler):
         except ValueError:
             announced = 0
         if limit is not None and announced > limit:
-            await self.http.send_too_large(send, limit)
+            await self.http.send_too_large(scope, send, limit)
             return
         _stream_body_limit.set(limit)
         try:
             await super().__call__(scope, receive, send)
         except BodyTooLarge:
             assert limit is not None
-            await self.http.send_too_large(send, limit)
+            await self.http.send_too_large(scope, send, limit)
             await self.http.drain(receive, limit * _DRAIN_FACTOR)
 
     async def read_body(self, receive: Any) -> IO[bytes]:

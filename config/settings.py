@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,15 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_LOCALHOST: bool = env.bool("CORS_ALLOW_LOCALHOST", default=DEBUG)
 CORS_ALLOW_CREDENTIALS = True
+# The request headers a page may send: django-cors-headers' own, and the ones Apollo Client
+# adds when an app names itself (`clientAwareness`), which a preflight would refuse otherwise.
+CORS_ALLOW_HEADERS = (
+    *cors_default_headers,
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollographql-library-name",
+    "apollographql-library-version",
+)
 
 INSTALLED_APPS = [
     "daphne",

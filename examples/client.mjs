@@ -17,6 +17,7 @@ import { basename } from "node:path";
 import {
   ApolloClient,
   ApolloLink,
+  CombinedGraphQLErrors,
   HttpLink,
   InMemoryCache,
   ServerError,
@@ -82,6 +83,17 @@ function apiError(error) {
     if (!first) return null;
     const code = first.extensions?.code;
     return `the API answered HTTP ${cause.statusCode}: ${code ? `${code}: ` : ""}${first.message}`;
+  }
+  return null;
+}
+
+// A GraphQL error, answered with 200 or as a refusal (a 4xx the client reads as GraphQL).
+function graphqlError(error) {
+  for (let cause = error; cause; cause = cause.cause) {
+    if (!CombinedGraphQLErrors.is(cause) || !cause.errors.length) continue;
+    const [first] = cause.errors;
+    const code = first.extensions?.code;
+    return `${code ? `${code}: ` : ""}${first.message}`;
   }
   return null;
 }
@@ -307,6 +319,6 @@ try {
     });
     process.exit(EXIT.UNREACHABLE);
   }
-  print("error", { message: apiError(error) ?? String(error?.message ?? error) });
+  print("error", { message: apiError(error) ?? graphqlError(error) ?? String(error?.message ?? error) });
   process.exit(error instanceof Failure ? error.exitCode : EXIT.FAILED);
 }

@@ -9,10 +9,19 @@ authenticated by the session cookie, and only such a request needs a CSRF token.
 import base64
 import json
 import time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.http import HttpRequest
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    NullValueNode,
+    OperationType,
+    VariableNode,
+    get_operation_ast,
+)
 
 from graph.context import Context
 from social import revocations
@@ -128,3 +137,39 @@ def context_for_request(request: HttpRequest, context: Context) -> Context:
     if user is not None:
         context.set_viewer(user)
     return context
+
+
+# The calls an auth link makes with a stale access token still in its headers: each takes
+# its credential from its input alone (logout only when given its refresh token), beside
+# which only __typename may be asked.
+_SIGN_IN_FIELDS = frozenset({"login", "register", "refreshToken", "__typename"})
+
+
+def _signs_in(field: FieldNode, variables: dict[str, Any]) -> bool:
+    name = field.name.value
+    if name in _SIGN_IN_FIELDS:
+        return True
+    if name != "logout":
+        return False
+    arguments = field.arguments or ()
+    given = next((a.value for a in arguments if a.name.value == "refreshToken"), None)
+    if isinstance(given, VariableNode):
+        return variables.get(given.name.value) is not None
+    return given is not None and not isinstance(given, NullValueNode)
+
+
+def needs_no_caller(document: Any, operation_name: str | None, variables: Any) -> bool:
+    """Whether the operation only signs in, refreshes or signs a refresh token out, so a
+    bad Authorization header (an expired token, Apollo's empty one when signed out) must
+    not refuse it: the header is never read for it, nor the session cookie."""
+    try:
+        operation = get_operation_ast(document, operation_name)
+    except GraphQLError:
+        return False
+    if operation is None or operation.operation is not OperationType.MUTATION:
+        return False
+    fields = operation.selection_set.selections
+    return all(
+        isinstance(field, FieldNode) and not field.directives and _signs_in(field, variables or {})
+        for field in fields
+    )

@@ -6,6 +6,7 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from graph.auth import needs_no_caller
 from graph.errors import bad_user_input, unauthenticated
 from graph.internals import provided_operation_name
 
@@ -57,8 +58,10 @@ class RejectBeforeExecution(SchemaExtension):
 
     A bad bearer token is UNAUTHENTICATED: clients treat that code as "refresh the token
     and retry"; running the operation as anonymous would hide the problem behind null
-    fields. A document of several operations without `operationName` is BAD_USER_INPUT
-    (the spec's rule; Strawberry would run the first). A variable's text with an unpaired
+    fields. The refresh itself, a sign-in and a logout by refresh token run whatever the
+    header holds (`needs_no_caller`): an auth link sends its stale token with them too.
+    A document of several operations without `operationName` is BAD_USER_INPUT (the
+    spec's rule; Strawberry would run the first). A variable's text with an unpaired
     surrogate (JSON allows the escape, UTF-8 cannot hold it) is BAD_USER_INPUT rather
     than a database error on whichever write or lookup meets it first (in the document
     itself the parser already refuses one).
@@ -67,7 +70,9 @@ class RejectBeforeExecution(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         auth_error = getattr(context.context, "auth_error", None)
-        if auth_error:
+        if auth_error and not needs_no_caller(
+            context.graphql_document, provided_operation_name(context), context.variables
+        ):
             error: GraphQLError | None = unauthenticated(auth_error)
         else:
             error = refusal(

@@ -51,6 +51,7 @@ from graph.views import (
     failure_response,
     operation_type,
     request_origin_of,
+    typed_for_client,
 )
 from realtime.runtime import runtime
 from social import revocations
@@ -176,6 +177,9 @@ class StreamingGraphQLView(AsyncGraphQLView):
     async def dispatch(  # type: ignore[override]
         self, request: HttpRequest, *args: Any, **kwargs: Any
     ) -> HttpResponseBase:
+        return typed_for_client(request, await self._stream(request))
+
+    async def _stream(self, request: HttpRequest) -> HttpResponseBase:
         transport = stream_transport(request.headers.get("Accept", ""))
         if transport is None or request.method not in ("GET", "POST"):
             return error_response(

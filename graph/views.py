@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -26,7 +27,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from config.asgi_http import request_body_limit, too_large_body
-from graph.accept import acceptable
+from graph.accept import acceptable, refusal_content_type
 from graph.auth import context_for_request, needs_csrf_check
 from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
@@ -56,6 +57,15 @@ def error_response(message: str, code: str, status: int, **extensions: Any) -> J
     return JsonResponse({"data": None, "errors": [error]}, status=status)
 
 
+def typed_for_client(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    """A 4xx answer in the GraphQL response shape, typed as the client reads it as one
+    (`refusal_content_type`); a 5xx stays application/json, a server error to retry."""
+    if 400 <= response.status_code < 500 and response.get("Content-Type") == "application/json":
+        response["Content-Type"] = refusal_content_type(request.headers.get("Accept", ""))
+        patch_vary_headers(response, ("Accept",))
+    return response
+
+
 HOST_NOT_SERVED = "The Host header names a host this server does not answer to (ALLOWED_HOSTS)."
 
 
@@ -65,7 +75,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponseBase:
     if request.path.rstrip("/") != "/graphql":
         return defaults.bad_request(request, exception)
     message = HOST_NOT_SERVED if isinstance(exception, DisallowedHost) else "Bad request."
-    return error_response(message, BAD_USER_INPUT, 400)
+    return typed_for_client(request, error_response(message, BAD_USER_INPUT, 400))
 
 
 def _body_too_large(limit: int | None) -> HttpResponse:
@@ -192,6 +202,9 @@ class GraphQLView(StrawberryGraphQLView):
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return typed_for_client(request, self._answer(request))
+
+    def _answer(self, request: HttpRequest) -> HttpResponseBase:
         if not acceptable(request.headers.get("Accept", "")):
             return error_response(
                 "Nothing this endpoint sends is acceptable: accept application/json, or "

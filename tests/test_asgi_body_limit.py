@@ -23,8 +23,8 @@ def handler(settings: Any) -> Iterator[OneHopHTTPHandler]:
     app.executor.shutdown(wait=True)
 
 
-def _scope(content_type: bytes, length: int | None) -> dict[str, Any]:
-    headers = [(b"host", b"testserver"), (b"content-type", content_type)]
+def _scope(content_type: bytes, length: int | None, accept: bytes = b"") -> dict[str, Any]:
+    headers = [(b"host", b"testserver"), (b"content-type", content_type), (b"accept", accept)]
     if length is not None:
         headers.append((b"content-length", str(length).encode()))
     return {
@@ -93,3 +93,16 @@ async def test_json_bodies_keep_their_own_smaller_limit(
     assert sent[0]["status"] == 413
     assert b"10,000 bytes" in sent[1]["body"]
     assert taken * 4096 < 6 * 10_000
+
+
+@pytest.mark.parametrize("length", [200_000, None])
+async def test_the_413_is_a_graphql_response_for_a_client_that_takes_one(
+    handler: OneHopHTTPHandler, length: int | None
+) -> None:
+    # Apollo Client 4 reads a 4xx body as a GraphQL response only under this type.
+    accept = b"application/graphql-response+json,application/json;q=0.9"
+    sent, _ = await _run(handler, _scope(MULTIPART, length, accept), chunks=100, size=65536)
+    assert sent[0]["status"] == 413
+    assert (b"content-type", b"application/graphql-response+json") in sent[0]["headers"]
+    sent, _ = await _run(handler, _scope(MULTIPART, length), chunks=100, size=65536)
+    assert (b"content-type", b"application/json") in sent[0]["headers"]

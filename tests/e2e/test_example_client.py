@@ -9,6 +9,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import ROOT, LiveServer, free_port, register, require_node_modules
 
 EXAMPLES = ROOT / "examples"
@@ -164,12 +166,14 @@ def test_example_client_reports_a_url_that_is_not_the_api_with_exit_code_3(
 class _RefusingAPI(BaseHTTPRequestHandler):
     """Answers every request as the API does when it refuses a request before running it."""
 
+    content_type = "application/json"
+
     def do_POST(self) -> None:
         body = json.dumps(
             {"data": None, "errors": [{"message": "Too large.", "extensions": {"code": "X"}}]}
         ).encode()
         self.send_response(413)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", self.content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -178,11 +182,20 @@ class _RefusingAPI(BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.parametrize(
+    ("content_type", "message"),
+    [
+        ("application/json", "the API answered HTTP 413: X: Too large."),
+        # What the API answers Apollo Client 4, which reads it as a GraphQL error.
+        ("application/graphql-response+json", "X: Too large."),
+    ],
+)
 def test_example_client_reports_the_apis_own_http_error_with_its_message(
-    live_server_process: LiveServer,
+    live_server_process: LiveServer, content_type: str, message: str
 ) -> None:
     require_node_modules(EXAMPLES, "@apollo/client")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingAPI)
+    handler = type("Refusing", (_RefusingAPI,), {"content_type": content_type})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/graphql"
@@ -191,7 +204,7 @@ def test_example_client_reports_the_apis_own_http_error_with_its_message(
         server.shutdown()
         server.server_close()
     assert code == 1, lines
-    assert lines == [{"event": "error", "message": "the API answered HTTP 413: X: Too large."}]
+    assert lines == [{"event": "error", "message": message}]
 
 
 def test_example_client_says_why_a_new_account_cannot_be_registered(

@@ -211,3 +211,22 @@ def test_debug_turns_the_localhost_rule_on_by_default(monkeypatch: pytest.Monkey
     finally:
         monkeypatch.undo()
         importlib.reload(config.settings)
+
+
+def test_an_allowed_page_may_send_the_headers_apollo_client_adds() -> None:
+    # Apollo Client sends these when the app names itself (`clientAwareness`); a header the
+    # preflight does not allow fails the whole request in the browser.
+    requested = (
+        "authorization, content-type, apollographql-client-name, apollographql-client-version,"
+        " apollographql-library-name, apollographql-library-version"
+    )
+    response = Client().options(
+        "/graphql",
+        HTTP_ORIGIN=CONFIGURED,
+        HTTP_HOST=HOST,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS=requested,
+    )
+    assert response.headers["access-control-allow-origin"] == CONFIGURED
+    allowed = {h.strip() for h in response.headers["access-control-allow-headers"].split(",")}
+    assert {h.strip() for h in requested.split(",")} <= allowed

@@ -259,6 +259,21 @@ async def test_a_query_or_mutation_asking_for_a_stream_is_refused_and_never_runs
     await stream.close()
 
 
+async def test_a_stream_refused_is_a_graphql_response_for_apollo(event_broker: Broker) -> None:
+    # What Apollo Client 4's HttpLink sends for a subscription: it reads a 4xx body as a
+    # GraphQL response (errors with their codes) only under application/graphql-response+json.
+    accept = (
+        'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,'
+        "application/graphql-response+json,application/json;q=0.9"
+    )
+    stream = Stream(accept, {"query": "{ viewer { username } }"})
+    assert await stream.status() == 400
+    assert stream.header("content-type") == b"application/graphql-response+json"
+    await until(lambda: stream.finished)
+    assert json.loads(stream.body)["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    await stream.close()
+
+
 @pytest.mark.parametrize("accept", ["text/plain", "multipart/mixed", "image/png, text/csv"])
 async def test_an_accept_nothing_serves_is_406(accept: str, event_broker: Broker) -> None:
     stream = Stream(accept, {"query": "{ viewer { username } }"})
