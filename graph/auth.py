@@ -3,7 +3,9 @@
 The credential is decided once, here, and CSRF follows from it: a request that carries
 an `Authorization` header (even an empty or malformed one) is judged by that header
 alone and never falls back to the cookie; only a request without the header is
-authenticated by the session cookie, and only such a request needs a CSRF token.
+authenticated by the session cookie, and only such a request needs a CSRF token. A blank
+header (what Apollo's documented auth link sends when signed out) is no credential: the
+request runs signed out.
 """
 
 import base64
@@ -37,13 +39,14 @@ MALFORMED_HEADER_MESSAGE = (
 
 
 def bearer_token(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` value ("" when malformed)."""
-    if not authorization:
+    """The token of an `Authorization: Bearer <token>` value: None when blank ("" or
+    "Bearer " alone: no credential), "" when malformed."""
+    if authorization is None or not authorization.strip():
         return None
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer":
         return ""
-    return token.strip()
+    return token.strip() or None
 
 
 # Access tokens already verified under a signing key: (token, key) -> (claims, expiry).
@@ -129,10 +132,10 @@ def needs_csrf_check(request: HttpRequest) -> bool:
 def context_for_request(request: HttpRequest, context: Context) -> Context:
     if presents_authorization(request):
         token = bearer_token(request.META["HTTP_AUTHORIZATION"])
-        if not token:
+        if token == "":
             context.auth_error = MALFORMED_HEADER_MESSAGE
             return context
-        return context_for_token(token, context)
+        return context_for_token(token, context)  # None (blank): signed out, no cookie
     user = session_user(request)
     if user is not None:
         context.set_viewer(user)

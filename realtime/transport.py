@@ -353,20 +353,22 @@ class Socket:
         signed_in = user is not None and user.is_authenticated and user.is_active
         user_id = user.pk if signed_in and not user.is_suspended else None
         context = Context(ws=self)
-        # Present at all (even ""), the token alone decides, as the HTTP header does.
+        # Present at all, the token alone decides, as the HTTP header does: a token in
+        # connection_init wins over the session cookie, and a blank one signs nobody in.
         raw = next((v for k, v in params.items() if k.lower() == "authorization"), None)
         if raw is not None:
-            # A token in connection_init wins over the session cookie.
-            if not revocations.is_loaded():
-                await _apart(_load_revocations())
-            # Not kept in the process's token cache: a socket presents its token once.
+            user_id = None
             token = bearer_token(raw) if isinstance(raw, str) else ""
-            context_for_token(token, context, remember=False)
-            user_id = context.viewer_id
-            active = None if user_id is None else await _apart(_active_user(user_id))
-            if context.auth_error is not None or active is None:
-                log_ws_event("rejected", connection_id=self.log_id(), reason="invalid token")
-                return CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE
+            if token is not None:
+                if not revocations.is_loaded():
+                    await _apart(_load_revocations())
+                # Not kept in the process's token cache: a socket presents its token once.
+                context_for_token(token, context, remember=False)
+                user_id = context.viewer_id
+                active = None if user_id is None else await _apart(_active_user(user_id))
+                if context.auth_error is not None or active is None:
+                    log_ws_event("rejected", connection_id=self.log_id(), reason="invalid token")
+                    return CLOSE_FORBIDDEN, INVALID_TOKEN_MESSAGE
         if user_id is not None:
             key = context.session_key
             if key is not None and revocations.is_revoked(key):

@@ -1,5 +1,6 @@
 """A socket's credential is decided as on HTTP: an `authorization` in connection_init,
-even an empty one, is judged alone and never falls back to the session cookie."""
+even an empty one, is judged alone and never falls back to the session cookie; a blank one
+(Apollo's recipe when signed out) signs nobody in."""
 
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from tests.websocket.client import TRANSPORT_WS, WSClient
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize("authorization", ["", "Token abc", "Bearer not-a-token"])
+@pytest.mark.parametrize("authorization", ["Token abc", "Bearer not-a-token", "Bearer x y"])
 async def test_unusable_authorization_does_not_fall_back_to_the_cookie(
     authorization: str, event_broker: Broker, client: object
 ) -> None:
@@ -26,6 +27,20 @@ async def test_unusable_authorization_does_not_fall_back_to_the_cookie(
     ws = WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
     answer = await ws.init({"authorization": authorization})
     assert answer["type"] == "closed" and answer["code"] == 4403
+
+
+@pytest.mark.parametrize("authorization", ["", "  ", "Bearer "])
+async def test_a_blank_authorization_is_a_signed_out_socket_without_the_cookie(
+    authorization: str, event_broker: Broker, client: object
+) -> None:
+    alice = await database_sync_to_async(make_user)("alice")
+    await database_sync_to_async(client.force_login)(alice)  # type: ignore[attr-defined]
+    cookie = client.cookies["sessionid"].value  # type: ignore[attr-defined]
+    ws = WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+    assert (await ws.init({"authorization": authorization}))["type"] == "connection_ack"
+    await ws.subscribe("me", "{ me { username } }")
+    assert await ws.next_data("me") == {"me": None}
+    await ws.close()
 
 
 async def test_a_sockets_token_is_verified_without_an_entry_in_the_token_cache(

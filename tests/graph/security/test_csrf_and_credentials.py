@@ -1,7 +1,8 @@
 """CSRF and the credential are decided together (graph/auth.py).
 
-A request with an Authorization header is judged by that header alone: an empty,
-malformed or bad one is UNAUTHENTICATED and never falls back to the session cookie.
+A request with an Authorization header is judged by that header alone and never falls back
+to the session cookie: a malformed or bad one is UNAUTHENTICATED, a blank one (Apollo's
+recipe when signed out) runs signed out.
 Only a request without the header is authenticated by the cookie, and then a write
 needs the CSRF token. GET may only read.
 """
@@ -86,19 +87,31 @@ def test_mutation_credential_and_csrf(header: str, cookie: str, csrf: str) -> No
         assert not Post.objects.exists()
 
 
-@pytest.mark.parametrize("header", ["empty", "malformed"])
-def test_a_present_but_unusable_header_says_how_to_send_it(header: str) -> None:
+def test_a_malformed_header_says_how_to_send_it() -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("cookie_user"))
     response = client.post(
         "/graphql",
         json.dumps({"query": "{ me { username } }"}),
         content_type="application/json",
-        **_authorization(header),
+        **_authorization("malformed"),
     )
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "UNAUTHENTICATED"
     assert "Bearer <access token>" in error["message"]
+
+
+@pytest.mark.parametrize("value", ["", "   ", "Bearer", "Bearer  "])
+def test_a_blank_header_runs_signed_out_without_the_cookie(value: str) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("cookie_user"))
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": "{ me { username } publicFeed(first: 1) { edges { cursor } } }"}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=value,
+    )
+    assert response.json() == {"data": {"me": None, "publicFeed": {"edges": []}}}
 
 
 def test_a_mutation_over_get_is_refused_even_with_the_session_cookie() -> None:
