@@ -93,7 +93,7 @@ def _active_user(user_id: int) -> User | None:
 
 
 @subscription_db
-def _load_revocations() -> int:
+def _load_revocations() -> list[str]:
     return revocations.load_recent()
 
 
