@@ -67,7 +67,7 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
 CLOSE_INTERNAL_ERROR = KEEP_ALIVE_FAILED  # 4500
 # A passing outage (the database): "Try Again Later", which graphql-ws's client retries.
-CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_TRY_AGAIN_LATER = delivery.CLOSE_TRY_AGAIN_LATER
 # Retried by graphql-ws's default client (unlike 4401): it reconnects with a fresh token.
 CLOSE_SIGNED_OUT = 4403
 # Messages a socket whose client stopped reading may hold; past them it is closed.
@@ -176,7 +176,7 @@ class Socket:
             if is_database_unavailable(error):
                 # Not 4500, which graphql-ws's client never retries: 1013 it retries.
                 logger.warning("WebSocket closed: database unavailable (%s)", type(error).__name__)
-                self.close(CLOSE_TRY_AGAIN_LATER, "Database unavailable, retry shortly")
+                self.close(CLOSE_TRY_AGAIN_LATER, delivery.UNAVAILABLE_REASON)
             else:
                 logger.exception("WebSocket handler failed")
                 self.close(CLOSE_INTERNAL_ERROR, "Internal error")
