@@ -9,8 +9,8 @@ apps) sign in with a bearer token, never the session cookie alone. Closes (setti
 no connection_init in time 4408, twice 4429; a duplicate id 4409; a malformed message 4400;
 one over WS_MAX_MESSAGE_BYTES 4413; too many sockets per user on a process 4429; signed
 out, deactivated or token expired 4403, which graphql-ws's client retries (4401 it would
-not), so a client reconnects with a fresh token; the database down while a socket signs in
-1013, which it retries too.
+not), so a client reconnects with a fresh token; the database down while a socket signs in,
+or a client that stopped reading past BACKLOG frames, 1013, which it retries too.
 """
 
 from __future__ import annotations
@@ -259,7 +259,8 @@ class Socket:
         if self.backlog is not None:
             if len(self.backlog) >= BACKLOG:
                 self.backlog = None
-                self.close(CLOSE_INTERNAL_ERROR, "Not reading")
+                # Retried by graphql-ws's client (4500 it never retries): it resumes with `after`.
+                self.close(CLOSE_TRY_AGAIN_LATER, "Not reading")
                 return
             self.backlog.append(message)  # type: ignore[arg-type]
             return
