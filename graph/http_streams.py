@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
+import threading
 import weakref
 from collections.abc import AsyncGenerator
 from typing import Any
@@ -44,6 +46,7 @@ from graph.context import Context
 from graph.errors import BAD_USER_INPUT, FORBIDDEN, UNAUTHENTICATED
 from graph.internals import stream_frames
 from graph.origins import origin_allowed
+from graph.security.codes import SERVICE_UNAVAILABLE
 from graph.views import (
     GraphQLView,
     _csrf_failure,
@@ -58,6 +61,7 @@ from social import revocations
 from social.media.storage import origin_context
 
 TOO_MANY = "TOO_MANY_REQUESTS"
+RESTARTING = "The server is restarting"
 
 
 class _Seat:
@@ -72,6 +76,7 @@ class _Seat:
         self.held = False
         # Kept: the seat may be given back from a finalizer, outside the event loop.
         self.runtime = runtime()
+        _open_seats.add(self)
         if self.user_id is None:
             return
         self.held = self.runtime.signed_in.add(self, self.user_id, session_key)
@@ -87,14 +92,58 @@ class _Seat:
         self.reason = "Access token expired"
         self.ended.set()
 
+    def restarting(self) -> None:
+        """The server shuts down (SIGTERM): the stream ends now, with a retryable error."""
+        self.reason = RESTARTING
+        self.ended.set()
+
     def release(self) -> None:
+        _open_seats.discard(self)
         if not self.held or self.user_id is None:
             return
         self.held = False
         self.runtime.signed_in.discard(self, self.user_id, self.session_key)
 
 
+# This process's open streams, ended at shutdown: uvicorn tells a streaming response
+# nothing, waits for it until its graceful timeout, then cuts it mid-stream.
+_open_seats: weakref.WeakSet[_Seat] = weakref.WeakSet()
+_exit_hooked = False
+
+
+def _end_streams_at_exit() -> None:
+    """Chains the server's SIGTERM and SIGINT handlers (uvicorn's, set with signal.signal)
+    with one that ends this process's streams on the event loop; once, from the main thread,
+    where the server's loop and signal handlers run."""
+    global _exit_hooked
+    if _exit_hooked or threading.current_thread() is not threading.main_thread():
+        return
+    _exit_hooked = True
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        previous = signal.getsignal(signum)
+        if not callable(previous):
+            continue  # no server's handler to chain: the default ends the process anyway
+
+        def handler(number: int, frame: Any, previous: Any = previous) -> None:
+            loop.call_soon_threadsafe(_end_open_streams)
+            previous(number, frame)
+
+        signal.signal(signum, handler)
+
+
+def _end_open_streams() -> None:
+    for seat in list(_open_seats):
+        seat.restarting()
+
+
 def _signed_out_result(reason: str) -> ExecutionResult:
+    if reason == RESTARTING:
+        error = GraphQLError(
+            f"{reason}: subscribe again (with `after`, to miss nothing).",
+            extensions={"code": SERVICE_UNAVAILABLE},
+        )
+        return ExecutionResult(data=None, errors=[error])
     error = GraphQLError(
         f"{reason}: subscribe again with fresh credentials (and `after`, to miss nothing).",
         extensions={"code": UNAUTHENTICATED},
@@ -196,6 +245,7 @@ class StreamingGraphQLView(AsyncGraphQLView):
         if isinstance(prepared, HttpResponseBase):
             return prepared
         data, context, session_key = prepared
+        _end_streams_at_exit()
         seat = _Seat(context, session_key)
         if context.viewer_id is not None and not seat.held:
             limit = settings.WS_MAX_CONNECTIONS_PER_USER

@@ -3,7 +3,8 @@
 Each message reaches realtime.delivery with the local subscriptions of the users it names:
 one Redis message per event per process, whatever the number of sockets. Without REDIS_URL
 (the embedded default) events stay in the process. When Redis drops, the broker reconnects
-with backoff, then tells every subscription to resynchronise (read again what it missed).
+with backoff, then tells every subscription to resynchronise (read again what it missed);
+sign-outs are read from the database meanwhile and then, and their sockets closed.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Broker:
         self._task: asyncio.Task[None] | None = None
         self._pubsub: Any = None
         self._closing = False
+        self._reloading: asyncio.Task[None] | None = None
         if not redis_url:
             self.ready.set()
 
@@ -172,7 +174,7 @@ class Broker:
                     logger.info("event broker reconnected to Redis")
                 # Revocations published before this subscription (or while it was cut)
                 # are read from the database; later ones arrive here.
-                self.loop.run_in_executor(None, reload_revocations)
+                self._reload_revocations()
                 # Anything published while we were not subscribed must be re-read.
                 self.resync_all()
                 first = False
@@ -196,6 +198,9 @@ class Broker:
                         exc.__class__.__name__,
                         delay,
                     )
+                    # Meanwhile sign-outs elsewhere reach this process only through the
+                    # database: read them at each attempt (at most every BACKOFF_MAX).
+                    self._reload_revocations()
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, BACKOFF_MAX)
             finally:
@@ -207,8 +212,22 @@ class Broker:
                     if client is not None:
                         await asyncio.wait_for(client.aclose(), 1)
 
+    def _reload_revocations(self) -> None:
+        """Reads the recent revocations from the database (one read at a time) and ends this
+        process's sockets and streams of those sessions: a sign-out published while the
+        subscription was cut never arrives here."""
+        if self._reloading is None or self._reloading.done():
+            self._reloading = self.loop.create_task(self._reload(), name="revocations")
+
+    async def _reload(self) -> None:
+        keys = await self.loop.run_in_executor(None, reload_revocations)
+        if keys and not self._closing:
+            revocations.announce(keys, None)
+
     async def close(self) -> None:
         self._closing = True
+        if self._reloading is not None:
+            self._reloading.cancel()
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -224,11 +243,13 @@ def _sessions_revoked(message: dict[str, Any]) -> None:
     )
 
 
-def reload_revocations() -> None:
+def reload_revocations() -> list[str]:
+    """The recent revocations' keys, read from the database (none if it cannot be read)."""
     try:
-        revocations.load_recent()
+        return revocations.load_recent()
     except Exception:
         logger.exception("could not read the recent session revocations")
+        return []
     finally:
         connections.close_all()
 

@@ -32,6 +32,7 @@ from graph.context import Context
 from graph.internals import core_schema
 from graph.notifications.queries import CURSOR_KIND
 from graph.pagination import encode_cursor
+from graph.security.errors import is_database_unavailable
 from graph.types.notifications import NotificationEvent, NotificationType
 from graph.types.posts import PostEdge, PostType
 from notifications.events import NOTIFICATION, POST, UNREAD
@@ -51,6 +52,12 @@ HOME_CURSOR_KIND = "home"
 SENT_MEMORY = 10_000
 # Payloads a stream over HTTP may hold for a reader that fell behind; past it, it ends.
 STREAM_QUEUE = 1000
+# How a socket closes when its events cannot be read (the database is unreachable):
+# "Try Again Later", which graphql-ws's client retries, resuming with `after`.
+CLOSE_TRY_AGAIN_LATER = 1013
+UNAVAILABLE_REASON = "Database unavailable, retry shortly"
+# What wakes a stream's reader when its events could not be read.
+_FAILED = object()
 
 
 class SentIds:
@@ -111,12 +118,18 @@ class Stream(asyncio.Queue[Any]):
     def __init__(self) -> None:
         super().__init__(maxsize=STREAM_QUEUE)
         self.overflowed = False
+        self.error: BaseException | None = None
 
     def offer(self, payload: Any) -> None:
         try:
             self.put_nowait(payload)
         except asyncio.QueueFull:
             self.overflowed = True
+
+    def fail(self, error: BaseException) -> None:
+        """Its events could not be read: what it holds is sent, then the error."""
+        self.error = error
+        self.offer(_FAILED)
 
 
 def _delivered(kind: str, committed_at: float | None) -> None:
@@ -177,9 +190,25 @@ async def _streamed(live: Live) -> Any:
     sink: Stream = live.sink
     try:
         while not sink.overflowed:
-            yield await sink.get()
+            payload = await sink.get()
+            if payload is _FAILED and sink.error is not None:
+                raise sink.error  # the client sees SERVICE_UNAVAILABLE and resumes with `after`
+            yield payload
     finally:
         end(live)
+
+
+def _unreadable(lives: list[Live], error: BaseException) -> None:
+    """Their events could not be read (the database is unreachable from this process):
+    rather than go on with a gap, each socket closes with 1013 and each stream ends with
+    the error, and their clients resume with `after` (here once it answers, or elsewhere)."""
+    logger.warning("live events unreadable (%s): ending %d", type(error).__name__, len(lives))
+    for live in lives:
+        sink = live.sink
+        if isinstance(sink, Stream):
+            sink.fail(error)
+        elif sink is not None:
+            sink.close(CLOSE_TRY_AGAIN_LATER, UNAVAILABLE_REASON)
 
 
 def end(live: Live) -> None:
@@ -207,8 +236,11 @@ async def _starting(live: Live, first: Callable[[Live], Awaitable[None]]) -> Non
             )
             for pairs in loaded:
                 await _send(pairs)
-    except Exception:
-        logger.exception("a live subscription failed to start or replay")
+    except Exception as error:
+        if is_database_unavailable(error):
+            _unreadable([live], error)
+        else:
+            logger.exception("a live subscription failed to start or replay")
     finally:
         live.pending = None
 
@@ -265,13 +297,16 @@ class Deliveries:
             loaded = await asyncio.gather(
                 *(_payloads(event, lives) for event, lives in batch), return_exceptions=True
             )
-            for pairs in loaded:
+            for (_, lives), pairs in zip(batch, loaded, strict=True):
                 try:
                     if isinstance(pairs, BaseException):
                         raise pairs
                     await _send(pairs)
-                except Exception:
-                    logger.exception("a live delivery failed")
+                except Exception as error:
+                    if is_database_unavailable(error):
+                        _unreadable(lives, error)
+                    else:
+                        logger.exception("a live delivery failed")
 
 
 async def _payloads(event: Any, lives: list[Live]) -> list[tuple[Live, Any]]:

@@ -9,7 +9,8 @@ apps) sign in with a bearer token, never the session cookie alone. Closes (setti
 no connection_init in time 4408, twice 4429; a duplicate id 4409; a malformed message 4400;
 one over WS_MAX_MESSAGE_BYTES 4413; too many sockets per user on a process 4429; signed
 out, deactivated or token expired 4403, which graphql-ws's client retries (4401 it would
-not), so a client reconnects with a fresh token.
+not), so a client reconnects with a fresh token; the database down while a socket signs in,
+or a client that stopped reading past BACKLOG frames, 1013, which it retries too.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from graph.origins import origin_allowed
 from graph.persisted import PersistedDocumentError, resolve_subscribe_payload
 from graph.schema import schema
 from graph.security.documents import parsed_document
+from graph.security.errors import is_database_unavailable
 from observability.logging import log_ws_event
 from observability.metrics import WEBSOCKETS_OPEN
 from realtime import delivery
@@ -64,6 +66,8 @@ CLOSE_DUPLICATE = 4409
 CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
 CLOSE_INTERNAL_ERROR = KEEP_ALIVE_FAILED  # 4500
+# A passing outage (the database): "Try Again Later", which graphql-ws's client retries.
+CLOSE_TRY_AGAIN_LATER = delivery.CLOSE_TRY_AGAIN_LATER
 # Retried by graphql-ws's default client (unlike 4401): it reconnects with a fresh token.
 CLOSE_SIGNED_OUT = 4403
 # Messages a socket whose client stopped reading may hold; past them it is closed.
@@ -89,7 +93,7 @@ def _active_user(user_id: int) -> User | None:
 
 
 @subscription_db
-def _load_revocations() -> int:
+def _load_revocations() -> list[str]:
     return revocations.load_recent()
 
 
@@ -168,9 +172,14 @@ class Socket:
                 if self.state != CLOSED:
                     await self._receive(message)
                 del message  # not held while the socket idles
-        except Exception:
-            logger.exception("WebSocket handler failed")
-            self.close(CLOSE_INTERNAL_ERROR, "Internal error")
+        except Exception as error:
+            if is_database_unavailable(error):
+                # Not 4500, which graphql-ws's client never retries: 1013 it retries.
+                logger.warning("WebSocket closed: database unavailable (%s)", type(error).__name__)
+                self.close(CLOSE_TRY_AGAIN_LATER, delivery.UNAVAILABLE_REASON)
+            else:
+                logger.exception("WebSocket handler failed")
+                self.close(CLOSE_INTERNAL_ERROR, "Internal error")
         finally:
             self._shutdown(code)
 
@@ -250,7 +259,8 @@ class Socket:
         if self.backlog is not None:
             if len(self.backlog) >= BACKLOG:
                 self.backlog = None
-                self.close(CLOSE_INTERNAL_ERROR, "Not reading")
+                # Retried by graphql-ws's client (4500 it never retries): it resumes with `after`.
+                self.close(CLOSE_TRY_AGAIN_LATER, "Not reading")
                 return
             self.backlog.append(message)  # type: ignore[arg-type]
             return

@@ -16,16 +16,21 @@ from django.conf import settings
 from django.core.cache import cache
 from django_ratelimit.core import get_usage
 
+from social import cache_outage
+
 logger = logging.getLogger(__name__)
 
 
 def _usage(*, scope: str, key: str, rate: str, increment: bool) -> dict[str, Any] | None:
+    if not cache_outage.available():
+        return None  # down a moment ago: unlimited, without waiting for it again
     try:
         return get_usage(  # type: ignore[no-any-return]
             None, group=scope, key=lambda _group, _request: key, rate=rate, increment=increment
         )
     except Exception:
         # The cache is down: serve the request unlimited rather than fail it.
+        cache_outage.failed()
         logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
         return None
 
@@ -70,10 +75,13 @@ def attempt_count(*, scope: str, key: str, rate: str) -> Attempt:
     window = int(time.time() // period)
     digest = hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
     cache_key = f"attempts:{scope}:{digest}:{window}"
+    if not cache_outage.available():
+        return Attempt(allowed=True)
     try:
         cache.add(cache_key, 0, timeout=period + 1)
         number = cache.incr(cache_key)
     except Exception:
+        cache_outage.failed()
         logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
         return Attempt(allowed=True)
     return Attempt(allowed=number <= limit, cache_key=cache_key)
@@ -81,11 +89,12 @@ def attempt_count(*, scope: str, key: str, rate: str) -> Attempt:
 
 def attempt_refund(attempt: Attempt) -> None:
     """Gives back an attempt that turned out not to count (a successful login)."""
-    if attempt.cache_key is None:
+    if attempt.cache_key is None or not cache_outage.available():
         return
     try:
         cache.decr(attempt.cache_key)
     except ValueError:
         pass  # the window ended meanwhile: nothing left to give back
     except Exception:
+        cache_outage.failed()
         logger.warning("Rate limit attempt not refunded: the cache is unreachable", exc_info=True)

@@ -63,8 +63,9 @@ def is_loaded() -> bool:
     return _loaded
 
 
-def load_recent() -> int:
-    """Reads the revocations that may still have live access tokens (sync: a thread)."""
+def load_recent() -> list[str]:
+    """Reads the revocations that may still have live access tokens (sync: a thread);
+    returns their keys."""
     global _loaded
     from social.models import SessionRevocation
 
@@ -77,7 +78,7 @@ def load_recent() -> int:
             until = revoked_at.timestamp() + _keep_for()
             _revoked[str(key)] = max(until, _revoked.get(str(key), 0.0))
         _loaded = True
-    return len(rows)
+    return [str(key) for key, _ in rows]
 
 
 def announce(keys: list[str], user_id: int | None) -> None:

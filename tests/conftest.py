@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from graph.security.errors import fix_is_one_of
+from social import cache_outage
 from social.models import User
 from social.services.tokens import access_token_issue
 from tests.factories import make_user
@@ -66,9 +67,12 @@ def _api_introspection() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> Iterator[None]:
     """Rate-limit counters live in the cache: each test starts with none spent."""
-    # A test that takes the cache down (Redis fault) must not fail in this fixture.
+    # A test that takes the cache down (Redis fault) must not fail in this fixture, nor
+    # leave it presumed down for the next test.
+    cache_outage.reset()
     with contextlib.suppress(Exception):
         cache.clear()
     yield
     with contextlib.suppress(Exception):
         cache.clear()
+    cache_outage.reset()

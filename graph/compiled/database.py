@@ -26,7 +26,9 @@ def run(sql: str, values: Sequence[Any], *, logged: Callable[[], str]) -> str:
         # never prepare, so this lets only ours, which ask for it, be prepared.
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     started = time.monotonic()
-    with RawCursor(raw) as cursor:
+    # Driver errors become Django's (a lost connection is its OperationalError, which
+    # clients see as SERVICE_UNAVAILABLE), and Django checks the connection before reuse.
+    with connection.wrap_database_errors, RawCursor(raw) as cursor:
         cursor.execute(sql, values, prepare=True)
         row = cursor.fetchone()
     if connection.queries_logged:
