@@ -1,4 +1,4 @@
-"""/healthz (the process answers), /readyz (its database and Redis answer), /metrics."""
+"""/healthz (the process answers), /readyz (its database answers; Redis reported), /metrics."""
 
 import hmac
 import ipaddress
@@ -41,8 +41,15 @@ def _check_redis(url: str) -> None:
         client.close()
 
 
+# What a process cannot serve without. Without Redis it still serves every query and
+# mutation (live events across processes wait for the broker to reconnect, rate limits are
+# skipped meanwhile): every process shares that Redis, so a 503 would take them all out.
+REQUIRED = frozenset({"database"})
+
+
 def readyz(request: HttpRequest) -> JsonResponse:
-    """200 when every backing service answers; 503 naming the ones that did not."""
+    """200 when the database answers (`degraded` naming Redis when only Redis does not);
+    503 naming the services that did not answer when the database is one of them."""
     checks: dict[str, Callable[[], None]] = {"database": _check_database}
     redis_url: str = getattr(settings, "REDIS_URL", "")
     if redis_url:
@@ -58,8 +65,10 @@ def readyz(request: HttpRequest) -> JsonResponse:
         else:
             results[name] = "ok"
     failed = sorted(name for name, result in results.items() if result != "ok")
-    body = {"status": "unavailable" if failed else "ok", "checks": results, "failed": failed}
-    return JsonResponse(body, status=503 if failed else 200)
+    unavailable = not REQUIRED.isdisjoint(failed)
+    status = "unavailable" if unavailable else "degraded" if failed else "ok"
+    body = {"status": status, "checks": results, "failed": failed}
+    return JsonResponse(body, status=503 if unavailable else 200)
 
 
 # Answered by RequestLogMiddleware ahead of the host check and the HTTPS redirect.

@@ -51,9 +51,11 @@ def test_readyz_names_the_database_when_it_fails(
 
 
 @pytest.mark.django_db
-def test_readyz_turns_503_naming_redis_when_redis_stops(
+def test_readyz_stays_200_but_degraded_naming_redis_when_redis_stops(
     client: Client, settings: Any, own_redis: tuple[str, subprocess.Popen[bytes]]
 ) -> None:
+    # Every process shares the one Redis: a 503 would take the whole fleet out of the load
+    # balancer while each process can still serve every query and mutation.
     url, process = own_redis
     settings.REDIS_URL = url
     assert client.get("/readyz").json()["checks"] == {"database": "ok", "redis": "ok"}
@@ -62,9 +64,9 @@ def test_readyz_turns_503_naming_redis_when_redis_stops(
     process.wait(timeout=10)
     response = client.get("/readyz")
 
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
+    assert body["status"] == "degraded"
     assert body["failed"] == ["redis"]
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["redis"].startswith("error: ")
