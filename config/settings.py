@@ -159,6 +159,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="social"),
+            # A Redis that stops answering fails a call in a second (then social/cache_outage
+            # skips it for a while) instead of holding a request thread until TCP gives up.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:

@@ -71,3 +71,21 @@ def test_the_cache_is_tried_again_once_the_pause_is_over(
     asked = silent_redis_cache.connections()
     attempt_count(scope="login", key="alice", rate="5/m")
     assert silent_redis_cache.connections() > asked
+
+
+def test_the_servers_redis_cache_gives_up_on_a_silent_redis() -> None:
+    # Without timeouts redis-py waits on a silent server until TCP gives up, and the first
+    # call holds its request thread that long before the pause above can begin.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    code = "import json; from config import settings; print(json.dumps(settings.CACHES))"
+    printed = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    options = json.loads(printed)["default"]["OPTIONS"]
+    assert 0 < options["socket_connect_timeout"] <= 1
+    assert 0 < options["socket_timeout"] <= 1
