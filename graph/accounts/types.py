@@ -1,7 +1,8 @@
 import strawberry
 
+from graph.context import Info
 from graph.types.common import UserError
-from graph.types.users import UserType
+from graph.types.users import UserType, signed_in_user
 
 
 @strawberry.input
@@ -50,6 +51,13 @@ class AuthPayload:
 class UserPayload:
     user: UserType | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(
+        description="The signed-in user after the change, with fresh counts: a follow, a "
+        "block or an accepted request changes their own followingCount or followerCount."
+    )
+    def viewer(self, info: Info) -> UserType | None:
+        return signed_in_user(info)
 
 
 @strawberry.type

@@ -126,7 +126,9 @@ class SocialMutation:
         viewer = require_viewer(info)
         payload = DeletePayload()
         with payload_errors(payload):
-            deleted = posts.post_delete(post=_post(id, "id", viewer.pk), actor=viewer)
+            post = _post(id, "id", viewer.pk)
+            payload.reply_to_id = post.reply_to_id
+            deleted = posts.post_delete(post=post, actor=viewer)
             payload.deleted_id = strawberry.ID(global_id("Post", deleted))
         return payload
 

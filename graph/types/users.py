@@ -162,3 +162,12 @@ def search_connection(
     return user_connection(
         rows, viewer_id, kind="search", first=first, after=after, keys=user_reads.SEARCH_ORDER
     )
+
+
+def signed_in_user(info: Info) -> UserType | None:
+    """The signed-in user as read now: a mutation payload's `viewer`, for the counts the
+    mutation changed (null when signed out)."""
+    viewer_id = info.context.viewer_id
+    if viewer_id is None:
+        return None
+    return user_reads.user_view(user_id=viewer_id, viewer_id=viewer_id)  # type: ignore[return-value]
