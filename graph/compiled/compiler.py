@@ -1,8 +1,8 @@
 """One root field's selection -> one SQL statement returning that field's JSON text.
 
 The compiler knows the contract's User, Post and Notification fields and their
-connections, and the root fields publicFeed, homeFeed, hashtagFeed, notifications, user,
-post, node and me. Anything else raises Fallback, and the root field runs through the
+connections, and the root fields publicFeed, homeFeed, hashtagFeed, notifications,
+searchUsers, user, post, node and me. Anything else raises Fallback, and the root field runs through the
 normal executor. Fields are collected by graphql-core's own executor (aliases, fragments,
 inline fragments, @include/@skip), so the selection is exactly the one it would execute.
 
@@ -20,7 +20,7 @@ from itertools import count
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DateTimeField, Field
+from django.db.models import DateTimeField, Field, IntegerField
 from graphql import (
     FieldNode,
     GraphQLField,
@@ -142,7 +142,7 @@ class _Key:
     cursor writes it, and the model field that converts a cursor's value as a filter would."""
 
     expr: str
-    kind: str  # "datetime" | "integer"
+    kind: str  # "datetime" | "integer" | "text"
     field: "Field[Any, Any]"
 
 
@@ -635,7 +635,8 @@ class Compiler:
 
             return bind
 
-        casts = ["timestamptz" if key.kind == "datetime" else "bigint" for key in keys]
+        cast_of_kind = {"datetime": "timestamptz", "text": "text"}
+        casts = [cast_of_kind.get(key.kind, "bigint") for key in keys]
         strict = "<" if source.descending else ">"
         bound = "<=" if source.descending else ">="
         first = f"{keys[0].expr} {bound} {self.param(value(0), casts[0])}"
@@ -760,6 +761,8 @@ class Compiler:
                 return self.connection("Query", group, self.home_source())
             case "hashtagFeed":
                 return self.connection("Query", group, self.hashtag_source(group))
+            case "searchUsers":
+                return self.connection("Query", group, self.search_source(group))
             case "notifications":
                 if not self.signed_in:
                     raise Fallback("notifications needs a viewer")  # UNAUTHENTICATED
@@ -799,6 +802,36 @@ class Compiler:
             _Key(f"{link}.post_id", "integer", Post._meta.pk),  # type: ignore[arg-type]
         )
         return _Source(source.select, source.body, keys, True, "hashtag", "Post")
+
+    def search_source(self, group: FieldGroup) -> _Source:
+        """social.reads.users.search_rows: users whose username or display name holds the
+        query (icontains), ranked 0 the exact username, 1 a prefix of either, 2 the rest."""
+        given = self.argument_binder("Query", group, "query")
+        user = self.alias("u")
+        query = self.param(lambda bind: _search_query(given(bind)), "text")
+        # Django's LIKE escaping (prep_for_like_query): PostgreSQL's escape is the backslash.
+        escaped = f"replace(replace(replace({query}, '\\', '\\\\'), '%', '\\%'), '_', '\\_')"
+        name, display = f"upper({user}.username::text)", f"upper({user}.display_name::text)"
+        within, prefix = f"upper('%' || {escaped} || '%')", f"upper({escaped} || '%')"
+        rank = (
+            f"CASE WHEN {name} = upper({query}) THEN 0"
+            f" WHEN ({name} LIKE {prefix} OR {display} LIKE {prefix}) THEN 1 ELSE 2 END"
+        )
+        return _Source(
+            select=f"{user}.*",
+            body=(
+                f"FROM {USERS} {user} WHERE ({name} LIKE {within} OR {display} LIKE {within})"
+                f" AND {self.visible_user(user, listed=True)}"
+            ),
+            keys=(
+                _Key(rank, "integer", IntegerField()),
+                _Key(f"lower({user}.username::text)", "text", User._meta.get_field("username")),
+                _Key(f"{user}.id", "integer", User._meta.pk),  # type: ignore[arg-type]
+            ),
+            descending=False,
+            cursor_kind="search",
+            node_type="User",
+        )
 
     def notifications_source(self, group: FieldGroup) -> _Source:
         row = self.alias("n")
@@ -885,6 +918,14 @@ class Compiler:
 def _username(value: str) -> str:
     # No username is empty, and PostgreSQL refuses NUL (user_by_username answers None).
     return "" if "\x00" in value else value.strip()
+
+
+def _search_query(value: str) -> str:
+    # A blank query matches nothing, and PostgreSQL refuses NUL: the executor answers both.
+    query = value.strip()
+    if not query or "\x00" in query:
+        raise Fallback("blank search")
+    return query
 
 
 def _tag(value: str) -> str:

@@ -62,11 +62,10 @@ def global_id(type_name: str, pk_expr: str) -> str:
 
 def cursor_text(kind: str, parts: list[tuple[str, str]]) -> str:
     """graph.pagination.encode_cursor as text (not quoted): url-safe base64 without padding
-    of the compact JSON [kind, *values]. `parts` are (expression, "datetime" | "integer")."""
-    values = [
-        f"'\"' || {isoformat(expr)} || '\"'" if kind_ == "datetime" else f"({expr})::text"
-        for expr, kind_ in parts
-    ]
+    of the compact JSON [kind, *values]. `parts` are (expression, "datetime" | "integer" |
+    "text"); a text value is ASCII (a lower-cased username), which JSON writes as it is."""
+    written = {"datetime": lambda e: f"'\"' || {isoformat(e)} || '\"'", "text": quoted}
+    values = [written.get(kind_, lambda e: f"({e})::text")(expr) for expr, kind_ in parts]
     opening = literal('["' + kind + '",')
     inner = f"{opening} || " + " || ',' || ".join(values) + " || ']'"
     return f"translate(encode(convert_to({inner}, 'UTF8'), 'base64'), E'+/=\\n', '-_')"

@@ -7,6 +7,7 @@ taken from pages read earlier (and, now and then, a broken one), and root fields
 compiler does not handle, so one document can mix both executors.
 """
 
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ NOTIFICATION_SCALARS = ["id", "kind", "createdAt", "read", "__typename"]
 MEDIA_SCALARS = [
     "id", "url", "thumbnailUrl", "width", "height", "mimeType", "altText", "__typename",
 ]  # fmt: skip
+SEARCHES = ["a", "AL", "bob", "o'b", "%", "_", "e", " ca ", "🎉", "", "zzz", "\\"]
 BROKEN_CURSORS = ["not-a-cursor", "WyJvdGhlciIsMV0", "", "WyJwdWJsaWMiLCJ4IiwxXQ"]
 
 
@@ -207,9 +209,10 @@ class Generator:
             "node",
             "me",
             "notifications",
+            "searchUsers",
             "other",
         ]
-        weights = [4, 4 if signed_in else 1, 2, 3, 2, 3, 1, 3 if signed_in else 1, 1]
+        weights = [4, 4 if signed_in else 1, 2, 3, 2, 3, 1, 3 if signed_in else 1, 2, 1]
         which = self.rng.choices(choices, weights)[0]
         match which:
             case "publicFeed" | "homeFeed":
@@ -255,9 +258,14 @@ class Generator:
                 return self.aliased(
                     f"notifications{args} {{ {self.connection('Notification', depth)} }}"
                 )
-        return self.rng.choice(
-            ["unreadNotificationCount", 'searchUsers(query: "a") { edges { node { username } } }']
-        )
+            case "searchUsers":
+                text = self.rng.choice(SEARCHES)
+                literal = self.rng.random() < 0.5
+                query = json.dumps(text) if literal else self.variable("String!", text)
+                args = self.connection_args("search")
+                args = f"(query: {query}, {args[1:]}" if args else f"(query: {query})"
+                return self.aliased(f"searchUsers{args} {{ {self.connection('User', depth)} }}")
+        return "unreadNotificationCount"
 
     def document(self, signed_in: bool) -> Document:
         self.variables, self.definitions, self.fragments = {}, {}, {}

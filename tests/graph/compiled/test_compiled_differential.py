@@ -25,6 +25,7 @@ PAGES = {
     "posts": '{ c: user(username: "alice") { c: posts(first: 3) { edges { cursor } } } }',
     "followers": '{ c: user(username: "alice") { c: followers(first: 3) { edges { cursor } } } }',
     "following": '{ c: user(username: "alice") { c: following(first: 3) { edges { cursor } } } }',
+    "search": '{ c: searchUsers(query: "a", first: 3) { edges { cursor } } }',
 }
 
 
