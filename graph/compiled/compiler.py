@@ -2,9 +2,10 @@
 
 The compiler knows the contract's User, Post and Notification fields and their
 connections, and the root fields publicFeed, homeFeed, hashtagFeed, notifications,
-searchUsers, user, post, node and me. Anything else raises Fallback, and the root field runs through the
-normal executor. Fields are collected by graphql-core's own executor (aliases, fragments,
-inline fragments, @include/@skip), so the selection is exactly the one it would execute.
+searchUsers, user, post, node and me. Anything else raises Fallback, and the root field runs
+through the normal executor. Fields are collected by graphql-core's own executor (aliases,
+fragments, inline fragments, @include/@skip), so the selection is exactly the one it would
+execute.
 
 A statement depends on the document and on the request only through what the plan cache
 keys on (plan_cache.shape_key): whether a viewer is signed in, and the values of Int and
@@ -685,13 +686,20 @@ class Compiler:
                 ),
                 pk=f"{post}.id",
             )
-        return _Source(
-            select=f"{post}.*",
-            body=(
+        if kind == "public":  # no list owner: the generic plan is the custom one
+            body = (
+                f"FROM {POSTS} {post} JOIN {USERS} {author} ON {author}.id = {post}.author_id"
+                f" WHERE {visible} AND {where}"
+            )
+        else:
+            body = (
                 f"FROM {POSTS} {post}{join.format(post=post)} WHERE {where} AND EXISTS (SELECT 1"
                 f" FROM {USERS} {author} WHERE {author}.id = {post}.author_id AND {visible}"
                 f" {PER_ROW})"
-            ),
+            )
+        return _Source(
+            select=f"{post}.*",
+            body=body,
             keys=keys,
             descending=descending,
             cursor_kind=kind,
