@@ -119,6 +119,9 @@ class Broker:
         if kind == SESSIONS_REVOKED:
             _sessions_revoked(message)
             return
+        if kind == RESYNC.kind:
+            self.resync_all()
+            return
         recipients = message.get("users") or ()
         if len(recipients) > len(self.subscriptions):
             # A broadcast to many followers: walk the (fewer) local users instead.
@@ -265,12 +268,26 @@ def _redis_publisher(url: str) -> redis.Redis:
     )
 
 
+# A publish failed: the other processes' subscriptions may have stayed connected, so none
+# resynchronises by itself. The next publish that succeeds first tells them all to.
+_publish_failed = False
+
+
 def publish(message: dict[str, Any]) -> None:
     """Sends one event to every process (Redis) or to this process's subscriptions; raises
     on a Redis failure."""
+    global _publish_failed
     url: str = settings.REDIS_URL
     if url:
-        _redis_publisher(url).publish(channel_name(), json.dumps(message, separators=(",", ":")))
+        publisher, channel = _redis_publisher(url), channel_name()
+        try:
+            if _publish_failed:
+                publisher.publish(channel, json.dumps({"kind": RESYNC.kind}))
+                _publish_failed = False
+            publisher.publish(channel, json.dumps(message, separators=(",", ":")))
+        except Exception:
+            _publish_failed = True
+            raise
         return
     from realtime.runtime import current_runtime
 
