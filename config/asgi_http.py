@@ -43,7 +43,7 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import HttpResponseBase
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
-from graph.accept import prefers_stream, refusal_content_type
+from graph.accept import prefers_stream, response_content_type
 from social.caches import sized_lru_cache
 
 logger = logging.getLogger(__name__)
@@ -194,7 +194,7 @@ class OneHopHTTPHandler(ASGIHandler):
 
     async def send_too_large(self, scope: Any, send: Any, limit: int) -> None:
         body = too_large_body(limit)
-        content_type = refusal_content_type(_header(scope, b"accept")).encode()
+        content_type = response_content_type(_header(scope, b"accept")).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -115,11 +115,11 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
 @sized_lru_cache("HTTP_VIEW_CACHE_SIZE")
-def refusal_content_type(accept: str) -> str:
-    """The media type of a 4xx answer in the GraphQL response shape: the GraphQL-over-HTTP
-    type when the Accept header lists it, so the client reads the body as a GraphQL
-    response (Apollo Client 4 parses a 4xx body only under that type: under
-    application/json its errors and their codes reach the app as an opaque ServerError)."""
+def response_content_type(accept: str) -> str:
+    """The media type of an answer in the GraphQL response shape: the GraphQL-over-HTTP type
+    when the Accept header lists it, so the client reads the body as a GraphQL response
+    (Apollo Client 4 parses a 4xx body only under that type: under application/json its
+    errors and their codes reach the app as an opaque ServerError)."""
     for media_range in accept.split(","):
         media_type, *params = media_range.split(";")
         if media_type.strip().lower() == GRAPHQL_RESPONSE_JSON and _quality(params) > 0:

@@ -8,6 +8,7 @@ client has one error format to read and never gets an HTML page or a trace.
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from cross_web import HTTPException, SyncHTTPRequestAdapter
@@ -27,7 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from config.asgi_http import request_body_limit, too_large_body
-from graph.accept import acceptable, refusal_content_type
+from graph.accept import GRAPHQL_RESPONSE_JSON, acceptable, response_content_type
 from graph.auth import context_for_request, needs_csrf_check
 from graph.compiled.http import enable_compiled_path, encode_response
 from graph.context import Context
@@ -58,12 +59,35 @@ def error_response(message: str, code: str, status: int, **extensions: Any) -> J
 
 
 def typed_for_client(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    """A 4xx answer in the GraphQL response shape, typed as the client reads it as one
-    (`refusal_content_type`); a 5xx stays application/json, a server error to retry."""
-    if 400 <= response.status_code < 500 and response.get("Content-Type") == "application/json":
-        response["Content-Type"] = refusal_content_type(request.headers.get("Accept", ""))
+    """An answer in the GraphQL response shape, a 4xx included, typed as the client reads it
+    as one (`response_content_type`); a 5xx stays application/json, a server error to retry."""
+    status = response.status_code
+    if response.get("Content-Type") == "application/json" and (
+        status == 200 or 400 <= status < 500
+    ):
+        response["Content-Type"] = response_content_type(request.headers.get("Accept", ""))
         patch_vary_headers(response, ("Accept",))
     return response
+
+
+def _graphql_response_wanted(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return response_content_type(accept) == GRAPHQL_RESPONSE_JSON
+
+
+def _request_error(body: Mapping[str, Any]) -> bool:
+    """Whether the request itself was refused before anything ran: it does not parse or
+    validate, its variables do not fit (errors without a path, BAD_USER_INPUT). Sign-in
+    errors are not: the contract keeps them at 200."""
+    errors = body.get("errors") or ()
+    return (
+        body.get("data") is None
+        and bool(errors)
+        and all(
+            "path" not in error and error.get("extensions", {}).get("code") == BAD_USER_INPUT
+            for error in errors
+        )
+    )
 
 
 HOST_NOT_SERVED = "The Host header names a host this server does not answer to (ALLOWED_HOSTS)."
@@ -202,7 +226,10 @@ class GraphQLView(StrawberryGraphQLView):
     """
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        return typed_for_client(request, self._answer(request))
+        response = self._answer(request)
+        if getattr(request, "graphql_request_error", False) and response.status_code == 200:
+            response.status_code = 400  # GraphQL over HTTP, for a client that takes its type
+        return typed_for_client(request, response)
 
     def _answer(self, request: HttpRequest) -> HttpResponseBase:
         if not acceptable(request.headers.get("Accept", "")):
@@ -286,7 +313,13 @@ class GraphQLView(StrawberryGraphQLView):
     def process_result(self, request: HttpRequest, result: ExecutionResult) -> Any:
         if result.errors:
             request.graphql_failed = True  # type: ignore[attr-defined]
-        return super().process_result(request, result)
+        body = super().process_result(request, result)
+        if _graphql_response_wanted(request) and _request_error(body):
+            # GraphQL over HTTP under its own type: a request error is a 400 without `data`
+            # (under application/json, 200 with `data: null`, as before).
+            request.graphql_request_error = True  # type: ignore[attr-defined]
+            body.pop("data", None)
+        return body
 
     def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         if operation_type(kwargs["request_data"]) is OperationType.SUBSCRIPTION:

@@ -1,6 +1,7 @@
-"""A 4xx answer of /graphql is typed application/graphql-response+json for a client that
-accepts it, as Apollo Client 4 does on every request: only under that type does it read a
-4xx body as a GraphQL response (errors with their codes), not as an opaque ServerError."""
+"""An answer of /graphql, a 4xx included, is typed application/graphql-response+json for a
+client that accepts it, as Apollo Client 4 does on every request: only under that type does
+it read a 4xx body as a GraphQL response (errors with their codes), not as an opaque
+ServerError. Under that type a request error is a 400 without `data` (GraphQL over HTTP)."""
 
 import json
 from typing import Any
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from graph.accept import refusal_content_type
+from graph.accept import response_content_type
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -79,11 +80,48 @@ def test_a_client_that_does_not_take_the_graphql_type_gets_json(
     assert response["Content-Type"] == "application/json"
 
 
-def test_answers_that_are_not_refusals_keep_their_type(client: Client) -> None:
-    response = _post(client, {"query": "{ homeFeed { edges { cursor } } }"}, APOLLO_ACCEPT)
+def test_a_sign_in_error_stays_200_under_either_type(client: Client) -> None:
+    # The contract keeps UNAUTHENTICATED at HTTP 200, whatever the client accepts.
+    for accept, media_type in [(APOLLO_ACCEPT, GRAPHQL_RESPONSE_JSON), ("", "application/json")]:
+        response = _post(client, {"query": "{ homeFeed { edges { cursor } } }"}, accept)
+        assert response.status_code == 200
+        assert response["Content-Type"] == media_type
+        assert _code(response) == "UNAUTHENTICATED"
+        assert json.loads(response.content)["data"] is None
+
+
+def test_a_result_is_typed_for_a_client_that_takes_the_graphql_type(client: Client) -> None:
+    response = _post(client, {"query": "{ __typename }"}, APOLLO_ACCEPT)
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/json"
-    assert _code(response) == "UNAUTHENTICATED"
+    assert response["Content-Type"] == GRAPHQL_RESPONSE_JSON
+    assert "Accept" in response["Vary"]
+    assert json.loads(response.content) == {"data": {"__typename": "Query"}}
+    plain = _post(client, {"query": "{ __typename }"}, "application/json")
+    assert plain["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"query": "{"},  # does not parse
+        {"query": "{ nope }"},  # does not validate
+        {"query": "query($n: Int!) { publicFeed(first: $n) { edges { cursor } } }"},  # no $n
+        {"query": "query A { me { id } } query B { me { id } }"},  # which one?
+    ],
+)
+def test_a_request_error_is_400_without_data_under_the_graphql_type(
+    client: Client, body: dict[str, Any]
+) -> None:
+    # GraphQL over HTTP: under application/graphql-response+json a request that cannot run
+    # is a 4xx without `data`; under application/json it stays 200 with `data: null`.
+    response = _post(client, body, APOLLO_ACCEPT)
+    assert response.status_code == 400
+    assert response["Content-Type"] == GRAPHQL_RESPONSE_JSON
+    answer = json.loads(response.content)
+    assert "data" not in answer and _code(response) == "BAD_USER_INPUT"
+    legacy = _post(client, body, "application/json")
+    assert legacy.status_code == 200
+    assert json.loads(legacy.content)["data"] is None
 
 
 @pytest.mark.parametrize(
@@ -98,5 +136,5 @@ def test_answers_that_are_not_refusals_keep_their_type(client: Client) -> None:
         ("", "application/json"),
     ],
 )
-def test_refusal_content_type_follows_the_accept_header(accept: str, expected: str) -> None:
-    assert refusal_content_type(accept) == expected
+def test_response_content_type_follows_the_accept_header(accept: str, expected: str) -> None:
+    assert response_content_type(accept) == expected
