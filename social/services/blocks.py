@@ -40,12 +40,15 @@ def block_create(*, blocker: User, blocked: User) -> bool:
     with transaction.atomic():
         if not lock_pair(user_id=blocker.pk, other_id=blocked.pk):
             raise _user_missing()
-        try:
-            with transaction.atomic():
-                Block.objects.create(blocker=blocker, blocked=blocked)
-            created = True
-        except IntegrityError:
-            created = False
+        # Under the pair's locks nobody else writes this row: a repeated block is found, not
+        # tried (a failed INSERT is an ERROR line in PostgreSQL's log for every retry).
+        created = not Block.objects.filter(blocker=blocker, blocked=blocked).exists()
+        if created:
+            try:
+                with transaction.atomic():
+                    Block.objects.create(blocker=blocker, blocked=blocked)
+            except IntegrityError:
+                created = False
         if created:
             # Before the follow requests' notifications go: both sides' counts drop.
             unread_changed_between(user_id=blocker.pk, other_id=blocked.pk)

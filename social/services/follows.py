@@ -49,6 +49,10 @@ def follow_insert(*, follower: User, followee: User) -> bool:
     """Writes the follow (its trigger keeps both counters), in the caller's transaction;
     notifies no one.
     False when it existed already; NOT_FOUND when the followee is gone."""
+    # The callers hold the pair's locks: a repeated follow is found, not tried (a failed
+    # INSERT is an ERROR line in PostgreSQL's log for every retry).
+    if Follow.objects.filter(follower=follower, followee=followee).exists():
+        return False
     with transaction.atomic():
         try:
             with transaction.atomic():
