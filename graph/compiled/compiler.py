@@ -39,8 +39,15 @@ from graph.internals import FieldGroup, node_of
 from graph.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, cursor_date, decode_cursor
 from notifications.models import Notification
 from social.media.storage import media_url_prefix
-from social.models import Follow, Like, Post, PostHashtag, PostMention, User
-from social.reads.flags import blocks_viewer_sql, follow_requested_sql, viewer_blocks_sql
+from social.models import Follow, Post, PostHashtag, PostMention, User
+from social.reads.flags import (
+    blocks_viewer_sql,
+    follow_requested_sql,
+    follows_viewer_sql,
+    liked_sql,
+    viewer_blocks_sql,
+    viewer_follows_sql,
+)
 from social.services.media import MAX_MEDIA_PER_POST
 from social.text import MAX_HASHTAGS_PER_POST, MAX_MENTIONS_PER_POST, normalize_hashtag
 from social.visibility import (
@@ -56,7 +63,6 @@ from social.visibility import (
 POSTS = Post._meta.db_table
 USERS = User._meta.db_table
 FOLLOWS = Follow._meta.db_table
-LIKES = Like._meta.db_table
 TAGS = PostHashtag._meta.db_table
 MENTIONS = PostMention._meta.db_table
 NOTIFICATIONS = Notification._meta.db_table
@@ -64,8 +70,10 @@ NOTIFICATIONS = Notification._meta.db_table
 # that one user has 30,000 posts or followers, and would read and sort them all for a page;
 # this way it walks the list's index in order and stops at the page's end.
 PER_ROW = "OFFSET 0"
-# The viewer's flags on a user that the rule book writes as SQL (social/reads/flags.py).
+# The viewer's flags on a user, as the rule book writes them in SQL (social/reads/flags.py).
 USER_FLAGS: dict[str, Callable[..., SqlFragment]] = {
+    "viewerFollows": viewer_follows_sql,
+    "followsViewer": follows_viewer_sql,
     "viewerMutes": viewer_mutes_sql,
     "viewerBlocks": viewer_blocks_sql,
     "blocksViewer": blocks_viewer_sql,
@@ -145,6 +153,10 @@ class _Key:
     expr: str
     kind: str  # "datetime" | "integer" | "text"
     field: "Field[Any, Any]"
+
+
+# How a cursor's value of each key kind is sent to PostgreSQL.
+_KEY_CASTS = {"datetime": "timestamptz", "integer": "bigint", "text": "text"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,11 +320,7 @@ class Compiler:
             case "viewerHasLiked":
                 if not self.signed_in:
                     return "'false'"
-                like = self.alias("l")
-                return sql.boolean(
-                    f"EXISTS (SELECT 1 FROM {LIKES} {like} WHERE {like}.user_id = {self.viewer()}"
-                    f" AND {like}.post_id = {p}.id)"
-                )
+                return sql.boolean(self.rule(liked_sql(post=f"{p}.id")))
             case "hashtags":
                 tag, kept = self.alias("h"), self.alias("x")
                 # At most the bound the node limit counts, as the read model cuts.
@@ -430,20 +438,10 @@ class Compiler:
                     else sql.boolean(f"{u}.email_verified_at IS NOT NULL")
                 )
                 return f"CASE WHEN {u}.id = {self.viewer()} THEN {own} ELSE 'null' END"
-            case "viewerMutes" | "viewerBlocks" | "blocksViewer" | "viewerFollowRequested":
+            case _ if name in USER_FLAGS:
                 if not self.signed_in:
                     return "'false'"
                 return sql.boolean(self.rule(USER_FLAGS[name](user=f"{u}.id")))
-            case "viewerFollows" | "followsViewer":
-                if not self.signed_in:
-                    return "'false'"
-                follow = self.alias("f")
-                sides = ("follower_id", "followee_id")
-                viewer_side, user_side = sides if name == "viewerFollows" else sides[::-1]
-                return sql.boolean(
-                    f"EXISTS (SELECT 1 FROM {FOLLOWS} {follow} WHERE {follow}.{viewer_side} ="
-                    f" {self.viewer()} AND {follow}.{user_side} = {u}.id)"
-                )
             case "posts":
                 return self.connection("User", group, self.user_posts_source(u))
             case "followers" | "following":
@@ -636,8 +634,7 @@ class Compiler:
 
             return bind
 
-        cast_of_kind = {"datetime": "timestamptz", "text": "text"}
-        casts = [cast_of_kind.get(key.kind, "bigint") for key in keys]
+        casts = [_KEY_CASTS[key.kind] for key in keys]
         strict = "<" if source.descending else ">"
         bound = "<=" if source.descending else ">="
         first = f"{keys[0].expr} {bound} {self.param(value(0), casts[0])}"
