@@ -5,7 +5,7 @@ from strawberry import relay
 
 from graph.context import Info
 from graph.node import load_node, node_loader
-from graph.types.users import UserType
+from graph.types.users import UserType, signed_in_user
 from social.reads.users import user_by_username, user_view
 from social.reads.views import UserView
 
@@ -23,9 +23,7 @@ class AccountQuery:
 
     @strawberry.field(description="The signed-in user, or null.")
     def me(self, info: Info) -> UserType | None:
-        if info.context.viewer_id is None:
-            return None
-        return cast(UserType | None, _load_user(info, info.context.viewer_id))
+        return signed_in_user(info)
 
     @strawberry.field
     def user(self, info: Info, username: str) -> UserType | None:

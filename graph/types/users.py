@@ -165,8 +165,8 @@ def search_connection(
 
 
 def signed_in_user(info: Info) -> UserType | None:
-    """The signed-in user as read now: a mutation payload's `viewer`, for the counts the
-    mutation changed (null when signed out)."""
+    """The signed-in user as read now (null when signed out): `me`, and a mutation
+    payload's `viewer`, for the counts the mutation changed."""
     viewer_id = info.context.viewer_id
     if viewer_id is None:
         return None
