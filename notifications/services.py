@@ -136,14 +136,12 @@ def _withdrawn_key(*, liker: User, post: Post) -> str:
 
 def _recently_withdrawn(*, liker: User, post: Post) -> dict[str, Any] | None:
     """The id and date of the LIKE notification an unlike removed within the window."""
-    if not cache_outage.available():
-        return None
-    try:
-        found = cache.get(_withdrawn_key(liker=liker, post=post))
-    except Exception:
-        cache_outage.failed()
-        logger.warning("could not read a withdrawn like from the cache", exc_info=True)
-        return None
+    found = cache_outage.attempt(
+        lambda: cache.get(_withdrawn_key(liker=liker, post=post)),
+        fallback=None,
+        log=logger,
+        failure="could not read a withdrawn like from the cache",
+    )
     return found if isinstance(found, dict) else None
 
 
@@ -163,14 +161,13 @@ def withdraw_like_notification(*, liker: User, post: Post) -> int:
 
 
 def _remember_withdrawn(*, liker: User, post: Post, row: dict[str, Any]) -> None:
-    if not cache_outage.available():
-        return
-    try:
-        key = _withdrawn_key(liker=liker, post=post)
-        cache.set(key, row, timeout=settings.NOTIFICATION_REPEAT_WINDOW)
-    except Exception:
-        cache_outage.failed()
-        logger.warning("could not remember a withdrawn like in the cache", exc_info=True)
+    key = _withdrawn_key(liker=liker, post=post)
+    cache_outage.attempt(
+        lambda: cache.set(key, row, timeout=settings.NOTIFICATION_REPEAT_WINDOW),
+        fallback=None,
+        log=logger,
+        failure="could not remember a withdrawn like in the cache",
+    )
 
 
 def notify_post_created(*, post: Post, mentioned: Sequence[User]) -> list[Notification]:

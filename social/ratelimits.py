@@ -5,6 +5,7 @@ process. Keys are hashed by django-ratelimit, so logins and addresses are not
 stored in the cache as they are.
 """
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -21,18 +22,20 @@ from social import cache_outage
 logger = logging.getLogger(__name__)
 
 
+# The cache is down: the request is served unlimited rather than failed.
+_NOT_CHECKED = "Rate limit %s not checked: the cache is unreachable"
+
+
 def _usage(*, scope: str, key: str, rate: str, increment: bool) -> dict[str, Any] | None:
-    if not cache_outage.available():
-        return None  # down a moment ago: unlimited, without waiting for it again
-    try:
-        return get_usage(  # type: ignore[no-any-return]
+    return cache_outage.attempt(
+        lambda: get_usage(
             None, group=scope, key=lambda _group, _request: key, rate=rate, increment=increment
-        )
-    except Exception:
-        # The cache is down: serve the request unlimited rather than fail it.
-        cache_outage.failed()
-        logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
-        return None
+        ),
+        fallback=None,
+        log=logger,
+        failure=_NOT_CHECKED,
+        args=(scope,),
+    )
 
 
 def limit_hit(*, scope: str, key: str, rate: str) -> bool:
@@ -75,26 +78,35 @@ def attempt_count(*, scope: str, key: str, rate: str) -> Attempt:
     window = int(time.time() // period)
     digest = hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
     cache_key = f"attempts:{scope}:{digest}:{window}"
-    if not cache_outage.available():
-        return Attempt(allowed=True)
-    try:
-        cache.add(cache_key, 0, timeout=period + 1)
-        number = cache.incr(cache_key)
-    except Exception:
-        cache_outage.failed()
-        logger.warning("Rate limit %s not checked: the cache is unreachable", scope, exc_info=True)
+    number = cache_outage.attempt(
+        lambda: _counted(cache_key, period),
+        fallback=None,
+        log=logger,
+        failure=_NOT_CHECKED,
+        args=(scope,),
+    )
+    if number is None:
         return Attempt(allowed=True)
     return Attempt(allowed=number <= limit, cache_key=cache_key)
 
 
+def _counted(cache_key: str, period: int) -> int:
+    cache.add(cache_key, 0, timeout=period + 1)
+    return int(cache.incr(cache_key))
+
+
 def attempt_refund(attempt: Attempt) -> None:
     """Gives back an attempt that turned out not to count (a successful login)."""
-    if attempt.cache_key is None or not cache_outage.available():
-        return
-    try:
-        cache.decr(attempt.cache_key)
-    except ValueError:
-        pass  # the window ended meanwhile: nothing left to give back
-    except Exception:
-        cache_outage.failed()
-        logger.warning("Rate limit attempt not refunded: the cache is unreachable", exc_info=True)
+    cache_key = attempt.cache_key
+    if cache_key is not None:
+        cache_outage.attempt(
+            lambda: _given_back(cache_key),
+            fallback=None,
+            log=logger,
+            failure="Rate limit attempt not refunded: the cache is unreachable",
+        )
+
+
+def _given_back(cache_key: str) -> None:
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing to give back
+        cache.decr(cache_key)
