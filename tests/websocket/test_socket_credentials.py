@@ -17,14 +17,18 @@ from tests.websocket.client import TRANSPORT_WS, WSClient
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+async def _socket_with_alices_cookie(client: object) -> WSClient:
+    alice = await database_sync_to_async(make_user)("alice")
+    await database_sync_to_async(client.force_login)(alice)  # type: ignore[attr-defined]
+    cookie = client.cookies["sessionid"].value  # type: ignore[attr-defined]
+    return WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+
+
 @pytest.mark.parametrize("authorization", ["Token abc", "Bearer not-a-token", "Bearer x y"])
 async def test_unusable_authorization_does_not_fall_back_to_the_cookie(
     authorization: str, event_broker: Broker, client: object
 ) -> None:
-    alice = await database_sync_to_async(make_user)("alice")
-    await database_sync_to_async(client.force_login)(alice)  # type: ignore[attr-defined]
-    cookie = client.cookies["sessionid"].value  # type: ignore[attr-defined]
-    ws = WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+    ws = await _socket_with_alices_cookie(client)
     answer = await ws.init({"authorization": authorization})
     assert answer["type"] == "closed" and answer["code"] == 4403
 
@@ -33,10 +37,7 @@ async def test_unusable_authorization_does_not_fall_back_to_the_cookie(
 async def test_a_blank_authorization_is_a_signed_out_socket_without_the_cookie(
     authorization: str, event_broker: Broker, client: object
 ) -> None:
-    alice = await database_sync_to_async(make_user)("alice")
-    await database_sync_to_async(client.force_login)(alice)  # type: ignore[attr-defined]
-    cookie = client.cookies["sessionid"].value  # type: ignore[attr-defined]
-    ws = WSClient(TRANSPORT_WS, headers=[(b"cookie", f"sessionid={cookie}".encode())])
+    ws = await _socket_with_alices_cookie(client)
     assert (await ws.init({"authorization": authorization}))["type"] == "connection_ack"
     await ws.subscribe("me", "{ me { username } }")
     assert await ws.next_data("me") == {"me": None}
